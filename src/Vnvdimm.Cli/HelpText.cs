@@ -1,0 +1,52 @@
+namespace Vnvdimm.Cli;
+
+/// <summary>The texts of -h and -version, in QEMU's layout.</summary>
+public static class HelpText
+{
+    public static string ProductVersion =>
+        typeof(HelpText).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    public static string Version =>
+        $"vnvdimm emulator version {ProductVersion} (QEMU 7.2 compatible NVDIMM subsystem)\n" +
+        "Copyright (c) 2026 the vnvdimm developers\n";
+
+    public static string Usage =>
+        $"""
+        vnvdimm emulator version {ProductVersion} (QEMU 7.2 compatible NVDIMM subsystem)
+        usage: vnvdimm [options]
+
+        With no options, starts the default machine (one 1 GiB NVDIMM) and shows what the guest sees.
+
+        Standard options:
+        -h or -help     display this help and exit
+        -version        display version information and exit
+        -machine [type=]name[,prop[=value][,...]]
+                        pc (alias of pc-i440fx-7.2) or q35 (alias of pc-q35-7.2)
+                        nvdimm=on|off controls NVDIMM support (default=off)
+                        nvdimm-persistence=cpu|mem-ctrl sets the platform persistence domain
+                        accel=... accepted and ignored (no guest code runs)
+        -m [size=]megs[,slots=n,maxmem=size]
+                        configure guest RAM (default unit MiB), memory slots and the
+                        maximum memory including NVDIMMs
+        -object memory-backend-file,id=id,size=size,mem-path=path[,share=on|off]
+                [,align=align][,pmem=on|off][,readonly=on|off][,discard-data=on|off]
+                [,prealloc=on|off]
+        -object memory-backend-ram,id=id,size=size[,share=on|off][,prealloc=on|off]
+        -device nvdimm,memdev=id[,id=id][,label-size=size][,unarmed=on|off]
+                [,uuid=uuid][,slot=n][,node=n][,addr=addr]
+        -numa node[,nodeid=node][,memdev=id]
+        -name string    set the name of the guest
+        -S              accepted (the machine has no CPU to freeze)
+        -nodefaults     accepted (there are no default devices)
+        -display none   no display (the only one)
+        -nographic      accepted
+        -accel ...      accepted and ignored
+        -pidfile file   write the process id to file
+
+        Testing options:
+        -qtest stdio|unix:path[,server=on,wait=off]
+                        serve the qtest protocol (the guest's view of the machine)
+        -qtest-log file log qtest traffic to file
+
+        """;
+}

@@ -1,0 +1,48 @@
+using Spectre.Console;
+
+namespace Vnvdimm.Cli.Machine;
+
+/// <summary>
+/// The machine <c>./vnvdimm</c> starts without arguments: one 1 GiB file-backed NVDIMM with a
+/// 128 KiB label area, persistence domain "cpu". Its backing file lives in the data folder
+/// (VNVDIMM_DATA_DIR, else $XDG_DATA_HOME/vnvdimm, else ~/.local/share/vnvdimm) and is kept across runs.
+/// </summary>
+public static class DefaultMachine
+{
+    public static string DataFolder()
+    {
+        if (Environment.GetEnvironmentVariable("VNVDIMM_DATA_DIR") is { Length: > 0 } explicitFolder)
+            return explicitFolder;
+        string dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return Path.Combine(dataHome, "vnvdimm");
+    }
+
+    /// <summary>The same machine as a QEMU command line, so it is built by the one code path every machine takes.</summary>
+    public static string[] Arguments(string dataFolder) =>
+    [
+        "-machine", "pc,nvdimm=on,nvdimm-persistence=cpu",
+        "-m", "512M,slots=4,maxmem=8G",
+        "-object", $"memory-backend-file,id=mem0,share=on,mem-path={Path.Combine(dataFolder, "nvdimm0.img").Replace(",", ",,")},size=1G",
+        "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K",
+    ];
+
+    public static int Serve(Vmm.Machine machine)
+    {
+        var console = AnsiConsole.Console;
+        console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, backing file in [blue]{Markup.Escape(DataFolder())}[/]");
+        var labelSizes = machine.Nvdimms.ToDictionary(d => d.Handle, d => d.LabelSize);
+        GuestViewPrinter.Print(new InProcessGuest(machine), labelSizes, console);
+        console.MarkupLine("Type [bold]quit[/] or end standard input to stop.");
+        while (true)
+        {
+            Console.Out.Write("(vnvdimm) ");
+            string? line = Console.In.ReadLine();
+            if (line is null || line.Trim() == "quit")
+                return 0;
+            if (line.Trim().Length > 0)
+                Console.Out.WriteLine($"unknown command: '{line.Trim().Split(' ')[0]}' (this version's prompt knows only 'quit')");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Vnvdimm.Guest.Transport;
+
+/// <summary>
+/// A qtest client over any pair of streams, usually the stdio of a machine it started itself
+/// (<see cref="Spawn"/>): QEMU or vnvdimm, whichever speaks the protocol.
+/// </summary>
+public sealed class QtestClient : IGuestConnection, IDisposable
+{
+    private readonly StreamReader _reader;
+    private readonly StreamWriter _writer;
+    private readonly Process? _process;
+    private readonly StringBuilder _stderr = new();
+
+    public QtestClient(Stream input, Stream output)
+    {
+        _reader = new StreamReader(input, Encoding.ASCII);
+        _writer = new StreamWriter(output, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+    }
+
+    private QtestClient(Process process) : this(process.StandardOutput.BaseStream, process.StandardInput.BaseStream)
+    {
+        _process = process;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_stderr)
+                    _stderr.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>What the machine printed on standard error so far.</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_stderr)
+                return _stderr.ToString();
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="program"/> with <paramref name="machineArgs"/> plus the options that make it
+    /// a qtest target on stdio (as libqtest starts QEMU).
+    /// </summary>
+    public static QtestClient Spawn(string program, IEnumerable<string> machineArgs, IEnumerable<string>? programPrefix = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in programPrefix ?? [])
+            info.ArgumentList.Add(a);
+        foreach (var a in new[] { "-qtest", "stdio", "-qtest-log", "/dev/null", "-display", "none", "-nodefaults", "-S" }.Concat(machineArgs))
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
+        return new QtestClient(process);
+    }
+
+    /// <summary>Sends one command and returns the answer line; asynchronous "IRQ" notices are skipped.</summary>
+    public string Command(string line)
+    {
+        _writer.WriteLine(line);
+        while (true)
+        {
+            string? answer = _reader.ReadLine();
+            if (answer is null)
+            {
+                _process?.WaitForExit(5000);
+                throw new IOException($"qtest connection closed after '{line}'. {StandardError}".Trim());
+            }
+            if (!answer.StartsWith("IRQ ", StringComparison.Ordinal))
+                return answer;
+        }
+    }
+
+    private string Ok(string line)
+    {
+        string answer = Command(line);
+        return answer == "OK" || answer.StartsWith("OK ", StringComparison.Ordinal)
+            ? answer.Length > 3 ? answer[3..] : ""
+            : throw new InvalidOperationException($"qtest '{line}' answered '{answer}'");
+    }
+
+    public void Out(ushort port, int size, uint value) => Ok($"out{Suffix(size)} 0x{port:x} 0x{value:x}");
+
+    public uint In(ushort port, int size) => (uint)ParseHex(Ok($"in{Suffix(size)} 0x{port:x}"));
+
+    public byte[] ReadMemory(ulong address, int length) =>
+        length == 0 ? [] : Convert.FromBase64String(Ok($"b64read 0x{address:x} 0x{length:x}"));
+
+    public void WriteMemory(ulong address, ReadOnlySpan<byte> data)
+    {
+        if (!data.IsEmpty)
+            Ok($"b64write 0x{address:x} 0x{data.Length:x} {Convert.ToBase64String(data)}");
+    }
+
+    public ulong ReadQword(ulong address) => ParseHex(Ok($"readq 0x{address:x}"));
+
+    public void WriteQword(ulong address, ulong value)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(b, value);
+        WriteMemory(address, b);
+    }
+
+    private static char Suffix(int size) => size switch { 1 => 'b', 2 => 'w', 4 => 'l', _ => throw new ArgumentOutOfRangeException(nameof(size)) };
+
+    private static ulong ParseHex(string text) =>
+        ulong.Parse(text.AsSpan(text.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        try
+        {
+            _writer.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+        if (_process is not null)
+        {
+            if (!_process.WaitForExit(3000))
+                _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}

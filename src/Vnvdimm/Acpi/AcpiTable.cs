@@ -1,0 +1,62 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Vnvdimm.Acpi;
+
+/// <summary>An ACPI table that serialises itself, standard 36-byte header included.</summary>
+public interface IAcpiTable
+{
+    string Signature { get; }
+    byte[] ToBytes();
+}
+
+/// <summary>
+/// The System Description Table header (ACPI 6.2A 5.2.6) with the identifiers QEMU uses, so our
+/// tables compare equal to its. The checksum stays zero: the table loader's ADD_CHECKSUM fills it in.
+/// </summary>
+public readonly record struct AcpiTableHeader(string Signature, uint Length, byte Revision)
+{
+    public const int Size = 36;
+    public const int ChecksumOffset = 9;
+    public const string OemId = "BOCHS ";
+    public const string OemTableId = "BXPC    ";
+    public const string CreatorId = "BXPC";
+
+    public void WriteTo(Span<byte> destination)
+    {
+        WriteAscii(destination[..4], Signature);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Length);
+        destination[8] = Revision;
+        destination[ChecksumOffset] = 0;
+        WriteAscii(destination.Slice(10, 6), OemId);
+        WriteAscii(destination.Slice(16, 8), OemTableId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], 1); // OEM revision
+        WriteAscii(destination.Slice(28, 4), CreatorId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[32..], 1); // creator revision
+    }
+
+    /// <summary>Header plus <paramref name="body"/>, the body written by the caller into the span it is given.</summary>
+    public static byte[] Build(string signature, byte revision, int bodyLength, SpanAction body)
+    {
+        var table = new byte[Size + bodyLength];
+        new AcpiTableHeader(signature, (uint)table.Length, revision).WriteTo(table);
+        body(table.AsSpan(Size));
+        return table;
+    }
+
+    public delegate void SpanAction(Span<byte> body);
+
+    internal static void WriteAscii(Span<byte> destination, string text) => Encoding.ASCII.GetBytes(text, destination);
+}
+
+public static class AcpiChecksum
+{
+    /// <summary>The byte that makes the sum of <paramref name="data"/> zero (with the checksum byte counted as zero).</summary>
+    public static byte Compute(ReadOnlySpan<byte> data)
+    {
+        byte sum = 0;
+        foreach (byte b in data)
+            sum += b;
+        return (byte)-sum;
+    }
+}

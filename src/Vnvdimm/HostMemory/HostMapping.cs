@@ -1,0 +1,103 @@
+namespace Vnvdimm.HostMemory;
+
+/// <summary>
+/// An mmap'ed range of host memory. Nothing is touched when it is created, so a sparse
+/// multi-terabyte file costs address space only.
+/// </summary>
+public sealed unsafe class HostMapping : IDisposable
+{
+    private nint _address;
+
+    private HostMapping(nint address, ulong length, bool writable)
+    {
+        _address = address;
+        Length = length;
+        Writable = writable;
+    }
+
+    public ulong Length { get; }
+
+    public bool Writable { get; }
+
+    public nint Address => _address != 0 ? _address : throw new ObjectDisposedException(nameof(HostMapping));
+
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of <paramref name="fd"/> (or anonymous memory when fd is -1)
+    /// at an address aligned to <paramref name="align"/>, reserving the slack first as QEMU does.
+    /// </summary>
+    public static HostMapping Map(int fd, ulong length, ulong align, int prot, int flags)
+    {
+        ulong reserve = length + (align > (ulong)Libc.PageSize ? align : 0);
+        nint reserved = Libc.Mmap(0, (nuint)reserve, Libc.ProtNone, Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve, -1, 0);
+        if (reserved == Libc.MapFailed)
+            throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+
+        nint aligned = (nint)(((ulong)reserved + align - 1) & ~(align - 1));
+        nint mapped = Libc.Mmap(aligned, (nuint)length, prot, flags | Libc.MapFixed, fd, 0);
+        if (mapped == Libc.MapFailed)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            Libc.Munmap(reserved, (nuint)reserve);
+            throw new MappingException(errno);
+        }
+        if (aligned != reserved)
+            Libc.Munmap(reserved, (nuint)(aligned - reserved));
+        nint end = aligned + (nint)length;
+        nint reservedEnd = reserved + (nint)reserve;
+        if (reservedEnd > end)
+            Libc.Munmap(end, (nuint)(reservedEnd - end));
+        return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0);
+    }
+
+    public Span<byte> Span(ulong offset, int length)
+    {
+        CheckRange(offset, (ulong)length);
+        return new Span<byte>((byte*)Address + offset, length);
+    }
+
+    /// <summary>msync of the pages that hold [offset, offset+length): what makes a shared file durable.</summary>
+    public void Sync(ulong offset, ulong length)
+    {
+        CheckRange(offset, length);
+        ulong page = (ulong)Libc.PageSize;
+        ulong start = offset & ~(page - 1);
+        ulong end = offset + length;
+        if (Libc.Msync(Address + (nint)start, (nuint)(end - start), Libc.MsSync) != 0)
+            throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>Faults every page in, writable, without changing its content (prealloc=on).</summary>
+    public void Populate()
+    {
+        if (Libc.Madvise(Address, (nuint)Length, Libc.MadvPopulateWrite) == 0)
+            return;
+        // Kernels before 5.14 lack MADV_POPULATE_WRITE: touch each page by rewriting its first byte.
+        byte* p = (byte*)Address;
+        for (ulong off = 0; off < Length; off += (ulong)Libc.PageSize)
+        {
+            byte value = System.Threading.Volatile.Read(ref p[off]);
+            System.Threading.Volatile.Write(ref p[off], value);
+        }
+    }
+
+    /// <summary>Drops the content of the whole range (for a shared file, punches it out of the file).</summary>
+    public void Discard() => Libc.Madvise(Address, (nuint)Length, Libc.MadvRemove);
+
+    private void CheckRange(ulong offset, ulong length)
+    {
+        if (offset > Length || length > Length - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset:#x}+{length:#x}] outside a mapping of {Length:#x} bytes");
+    }
+
+    public void Dispose()
+    {
+        nint address = Interlocked.Exchange(ref _address, 0);
+        if (address != 0)
+            Libc.Munmap(address, (nuint)Length);
+    }
+}
+
+public sealed class MappingException(int errno) : Exception(Libc.Describe(errno))
+{
+    public int Errno { get; } = errno;
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Vnvdimm.HostMemory;
+
+/// <summary>The few libc calls the host-memory layer needs; everything else goes through .NET's file APIs.</summary>
+internal static partial class Libc
+{
+    public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
+    public const int MapShared = 0x01, MapPrivate = 0x02, MapSharedValidate = 0x03, MapFixed = 0x10,
+        MapAnonymous = 0x20, MapNoReserve = 0x4000, MapSync = 0x80000;
+    public const int MsSync = 4;
+    public const int MadvRemove = 9, MadvPopulateWrite = 23;
+    public const int Eopnotsupp = 95, Einval = 22;
+    public static readonly nint MapFailed = -1;
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(nint addr, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "msync", SetLastError = true)]
+    public static partial int Msync(nint addr, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(nint addr, nuint length, int advice);
+
+    [LibraryImport("libc", EntryPoint = "strerror")]
+    private static partial nint StrError(int errnum);
+
+    public static string Describe(int errno) => Marshal.PtrToStringUTF8(StrError(errno)) ?? $"errno {errno}";
+
+    public static long PageSize { get; } = Environment.SystemPageSize;
+}

@@ -1,0 +1,168 @@
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.HostMemory;
+
+/// <summary>An opened, mapped <c>memory-backend-file</c> or <c>memory-backend-ram</c>.</summary>
+public sealed class MemoryBackend : IDisposable
+{
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+
+    private MemoryBackend(BackendDescriptor descriptor, HostMapping mapping, Microsoft.Win32.SafeHandles.SafeFileHandle? file, bool mapSync, Libpmem? libpmem)
+    {
+        Descriptor = descriptor;
+        Mapping = mapping;
+        _file = file;
+        MapSync = mapSync;
+        Libpmem = libpmem;
+    }
+
+    public BackendDescriptor Descriptor { get; }
+    public BackendOptions Options => Descriptor.Options;
+    public string Id => Descriptor.Id;
+    public ulong Size => Descriptor.Size;
+    public HostMapping Mapping { get; }
+
+    /// <summary>True when the file is mapped with MAP_SYNC: CPU cache flushes reach the media.</summary>
+    public bool MapSync { get; }
+
+    /// <summary>Loaded for <c>pmem=on</c> backends; durability of own writes goes through it.</summary>
+    public Libpmem? Libpmem { get; }
+
+    /// <summary>
+    /// Checks what can be checked without changing the host: the file's size and whether its folder
+    /// exists. Run for every backend before any is opened, so a failing command touches no file.
+    /// </summary>
+    public static void Preflight(BackendDescriptor descriptor)
+    {
+        var options = descriptor.Options;
+        if (!options.IsFile)
+            return;
+        string path = options.MemPath!;
+        var info = new FileInfo(path);
+        if (info.Exists)
+        {
+            if (info.Length > 0 && (ulong)info.Length < descriptor.Size)
+                throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}", options.Location);
+            return;
+        }
+        if (Directory.Exists(path))
+            return; // QEMU would create an unnamed temporary file there; refused when opened
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (options.Readonly || !Directory.Exists(folder))
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory", options.Location);
+    }
+
+    /// <summary>Opens (creating a sparse file if absent) and maps the backend.</summary>
+    /// <param name="created">Set when this call created the file, so a later failure can remove it.</param>
+    public static MemoryBackend Open(BackendDescriptor descriptor, ILogger logger, out bool created)
+    {
+        var options = descriptor.Options;
+        created = false;
+        Libpmem? libpmem = null;
+        if (options.Pmem)
+        {
+            string name = Libpmem.ConfiguredName;
+            libpmem = Libpmem.TryLoad(name) ?? throw new ConfigurationException(
+                $"pmem=on: lack of libpmem support ({name} could not be loaded; install Debian's libpmem1): vnvdimm can't ensure the persistence of its own writes to '{options.Id}'",
+                options.Location);
+        }
+
+        if (!options.IsFile)
+            return new MemoryBackend(descriptor, MapAnonymous(descriptor), null, false, libpmem);
+
+        var file = OpenFile(descriptor, out created);
+        try
+        {
+            var (mapping, mapSync) = MapFile(descriptor, file, logger);
+            if (options.Prealloc)
+                mapping.Populate();
+            return new MemoryBackend(descriptor, mapping, file, mapSync, libpmem);
+        }
+        catch
+        {
+            file.Dispose();
+            if (created)
+                File.Delete(options.MemPath!);
+            created = false;
+            throw;
+        }
+    }
+
+    private static HostMapping MapAnonymous(BackendDescriptor descriptor)
+    {
+        int flags = Libc.MapAnonymous | (descriptor.Options.Share ? Libc.MapShared : Libc.MapPrivate | Libc.MapNoReserve);
+        var mapping = HostMapping.Map(-1, descriptor.Size, descriptor.Alignment, Libc.ProtRead | Libc.ProtWrite, flags);
+        if (descriptor.Options.Prealloc)
+            mapping.Populate();
+        return mapping;
+    }
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenFile(BackendDescriptor descriptor, out bool created)
+    {
+        var options = descriptor.Options;
+        string path = options.MemPath!;
+        var access = options.Readonly ? FileAccess.Read : FileAccess.ReadWrite;
+        created = false;
+        try
+        {
+            if (Directory.Exists(path))
+                throw new ConfigurationException($"can't open backing store {path} for guest RAM: Is a directory (vnvdimm needs a file path)", options.Location);
+            Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+            if (File.Exists(path))
+            {
+                handle = File.OpenHandle(path, FileMode.Open, access, FileShare.ReadWrite);
+            }
+            else
+            {
+                handle = File.OpenHandle(path, FileMode.CreateNew, access, FileShare.ReadWrite);
+                created = true;
+            }
+            // An empty file is sized like a new one (QEMU does the same); a non-empty file never changes size.
+            if (RandomAccess.GetLength(handle) == 0)
+                RandomAccess.SetLength(handle, (long)descriptor.Size);
+            return handle;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (created)
+                File.Delete(path);
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: {e.Message}", options.Location);
+        }
+    }
+
+    private static (HostMapping Mapping, bool MapSync) MapFile(BackendDescriptor descriptor, Microsoft.Win32.SafeHandles.SafeFileHandle file, ILogger logger)
+    {
+        var options = descriptor.Options;
+        int fd = (int)file.DangerousGetHandle();
+        int prot = options.Readonly ? Libc.ProtRead : Libc.ProtRead | Libc.ProtWrite;
+        try
+        {
+            if (options.Share && options.Pmem && !options.Readonly)
+            {
+                try
+                {
+                    return (HostMapping.Map(fd, descriptor.Size, descriptor.Alignment, prot, Libc.MapSharedValidate | Libc.MapSync), true);
+                }
+                catch (MappingException e) when (e.Errno is Libc.Eopnotsupp or Libc.Einval)
+                {
+                    logger.LogWarning("{Location}: {Path} is not a DAX file (MAP_SYNC refused: {Reason}); mapped without MAP_SYNC, so guest writes reach the page cache, not the media", options.Location, options.MemPath, e.Message);
+                }
+            }
+            int flags = options.Share ? Libc.MapShared : Libc.MapPrivate | Libc.MapNoReserve;
+            return (HostMapping.Map(fd, descriptor.Size, descriptor.Alignment, prot, flags), false);
+        }
+        catch (MappingException e)
+        {
+            throw new ConfigurationException($"unable to map backing store for guest RAM: {e.Message}", options.Location);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Options.DiscardData && !Options.Readonly)
+            Mapping.Discard();
+        Mapping.Dispose();
+        _file?.Dispose();
+    }
+}

@@ -1,0 +1,292 @@
+namespace Vnvdimm.Options;
+
+public enum CommandLineAction { Run, Help, Version }
+
+public sealed record ParsedCommandLine(CommandLineAction Action, MachineConfiguration Configuration);
+
+/// <summary>
+/// Reads QEMU's command line. Only syntax and what can be checked without touching the host is
+/// decided here; everything that needs files or the machine layout is checked by the builder.
+/// </summary>
+public static class CommandLineParser
+{
+    private enum Arity { Flag, Value }
+
+    private static readonly Dictionary<string, (string Canonical, Arity Arity)> Known = new()
+    {
+        ["machine"] = ("machine", Arity.Value), ["M"] = ("machine", Arity.Value),
+        ["m"] = ("m", Arity.Value),
+        ["object"] = ("object", Arity.Value),
+        ["device"] = ("device", Arity.Value),
+        ["numa"] = ("numa", Arity.Value),
+        ["qtest"] = ("qtest", Arity.Value),
+        ["qtest-log"] = ("qtest-log", Arity.Value),
+        ["S"] = ("S", Arity.Flag),
+        ["nodefaults"] = ("nodefaults", Arity.Flag),
+        ["display"] = ("display", Arity.Value),
+        ["nographic"] = ("nographic", Arity.Flag),
+        ["name"] = ("name", Arity.Value),
+        ["accel"] = ("accel", Arity.Value),
+        ["pidfile"] = ("pidfile", Arity.Value),
+        ["h"] = ("help", Arity.Flag), ["help"] = ("help", Arity.Flag),
+        ["version"] = ("version", Arity.Flag),
+    };
+
+    /// <summary>Options QEMU has that later vnvdimm capabilities will serve; refused clearly until then.</summary>
+    private static readonly HashSet<string> NotYet = ["qmp", "monitor", "incoming", "daemonize"];
+
+    private static readonly string[] MachineTypesPc = ["pc", "pc-i440fx-7.2"];
+    private static readonly string[] MachineTypesQ35 = ["q35", "pc-q35-7.2"];
+
+    public static ParsedCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var config = new MachineConfiguration();
+        var backends = new List<BackendOptions>();
+        var nvdimms = new List<NvdimmOptions>();
+        var numa = new List<NumaNodeOptions>();
+        var objectIds = new HashSet<string>(StringComparer.Ordinal);
+        var deviceIds = new HashSet<string>(StringComparer.Ordinal);
+
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg.Length < 2 || arg[0] != '-')
+                throw new ConfigurationException($"{arg}: invalid option (vnvdimm boots no disk image; see -h)");
+            string name = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
+            if (NotYet.Contains(name))
+                throw new ConfigurationException($"{arg}: invalid option (not supported by this vnvdimm version yet)");
+            if (!Known.TryGetValue(name, out var option))
+                throw new ConfigurationException($"{arg}: invalid option");
+
+            string value = "";
+            if (option.Arity == Arity.Value)
+            {
+                if (i + 1 >= args.Count)
+                    throw new ConfigurationException($"{arg}: requires an argument");
+                value = args[++i];
+            }
+
+            switch (option.Canonical)
+            {
+                case "help":
+                    return new(CommandLineAction.Help, config);
+                case "version":
+                    return new(CommandLineAction.Version, config);
+                case "machine":
+                    config = config with { Machine = ParseMachine(OptionGroup.Parse("machine", value, "type"), config.Machine) };
+                    break;
+                case "m":
+                    config = config with { Memory = ParseMemory(OptionGroup.Parse("m", value, "size")) };
+                    break;
+                case "object":
+                    var backend = ParseBackend(OptionGroup.Parse("object", value, "qom-type"));
+                    if (!objectIds.Add(backend.Id))
+                        throw new ConfigurationException($"Duplicate ID '{backend.Id}' for object", $"-object {value}");
+                    backends.Add(backend);
+                    break;
+                case "device":
+                    var nvdimm = ParseDevice(OptionGroup.Parse("device", value, "driver"));
+                    if (nvdimm.Id is not null && !deviceIds.Add(nvdimm.Id))
+                        throw new ConfigurationException($"Duplicate ID '{nvdimm.Id}' for device", nvdimm.Location);
+                    nvdimms.Add(nvdimm);
+                    break;
+                case "numa":
+                    numa.Add(ParseNuma(OptionGroup.Parse("numa", value, "type"), numa.Count));
+                    break;
+                case "qtest":
+                    config = config with { Qtest = ParseEndpoint(OptionGroup.Parse("qtest", value, "backend")) };
+                    break;
+                case "qtest-log":
+                    config = config with { QtestLog = value };
+                    break;
+                case "S":
+                    config = config with { StartStopped = true };
+                    break;
+                case "display":
+                    var display = OptionGroup.Parse("display", value, "type");
+                    if (display.String("type") != "none")
+                        throw display.Error("vnvdimm has no display: use -display none");
+                    display.RejectUnknown();
+                    break;
+                case "accel":
+                    // Accepted for command-line compatibility: vnvdimm executes no guest code.
+                    OptionGroup.Parse("accel", value, "accel");
+                    break;
+                case "name":
+                    config = config with { Name = OptionGroup.Parse("name", value, "guest").String("guest") };
+                    break;
+                case "pidfile":
+                    config = config with { PidFile = value };
+                    break;
+                case "nodefaults" or "nographic":
+                    break;
+            }
+        }
+
+        return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa });
+    }
+
+    private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current)
+    {
+        string? type = group.String("type");
+        var machine = current;
+        if (type is not null)
+        {
+            if (MachineTypesPc.Contains(type))
+                machine = machine with { Chipset = ChipsetKind.Pc, TypeName = "pc-i440fx-7.2" };
+            else if (MachineTypesQ35.Contains(type))
+                machine = machine with { Chipset = ChipsetKind.Q35, TypeName = "pc-q35-7.2" };
+            else if (type == "help")
+                throw new ConfigurationException("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)\npc-i440fx-7.2        Standard PC (i440FX + PIIX, 1996)\nq35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)\npc-q35-7.2           Standard PC (Q35 + ICH9, 2009)");
+            else
+                throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
+        }
+        if (group.Bool("nvdimm") is bool nvdimm)
+            machine = machine with { Nvdimm = nvdimm };
+        if (group.String("nvdimm-persistence") is string persistence)
+        {
+            machine = machine with
+            {
+                Persistence = persistence switch
+                {
+                    "cpu" => PersistenceDomain.Cpu,
+                    "mem-ctrl" => PersistenceDomain.MemoryController,
+                    _ => throw new ConfigurationException($"-machine nvdimm-persistence={persistence}: unsupported option"),
+                },
+            };
+        }
+        group.String("accel"); // accepted, ignored: there is no CPU to accelerate
+        group.RejectUnknown(key => $"Property '{machine.TypeName}-machine.{key}' not found");
+        return machine;
+    }
+
+    private static MemoryOptions ParseMemory(OptionGroup group)
+    {
+        // A plain number for -m is MiB; maxmem follows the ordinary size rule (bytes).
+        ulong ram = group.Size("size", 1UL << 20) ?? MemoryOptions.DefaultRamSize;
+        ulong? slots = group.Number("slots");
+        ulong? maxmem = group.Size("maxmem");
+        group.RejectUnknown();
+
+        if (ram == 0)
+            throw group.Error("Parameter 'size' expects a non-negative number below 2^64");
+        if (slots is not null && slots > 0 && maxmem is null)
+            throw new ConfigurationException("slots specified but no max-size");
+        if (maxmem is ulong max && max < ram)
+            throw new ConfigurationException($"invalid value of maxmem: maximum memory size (0x{max:x}) must be at least the initial memory size (0x{ram:x})");
+        if (slots > uint.MaxValue)
+            throw new ConfigurationException($"unsupported amount of memory slots: {slots}");
+        return new MemoryOptions(ram, (uint)(slots ?? 0), maxmem ?? ram);
+    }
+
+    private static BackendOptions ParseBackend(OptionGroup group)
+    {
+        string type = group.RequiredString("qom-type");
+        bool isFile = type switch
+        {
+            "memory-backend-file" => true,
+            "memory-backend-ram" => false,
+            _ => throw group.Error($"Parameter 'qom-type' does not accept value '{type}'"),
+        };
+        string id = group.RequiredString("id");
+        string? path = isFile ? group.RequiredString("mem-path") : null;
+        ulong size = group.Size("size") ?? throw group.Error("Parameter 'size' is missing");
+        var backend = new BackendOptions(id, size, group.Bool("share") ?? false, path)
+        {
+            Location = group.Location,
+            Prealloc = group.Bool("prealloc") ?? false,
+        };
+        if (isFile)
+        {
+            backend = backend with
+            {
+                Align = group.Size("align") ?? 0,
+                Pmem = group.Bool("pmem") ?? false,
+                Readonly = group.Bool("readonly") ?? false,
+                DiscardData = group.Bool("discard-data") ?? false,
+            };
+        }
+        group.RejectUnknown();
+        if (size == 0)
+            throw group.Error("can't create backend with size 0");
+        return backend;
+    }
+
+    private static NvdimmOptions ParseDevice(OptionGroup group)
+    {
+        string driver = group.RequiredString("driver");
+        if (driver != "nvdimm")
+            throw group.Error($"'{driver}' is not a valid device model name");
+
+        ulong labelSize = group.Size("label-size") ?? 0;
+        if (group.Has("label-size") && labelSize < Devices.NvdimmLimits.MinLabelSize)
+            throw group.Error($"Property 'nvdimm.label-size' (0x{labelSize:x}) is required at least 0x{Devices.NvdimmLimits.MinLabelSize:x}");
+
+        Guid uuid = Guid.Empty;
+        if (group.String("uuid") is string text && !Guid.TryParseExact(text, "D", out uuid))
+            throw group.Error("Property 'nvdimm.uuid' has invalid value");
+
+        int? slot = null;
+        if (group.String("slot") is string slotText)
+        {
+            if (!int.TryParse(slotText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int s))
+                throw group.Error("Parameter 'slot' expects int32");
+            slot = s == -1 ? null : s;
+        }
+
+        ulong node = group.Number("node") ?? 0;
+        if (node > uint.MaxValue)
+            throw group.Error("Parameter 'node' expects uint32_t");
+
+        var nvdimm = new NvdimmOptions(
+            group.String("id"),
+            group.String("memdev"),
+            labelSize,
+            group.Bool("unarmed") ?? false,
+            uuid,
+            slot,
+            (uint)node,
+            group.Number("addr") ?? 0,
+            group.Location);
+        group.RejectUnknown(key => $"Property 'nvdimm.{key}' not found");
+        return nvdimm;
+    }
+
+    private static NumaNodeOptions ParseNuma(OptionGroup group, int index)
+    {
+        string type = group.RequiredString("type");
+        if (type != "node")
+            throw group.Error($"Parameter 'type' does not accept value '{type}' (vnvdimm supports -numa node)");
+        ulong nodeId = group.Number("nodeid") ?? (ulong)index;
+        string? memdev = group.String("memdev");
+        group.RejectUnknown();
+        if (nodeId >= 128)
+            throw group.Error($"Max number of NUMA nodes reached: {nodeId}");
+        return new NumaNodeOptions((uint)nodeId, memdev, group.Location);
+    }
+
+    private static EndpointOptions ParseEndpoint(OptionGroup group)
+    {
+        string backend = group.RequiredString("backend");
+        EndpointOptions endpoint;
+        if (backend == "stdio")
+        {
+            endpoint = new EndpointOptions(EndpointKind.Stdio);
+        }
+        else if (backend.StartsWith("unix:", StringComparison.Ordinal) && backend.Length > 5)
+        {
+            // "server" and "nowait" are the legacy spellings of server=on and wait=off.
+            bool server = group.Bool("server") ?? false;
+            bool wait = group.Bool("wait") ?? !(group.Bool("nowait") ?? false);
+            endpoint = new EndpointOptions(server ? EndpointKind.UnixServer : EndpointKind.UnixClient, backend[5..]);
+            if (server && wait)
+                throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");
+        }
+        else
+        {
+            throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH or unix:PATH,server=on,wait=off");
+        }
+        group.RejectUnknown();
+        return endpoint;
+    }
+}

@@ -1,0 +1,71 @@
+namespace Vnvdimm.Options;
+
+public enum ChipsetKind { Pc, Q35 }
+
+/// <summary>The NFIT platform capability bits that <c>nvdimm-persistence</c> selects (ACPI 6.2A 5.2.25.9).</summary>
+public enum PersistenceDomain : uint
+{
+    Unset = 0,
+    MemoryController = 2,
+    Cpu = 3,
+}
+
+public sealed record MachineOptions(ChipsetKind Chipset, string TypeName, bool Nvdimm, PersistenceDomain Persistence)
+{
+    public static MachineOptions Default { get; } = new(ChipsetKind.Pc, "pc-i440fx-7.2", false, PersistenceDomain.Unset);
+}
+
+public sealed record MemoryOptions(ulong RamSize, uint Slots, ulong MaxMem)
+{
+    public const ulong DefaultRamSize = 128UL << 20;
+    public static MemoryOptions Default { get; } = new(DefaultRamSize, 0, DefaultRamSize);
+}
+
+/// <summary>A <c>-object memory-backend-*</c>. <see cref="MemPath"/> is null for RAM backends.</summary>
+public sealed record BackendOptions(
+    string Id,
+    ulong Size,
+    bool Share,
+    string? MemPath = null,
+    ulong Align = 0,
+    bool Pmem = false,
+    bool Readonly = false,
+    bool DiscardData = false,
+    bool Prealloc = false)
+{
+    public bool IsFile => MemPath is not null;
+
+    public string Location { get; init; } = $"-object id={Id}";
+}
+
+public sealed record NvdimmOptions(
+    string? Id,
+    string? Memdev,
+    ulong LabelSize,
+    bool Unarmed,
+    Guid Uuid,
+    int? Slot,
+    uint Node,
+    ulong Addr,
+    string Location);
+
+public sealed record NumaNodeOptions(uint NodeId, string? Memdev, string Location);
+
+public enum EndpointKind { Stdio, UnixClient, UnixServer }
+
+/// <summary>A character-device endpoint such as <c>stdio</c> or <c>unix:PATH,server=on,wait=off</c>.</summary>
+public sealed record EndpointOptions(EndpointKind Kind, string? Path = null);
+
+public sealed record MachineConfiguration
+{
+    public MachineOptions Machine { get; init; } = MachineOptions.Default;
+    public MemoryOptions Memory { get; init; } = MemoryOptions.Default;
+    public IReadOnlyList<BackendOptions> Backends { get; init; } = [];
+    public IReadOnlyList<NvdimmOptions> Nvdimms { get; init; } = [];
+    public IReadOnlyList<NumaNodeOptions> NumaNodes { get; init; } = [];
+    public EndpointOptions? Qtest { get; init; }
+    public string? QtestLog { get; init; }
+    public bool StartStopped { get; init; }
+    public string? Name { get; init; }
+    public string? PidFile { get; init; }
+}

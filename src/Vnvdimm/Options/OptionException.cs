@@ -1,0 +1,15 @@
+namespace Vnvdimm.Options;
+
+/// <summary>
+/// A configuration error a user must fix. <see cref="Location"/> is the command-line option
+/// it came from (QEMU prefixes its messages the same way), or null for machine-wide errors.
+/// </summary>
+public sealed class ConfigurationException(string message, string? location = null) : Exception(message)
+{
+    public string? Location { get; } = location;
+
+    public ConfigurationException At(string location) =>
+        Location is null ? new ConfigurationException(Message, location) : this;
+
+    public override string ToString() => Location is null ? Message : $"{Location}: {Message}";
+}

@@ -1,0 +1,130 @@
+using Vnvdimm.Acpi;
+using Vnvdimm.Acpi.Loader;
+using Vnvdimm.Acpi.Nfit;
+using Vnvdimm.Acpi.Srat;
+using Vnvdimm.Devices;
+using Vnvdimm.Options;
+using Vnvdimm.Platform;
+using Vnvdimm.Platform.FwCfg;
+
+namespace Vnvdimm.Vmm;
+
+/// <summary>The three fw_cfg files that carry ACPI to the firmware.</summary>
+public sealed record AcpiFiles(byte[] Tables, byte[] Rsdp, byte[] Loader);
+
+/// <summary>
+/// Composes the machine's ACPI tables (SRAT, NFIT, RSDT), the RSDP and the loader script that links
+/// them, from the machine's layout and devices.
+/// </summary>
+public static class MachineAcpi
+{
+    /// <summary>QEMU pads the tables file to 128 KiB steps so its size stays stable across hotplug and migration.</summary>
+    public const int TablesAlignment = 128 << 10;
+    private const uint TablesFileAlignment = 64, RsdpAlignment = 16, DsmPageAlignment = 4096;
+
+    public static NfitTable BuildNfit(IEnumerable<NvdimmDevice> devices, PersistenceDomain persistence)
+    {
+        var structures = new List<INfitStructure>();
+        foreach (var d in devices.OrderBy(d => d.Slot))
+        {
+            // Indices are derived from the slot so that they stay stable across hotplug.
+            ushort spaIndex = (ushort)((d.Slot + 1) << 1);
+            ushort dcrIndex = (ushort)(spaIndex + 1);
+            structures.Add(new NfitSpaRange(spaIndex, d.Node, d.Address, d.RegionSize));
+            structures.Add(new NfitMemoryDeviceMap(d.Handle, spaIndex, dcrIndex, d.RegionSize, d.Unarmed));
+            structures.Add(new NfitControlRegion(dcrIndex, SerialNumber(d.Slot)));
+        }
+        if (persistence != PersistenceDomain.Unset)
+            structures.Add(new NfitPlatformCapabilities((uint)persistence));
+        return new NfitTable(structures);
+    }
+
+    /// <summary>QEMU's serial-number scheme, kept so that guests see the same DIMM identities.</summary>
+    public static uint SerialNumber(int slot) => 0x123456u + (uint)slot;
+
+    public static SratTable BuildSrat(MemoryLayout layout, IReadOnlyList<ulong> nodeMemory, IEnumerable<NvdimmDevice> nvdimms, bool nvdimmEnabled)
+    {
+        var memory = new List<SratMemoryAffinity>();
+        ulong next = 0;
+        for (int node = 0; node < nodeMemory.Count; node++)
+        {
+            ulong start = next, length = nodeMemory[node];
+            next = start + length;
+            void Emit(ulong b, ulong l) { if (l > 0) memory.Add(new(b, l, (uint)node, MemoryAffinityFlags.Enabled)); }
+
+            // The legacy hole 640 KiB..1 MiB is not RAM.
+            if (start <= MemoryLayout.Hole640KStart && next > MemoryLayout.Hole640KStart)
+            {
+                Emit(start, length - (next - MemoryLayout.Hole640KStart));
+                if (next <= MemoryLayout.Hole640KEnd)
+                {
+                    next = MemoryLayout.Hole640KEnd;
+                    continue;
+                }
+                start = MemoryLayout.Hole640KEnd;
+                length = next - MemoryLayout.Hole640KEnd;
+            }
+            // RAM that does not fit below the PCI hole continues at 4 GiB.
+            if (start <= layout.BelowFourGig && next > layout.BelowFourGig)
+            {
+                Emit(start, length - (next - layout.BelowFourGig));
+                start = layout.AboveFourGigStart;
+                length = next - layout.BelowFourGig;
+                next = start + length;
+            }
+            Emit(start, length);
+        }
+
+        if (nvdimmEnabled)
+            foreach (var d in nvdimms.OrderBy(d => d.Slot))
+                memory.Add(new(d.Address, d.RegionSize, d.Node, MemoryAffinityFlags.Enabled | MemoryAffinityFlags.NonVolatile));
+
+        // Old guests expect at least nodes+2 memory entries; QEMU pads with empty ones.
+        while (memory.Count < nodeMemory.Count + 2)
+            memory.Add(new(0, 0, 0, MemoryAffinityFlags.None));
+
+        if (layout.HasDeviceMemory)
+            memory.Add(new(layout.DeviceMemory.Base, layout.DeviceMemory.Size, (uint)(nodeMemory.Count - 1),
+                MemoryAffinityFlags.HotPluggable | MemoryAffinityFlags.Enabled));
+
+        // One CPU, APIC id 0, in node 0.
+        return new SratTable([new SratProcessorAffinity(0, 0)], memory);
+    }
+
+    public static AcpiFiles Build(IReadOnlyList<IAcpiTable> tables, bool allocateDsmPage)
+    {
+        var blob = new List<byte>();
+        var script = new TableLoaderScript();
+        script.Add(new AllocateCommand(FwCfgFileNames.Rsdp, RsdpAlignment, AllocationZone.FSeg));
+        if (allocateDsmPage)
+            script.Add(new AllocateCommand(FwCfgFileNames.NvdimmDsmPage, DsmPageAlignment, AllocationZone.High));
+        script.Add(new AllocateCommand(FwCfgFileNames.AcpiTables, TablesFileAlignment, AllocationZone.High));
+
+        var offsets = new List<uint>();
+        foreach (var table in tables)
+        {
+            byte[] bytes = table.ToBytes();
+            offsets.Add((uint)blob.Count);
+            script.Add(Checksum(blob.Count, bytes.Length));
+            blob.AddRange(bytes);
+        }
+
+        uint rsdtOffset = (uint)blob.Count;
+        byte[] rsdt = new RsdtTable(offsets).ToBytes();
+        for (int i = 0; i < offsets.Count; i++)
+            script.Add(new AddPointerCommand(FwCfgFileNames.AcpiTables, FwCfgFileNames.AcpiTables, rsdtOffset + (uint)RsdtTable.EntryOffset(i), 4));
+        script.Add(Checksum(blob.Count, rsdt.Length));
+        blob.AddRange(rsdt);
+
+        script.Add(new AddPointerCommand(FwCfgFileNames.Rsdp, FwCfgFileNames.AcpiTables, Rsdp.RsdtAddressOffset, 4));
+        script.Add(new AddChecksumCommand(FwCfgFileNames.Rsdp, Rsdp.ChecksumOffset, 0, Rsdp.Length));
+
+        int padded = (blob.Count + TablesAlignment - 1) / TablesAlignment * TablesAlignment;
+        var tablesFile = new byte[padded];
+        blob.CopyTo(tablesFile);
+        return new AcpiFiles(tablesFile, new Rsdp(rsdtOffset).ToBytes(), script.ToBytes());
+    }
+
+    private static AddChecksumCommand Checksum(int tableOffset, int length) =>
+        new(FwCfgFileNames.AcpiTables, (uint)(tableOffset + AcpiTableHeader.ChecksumOffset), (uint)tableOffset, (uint)length);
+}
