@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Vnvdimm.Guest.Transport;
+
+namespace Vnvdimm.Testing;
+
+/// <summary>Starts vnvdimm (the CLI built next to the tests) and QEMU the same way, for the same tests.</summary>
+public static class TestMachines
+{
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "vnvdimm-cli.dll");
+
+    /// <summary>QEMU's x86 system emulator from PATH, or null when it is not installed.</summary>
+    public static string? QemuPath { get; } = FindOnPath("qemu-system-x86_64");
+
+    public const string QemuMissing = "QEMU is not installed (apt-get install qemu-system-x86, or run ./test.sh as root): the oracle is absent";
+
+    public static QtestClient StartVnvdimm(IEnumerable<string> args) => QtestClient.Spawn("dotnet", args, [CliDll]);
+
+    public static QtestClient StartQemu(IEnumerable<string> args) =>
+        QtestClient.Spawn(QemuPath ?? throw new InvalidOperationException(QemuMissing), args);
+
+    public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
+
+    public static Outcome RunVnvdimm(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null) =>
+        Run("dotnet", [CliDll, .. args], stdin, workingDirectory);
+
+    /// <summary>Runs QEMU as a qtest target whose stdin is closed; a machine that starts is stopped after the timeout.</summary>
+    public static Outcome RunQemu(IEnumerable<string> args, string? workingDirectory = null) =>
+        Run(QemuPath ?? throw new InvalidOperationException(QemuMissing),
+            ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args], "", workingDirectory, TimeSpan.FromSeconds(5));
+
+    public static Outcome Run(string program, IEnumerable<string> args, string? stdin, string? workingDirectory, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+            process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new Outcome(-1, stdout.Result, stderr.Result);
+        }
+        return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}
+
+/// <summary>A scratch folder, removed afterwards, with helpers to make and fingerprint backing files.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder()
+    {
+        Path = Directory.CreateTempSubdirectory("vnvdimm-test-").FullName;
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Creates a sparse file of <paramref name="size"/> bytes with a recognisable first page.</summary>
+    public string Sparse(string name, long size, byte fill = 0xA5)
+    {
+        string path = File(name);
+        using var stream = new FileStream(path, FileMode.Create);
+        stream.SetLength(size);
+        if (fill != 0)
+        {
+            var page = new byte[4096];
+            Array.Fill(page, fill);
+            stream.Write(page);
+        }
+        return path;
+    }
+
+    /// <summary>Names, sizes and content hashes of every file: equal before and after means nothing changed.</summary>
+    public IReadOnlyDictionary<string, string> Fingerprint() =>
+        Directory.EnumerateFiles(Path).Order().ToDictionary(
+            f => System.IO.Path.GetFileName(f),
+            f =>
+            {
+                using var s = System.IO.File.OpenRead(f);
+                return $"{s.Length}:{Convert.ToHexString(SHA256.HashData(s))}";
+            });
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Vnvdimm.Testing;
+
+namespace Vnvdimm.Conformance;
+
+/// <summary>
+/// The same command line started on QEMU and on vnvdimm: the guest must read the same fw_cfg files
+/// and the same NFIT and SRAT, byte for byte (structure order aside).
+/// </summary>
+public sealed class AcpiConformanceTests
+{
+    // Each configuration is started once per machine and read by all three tests.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<(GuestSnapshot, GuestSnapshot)>> Snapshots = new();
+
+    private static (GuestSnapshot Qemu, GuestSnapshot Ours) Both(string configuration)
+    {
+        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        return Snapshots.GetOrAdd(configuration, c => new Lazy<(GuestSnapshot, GuestSnapshot)>(() => Start(c))).Value;
+    }
+
+    private static (GuestSnapshot Qemu, GuestSnapshot Ours) Start(string configuration)
+    {
+        using var folder = new TempFolder();
+        string[] args = MachineConfigurations.ByName(configuration).Arguments(folder);
+        GuestSnapshot qemu, ours;
+        using (var q = TestMachines.StartQemu(args))
+            qemu = GuestSnapshot.Take(q);
+        using (var v = TestMachines.StartVnvdimm(args))
+            ours = GuestSnapshot.Take(v);
+        return (qemu, ours);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
+    public void Nfit_matches_qemu(string configuration)
+    {
+        var (qemu, ours) = Both(configuration);
+        var expected = qemu.Table("NFIT");
+        var actual = ours.Table("NFIT");
+        Assert.Equal(expected is null, actual is null);
+        if (expected is null)
+            return;
+        // 36-byte header plus 4 reserved bytes, then the structures.
+        Assert.Equal(GuestSnapshot.Canonical(expected, 40, GuestSnapshot.NfitLength), GuestSnapshot.Canonical(actual!, 40, GuestSnapshot.NfitLength));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
+    public void Srat_matches_qemu(string configuration)
+    {
+        var (qemu, ours) = Both(configuration);
+        var expected = qemu.Table("SRAT");
+        var actual = ours.Table("SRAT");
+        Assert.Equal(expected is null, actual is null);
+        if (expected is null)
+            return;
+        // 36-byte header plus 12 reserved bytes, then the affinity structures.
+        Assert.Equal(GuestSnapshot.Canonical(expected, 48, GuestSnapshot.SratLength), GuestSnapshot.Canonical(actual!, 48, GuestSnapshot.SratLength));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
+    public void Acpi_fw_cfg_files_match_qemu(string configuration)
+    {
+        var (qemu, ours) = Both(configuration);
+        foreach (string name in GuestSnapshot.AcpiFiles)
+        {
+            Assert.Equal(qemu.Files.ContainsKey(name), ours.Files.ContainsKey(name));
+            if (qemu.Files.TryGetValue(name, out uint size))
+                Assert.True(size == ours.Files[name], $"{name}: QEMU {size} bytes, vnvdimm {ours.Files[name]} bytes");
+        }
+    }
+}
