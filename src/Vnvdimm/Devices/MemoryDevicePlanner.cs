@@ -5,7 +5,11 @@ using Vnvdimm.Platform;
 namespace Vnvdimm.Devices;
 
 /// <summary>Where an NVDIMM goes: its slot and guest range, decided before anything is mapped.</summary>
-public sealed record NvdimmPlacement(NvdimmOptions Options, BackendDescriptor Backend, int Slot, GuestRange Range);
+public sealed record NvdimmPlacement(NvdimmOptions Options, BackendDescriptor Backend, int Slot, GuestRange Range)
+{
+    /// <summary>The NFIT device handle: slot + 1, so that 0 can name the root device.</summary>
+    public uint Handle => (uint)Slot + 1;
+}
 
 /// <summary>
 /// Assigns slots and guest addresses to memory devices with every check QEMU makes, in QEMU's

@@ -22,8 +22,7 @@ public sealed class NvdimmDevice(NvdimmPlacement placement, MemoryBackend backen
     public uint Node => Placement.Options.Node;
     public Guid Uuid => Placement.Options.Uuid;
 
-    /// <summary>The NFIT device handle: slot + 1, so that 0 can name the root device.</summary>
-    public uint Handle => (uint)Slot + 1;
+    public uint Handle => Placement.Handle;
 
     public ulong LabelOffset => Backend.Size - LabelSize;
 }

@@ -22,7 +22,7 @@ public static class MachineAcpi
     public const int TablesAlignment = 128 << 10;
     private const uint TablesFileAlignment = 64, RsdpAlignment = 16, DsmPageAlignment = 4096;
 
-    public static NfitTable BuildNfit(IEnumerable<NvdimmDevice> devices, PersistenceDomain persistence)
+    public static NfitTable BuildNfit(IEnumerable<NvdimmPlacement> devices, PersistenceDomain persistence)
     {
         var structures = new List<INfitStructure>();
         foreach (var d in devices.OrderBy(d => d.Slot))
@@ -30,8 +30,8 @@ public static class MachineAcpi
             // Indices are derived from the slot so that they stay stable across hotplug.
             ushort spaIndex = (ushort)((d.Slot + 1) << 1);
             ushort dcrIndex = (ushort)(spaIndex + 1);
-            structures.Add(new NfitSpaRange(spaIndex, d.Node, d.Address, d.RegionSize));
-            structures.Add(new NfitMemoryDeviceMap(d.Handle, spaIndex, dcrIndex, d.RegionSize, d.Unarmed));
+            structures.Add(new NfitSpaRange(spaIndex, d.Options.Node, d.Range.Base, d.Range.Size));
+            structures.Add(new NfitMemoryDeviceMap(d.Handle, spaIndex, dcrIndex, d.Range.Size, d.Options.Unarmed));
             structures.Add(new NfitControlRegion(dcrIndex, SerialNumber(d.Slot)));
         }
         if (persistence != PersistenceDomain.Unset)
@@ -42,7 +42,7 @@ public static class MachineAcpi
     /// <summary>QEMU's serial-number scheme, kept so that guests see the same DIMM identities.</summary>
     public static uint SerialNumber(int slot) => 0x123456u + (uint)slot;
 
-    public static SratTable BuildSrat(MemoryLayout layout, IReadOnlyList<ulong> nodeMemory, IEnumerable<NvdimmDevice> nvdimms, bool nvdimmEnabled)
+    public static SratTable BuildSrat(MemoryLayout layout, IReadOnlyList<ulong> nodeMemory, IEnumerable<NvdimmPlacement> nvdimms, bool nvdimmEnabled)
     {
         var memory = new List<SratMemoryAffinity>();
         ulong next = 0;
@@ -77,7 +77,7 @@ public static class MachineAcpi
 
         if (nvdimmEnabled)
             foreach (var d in nvdimms.OrderBy(d => d.Slot))
-                memory.Add(new(d.Address, d.RegionSize, d.Node, MemoryAffinityFlags.Enabled | MemoryAffinityFlags.NonVolatile));
+                memory.Add(new(d.Range.Base, d.Range.Size, d.Options.Node, MemoryAffinityFlags.Enabled | MemoryAffinityFlags.NonVolatile));
 
         // Old guests expect at least nodes+2 memory entries; QEMU pads with empty ones.
         while (memory.Count < nodeMemory.Count + 2)

@@ -56,7 +56,7 @@ public static class MachineBuilder
             var io = new IoPortBus();
             var fwCfg = new FwCfgDevice(memory);
             io.Register(FwCfgDevice.BasePort, FwCfgDevice.PortCount, fwCfg);
-            PublishAcpi(config, layout, nodeMemory, nvdimms, fwCfg);
+            PublishAcpi(config, layout, nodeMemory, planner.Placed, fwCfg);
 
             return new Machine(config, layout, memory, io, fwCfg, [.. opened.Values], nvdimms, owned);
         }
@@ -147,7 +147,7 @@ public static class MachineBuilder
     }
 
     private static void PublishAcpi(MachineConfiguration config, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory,
-        IReadOnlyList<NvdimmDevice> nvdimms, FwCfgDevice fwCfg)
+        IReadOnlyList<NvdimmPlacement> nvdimms, FwCfgDevice fwCfg)
     {
         var tables = new List<IAcpiTable>();
         if (nodeMemory.Count > 0)
