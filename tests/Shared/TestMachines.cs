@@ -21,15 +21,17 @@ public static class TestMachines
 
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    public static Outcome RunVnvdimm(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null) =>
-        Run("dotnet", [CliDll, .. args], stdin, workingDirectory);
+    public static Outcome RunVnvdimm(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        Run("dotnet", [CliDll, .. args], stdin, workingDirectory, environment: environment);
 
     /// <summary>Runs QEMU as a qtest target whose stdin is closed; a machine that starts is stopped after the timeout.</summary>
     public static Outcome RunQemu(IEnumerable<string> args, string? workingDirectory = null) =>
         Run(QemuPath ?? throw new InvalidOperationException(QemuMissing),
             ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args], "", workingDirectory, TimeSpan.FromSeconds(5));
 
-    public static Outcome Run(string program, IEnumerable<string> args, string? stdin, string? workingDirectory, TimeSpan? timeout = null)
+    public static Outcome Run(string program, IEnumerable<string> args, string? stdin, string? workingDirectory, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -41,6 +43,8 @@ public static class TestMachines
         };
         foreach (var a in args)
             info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -27,7 +27,9 @@ public static class GuestViewPrinter
         var spas = nfit.SpaRanges.ToDictionary(s => s.Index);
 
         var table = new Table().Title("NVDIMMs as the guest sees them (NFIT)")
-            .AddColumns("slot", "handle", "guest address", "size", "label area", "armed", "persistence");
+            .AddColumns("slot", "handle", "address", "size", "labels", "armed", "persistence");
+        foreach (var column in table.Columns)
+            column.NoWrap();
         foreach (var map in nfit.MemoryMaps.OrderBy(m => m.Handle))
         {
             var spa = spas[map.SpaIndex];
