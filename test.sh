@@ -24,6 +24,6 @@ dotnet build vnvdimm.sln -c Release -nologo -v quiet
 status=0
 dotnet test vnvdimm.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee .build-test.log || status=$?
 # One closing line for the whole run, summed over the test projects.
-awk '/^(Passed!|Failed!) /{for(i=1;i<=NF;i++){if($i=="Failed:")f+=$(i+1);if($i=="Passed:")p+=$(i+1);if($i=="Skipped:")s+=$(i+1)}} END{gsub(/,/,"");printf "%d passed, %d failed, %d skipped\n", p, f, s}' .build-test.log | tr -d ','
+awk 'NF==2 && $1=="Passed:"{p+=$2} NF==2 && $1=="Failed:"{f+=$2} NF==2 && $1=="Skipped:"{s+=$2} END{printf "%d passed, %d failed, %d skipped\n", p, f, s}' .build-test.log
 rm -f .build-test.log
 exit $status
