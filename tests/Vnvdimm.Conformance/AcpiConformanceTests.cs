@@ -29,32 +29,24 @@ public sealed class AcpiConformanceTests
         return (qemu, ours);
     }
 
+    // NFIT: 36-byte header plus 4 reserved bytes, then the structures.
     [SkippableTheory]
     [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
-    public void Nfit_matches_qemu(string configuration)
-    {
-        var (qemu, ours) = Both(configuration);
-        var expected = qemu.Table("NFIT");
-        var actual = ours.Table("NFIT");
-        Assert.Equal(expected is null, actual is null);
-        if (expected is null)
-            return;
-        // 36-byte header plus 4 reserved bytes, then the structures.
-        Assert.Equal(GuestSnapshot.Canonical(expected, 40, GuestSnapshot.NfitLength), GuestSnapshot.Canonical(actual!, 40, GuestSnapshot.NfitLength));
-    }
+    public void Nfit_matches_qemu(string configuration) => AssertSameTable(configuration, "NFIT", 40, GuestSnapshot.NfitLength);
 
+    // SRAT: 36-byte header plus 12 reserved bytes, then the affinity structures.
     [SkippableTheory]
     [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
-    public void Srat_matches_qemu(string configuration)
+    public void Srat_matches_qemu(string configuration) => AssertSameTable(configuration, "SRAT", 48, GuestSnapshot.SratLength);
+
+    private static void AssertSameTable(string configuration, string signature, int structuresOffset, Func<byte[], int, int> lengthAt)
     {
         var (qemu, ours) = Both(configuration);
-        var expected = qemu.Table("SRAT");
-        var actual = ours.Table("SRAT");
+        var expected = qemu.Table(signature);
+        var actual = ours.Table(signature);
         Assert.Equal(expected is null, actual is null);
-        if (expected is null)
-            return;
-        // 36-byte header plus 12 reserved bytes, then the affinity structures.
-        Assert.Equal(GuestSnapshot.Canonical(expected, 48, GuestSnapshot.SratLength), GuestSnapshot.Canonical(actual!, 48, GuestSnapshot.SratLength));
+        if (expected is not null)
+            Assert.Equal(GuestSnapshot.Canonical(expected, structuresOffset, lengthAt), GuestSnapshot.Canonical(actual!, structuresOffset, lengthAt));
     }
 
     [SkippableTheory]
