@@ -1,0 +1,34 @@
+using Vnvdimm.Testing;
+
+namespace Vnvdimm.Cli.Tests;
+
+/// <summary>The ./vnvdimm launcher at the repository root, as a newcomer runs it from a fresh clone.</summary>
+public sealed class LauncherTests
+{
+    private static string? RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "vnvdimm")) && File.Exists(Path.Combine(dir.FullName, "vnvdimm.sln")))
+                return dir.FullName;
+        return null;
+    }
+
+    [SkippableFact]
+    public void Launcher_builds_the_native_cli_and_runs_the_default_machine()
+    {
+        string? root = RepositoryRoot();
+        Skip.If(root is null, "the tests do not run from a checkout");
+        using var data = new TempFolder();
+        string launcher = Path.Combine(root!, "vnvdimm");
+
+        var version = TestMachines.Run(launcher, ["-version"], "", root, TimeSpan.FromMinutes(8));
+        Assert.True(version.ExitCode == 0, version.Stderr);
+        Assert.StartsWith("vnvdimm emulator version", version.Stdout);
+        Assert.True(File.Exists(Path.Combine(root!, ".build", "cli", "vnvdimm-cli")));
+
+        var machine = TestMachines.Run(launcher, [], "", root, TimeSpan.FromMinutes(1),
+            new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
+        Assert.Equal(0, machine.ExitCode);
+        Assert.Contains("0x100000000", machine.Stdout);
+    }
+}
