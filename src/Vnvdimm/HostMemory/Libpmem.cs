@@ -1,23 +1,21 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Vnvdimm.HostMemory;
 
 /// <summary>
 /// PMDK's libpmem, loaded at run time so that a host without it can still run machines that do
-/// not ask for <c>pmem=on</c>. The search name can be overridden with VNVDIMM_LIBPMEM (tests use it
-/// to prove the "lack of libpmem support" path).
+/// not ask for <c>pmem=on</c>. VNVDIMM_LIBPMEM names another library file (tests use it to prove
+/// the "lack of libpmem support" path); the P/Invoke bindings are redirected to whatever was loaded.
 /// </summary>
-public sealed class Libpmem
+public sealed partial class Libpmem
 {
     public const string DefaultLibraryName = "libpmem.so.1";
 
-    private readonly nint _handle;
+    private static readonly object ResolverLock = new();
+    private static nint _resolved;
 
-    private Libpmem(nint handle, string name)
-    {
-        _handle = handle;
-        LibraryName = name;
-    }
+    private Libpmem(string name) => LibraryName = name;
 
     public string LibraryName { get; }
 
@@ -32,8 +30,27 @@ public sealed class Libpmem
         if (!NativeLibrary.TryGetExport(handle, "pmem_persist", out _) ||
             !NativeLibrary.TryGetExport(handle, "pmem_memcpy_persist", out _))
             return null;
-        return new Libpmem(handle, name);
+        lock (ResolverLock)
+        {
+            if (_resolved == 0)
+                NativeLibrary.SetDllImportResolver(typeof(Libpmem).Assembly, Resolve);
+            _resolved = handle;
+        }
+        return new Libpmem(name);
     }
 
-    public override string ToString() => $"{LibraryName} (0x{_handle:x})";
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? path) =>
+        libraryName == DefaultLibraryName ? _resolved : 0;
+
+    /// <summary>Copies and flushes CPU caches for the destination range (pmem_memcpy_persist(3)).</summary>
+    public unsafe void CopyPersist(nint destination, ReadOnlySpan<byte> source)
+    {
+        fixed (byte* src = source)
+            MemcpyPersist(destination, (nint)src, (nuint)source.Length);
+    }
+
+    [LibraryImport(DefaultLibraryName, EntryPoint = "pmem_memcpy_persist")]
+    private static partial nint MemcpyPersist(nint destination, nint source, nuint length);
+
+    public override string ToString() => LibraryName;
 }

@@ -3,6 +3,20 @@ using Vnvdimm.Options;
 
 namespace Vnvdimm.HostMemory;
 
+public enum WriteDurability
+{
+    /// <summary>Private file mapping or RAM: nothing outlives the process, nothing to flush.</summary>
+    Volatile,
+    /// <summary>Shared file: msync of the touched pages before the write is acknowledged.</summary>
+    Msync,
+    /// <summary>pmem=on with MAP_SYNC: libpmem's cache flushes reach the media.</summary>
+    Libpmem,
+    /// <summary>pmem=on without MAP_SYNC (not DAX): libpmem, then msync to get from the page cache to storage.</summary>
+    LibpmemThenMsync,
+    /// <summary>readonly=on: the emulator writes nothing.</summary>
+    ReadOnly,
+}
+
 /// <summary>An opened, mapped <c>memory-backend-file</c> or <c>memory-backend-ram</c>.</summary>
 public sealed class MemoryBackend : IDisposable
 {
@@ -155,6 +169,45 @@ public sealed class MemoryBackend : IDisposable
         catch (MappingException e)
         {
             throw new ConfigurationException($"unable to map backing store for guest RAM: {e.Message}", options.Location);
+        }
+    }
+
+    /// <summary>How the emulator's own writes to this backend are made durable.</summary>
+    public WriteDurability Durability =>
+        Options.Readonly ? WriteDurability.ReadOnly
+        // A private mapping never reaches the file: there is nothing to make durable.
+        : !Options.IsFile || !Options.Share ? WriteDurability.Volatile
+        : Libpmem is not null ? (MapSync ? WriteDurability.Libpmem : WriteDurability.LibpmemThenMsync)
+        : WriteDurability.Msync;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/> and returns only once it is as durable as
+    /// this backend allows: libpmem for pmem=on (plus msync when the file is not DAX, since CPU cache
+    /// flushes then only reach the page cache), msync for shared files, nothing for private or RAM backends.
+    /// </summary>
+    public void WriteDurably(ulong offset, ReadOnlySpan<byte> data)
+    {
+        if (Options.Readonly)
+            throw new InvalidOperationException($"backend '{Id}' is read-only");
+        if (data.IsEmpty)
+            return;
+        var destination = Mapping.Span(offset, data.Length);
+        switch (Durability)
+        {
+            case WriteDurability.Libpmem:
+                Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
+                break;
+            case WriteDurability.LibpmemThenMsync:
+                Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
+                Mapping.Sync(offset, (ulong)data.Length);
+                break;
+            case WriteDurability.Msync:
+                data.CopyTo(destination);
+                Mapping.Sync(offset, (ulong)data.Length);
+                break;
+            default:
+                data.CopyTo(destination);
+                break;
         }
     }
 

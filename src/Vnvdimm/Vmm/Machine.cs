@@ -1,4 +1,5 @@
 using Vnvdimm.Devices;
+using Vnvdimm.Dsm;
 using Vnvdimm.HostMemory;
 using Vnvdimm.Options;
 using Vnvdimm.Platform;
@@ -15,7 +16,7 @@ public sealed class Machine : IDisposable
     private readonly IReadOnlyList<IDisposable> _owned;
 
     internal Machine(MachineConfiguration configuration, MemoryLayout layout, GuestAddressSpace memory, IoPortBus io,
-        FwCfgDevice fwCfg, IReadOnlyList<MemoryBackend> backends, IReadOnlyList<NvdimmDevice> nvdimms, IReadOnlyList<IDisposable> owned)
+        FwCfgDevice fwCfg, IReadOnlyList<MemoryBackend> backends, IReadOnlyList<NvdimmDevice> nvdimms, FitBuffer fit, IReadOnlyList<IDisposable> owned)
     {
         Configuration = configuration;
         Layout = layout;
@@ -24,6 +25,7 @@ public sealed class Machine : IDisposable
         FwCfg = fwCfg;
         Backends = backends;
         Nvdimms = nvdimms;
+        Fit = fit;
         _owned = owned;
     }
 
@@ -34,6 +36,7 @@ public sealed class Machine : IDisposable
     public FwCfgDevice FwCfg { get; }
     public IReadOnlyList<MemoryBackend> Backends { get; }
     public IReadOnlyList<NvdimmDevice> Nvdimms { get; }
+    public FitBuffer Fit { get; }
     public object SyncRoot { get; } = new();
 
     public void Dispose()

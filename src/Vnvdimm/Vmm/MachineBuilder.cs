@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Vnvdimm.Acpi;
+using Vnvdimm.Acpi.Nfit;
 using Vnvdimm.Devices;
+using Vnvdimm.Dsm;
 using Vnvdimm.HostMemory;
 using Vnvdimm.Options;
 using Vnvdimm.Platform;
@@ -56,9 +58,18 @@ public static class MachineBuilder
             var io = new IoPortBus();
             var fwCfg = new FwCfgDevice(memory);
             io.Register(FwCfgDevice.BasePort, FwCfgDevice.PortCount, fwCfg);
-            PublishAcpi(config, layout, nodeMemory, planner.Placed, fwCfg);
+            var nfit = PublishAcpi(config, layout, nodeMemory, planner.Placed, fwCfg);
 
-            return new Machine(config, layout, memory, io, fwCfg, [.. opened.Values], nvdimms, owned);
+            var fit = new FitBuffer();
+            if (nvdimms.Count > 0)
+                fit.Publish(nfit.FitBytes()); // as QEMU: every plug, cold ones included, marks the FIT changed
+            if (config.Machine.Nvdimm)
+            {
+                var dispatcher = new DsmDispatcher(handle => nvdimms.Find(d => d.Handle == handle), fit);
+                io.Register(DsmLayout.IoPort, DsmLayout.IoPortLength, new DsmPort(memory, dispatcher));
+            }
+
+            return new Machine(config, layout, memory, io, fwCfg, [.. opened.Values], nvdimms, fit, owned);
         }
         catch
         {
@@ -146,14 +157,16 @@ public static class MachineBuilder
         }
     }
 
-    private static void PublishAcpi(MachineConfiguration config, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory,
+    /// <summary>Publishes the ACPI files and returns the NFIT, whose structures are also the FIT.</summary>
+    private static NfitTable PublishAcpi(MachineConfiguration config, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory,
         IReadOnlyList<NvdimmPlacement> nvdimms, FwCfgDevice fwCfg)
     {
         var tables = new List<IAcpiTable>();
         if (nodeMemory.Count > 0)
             tables.Add(MachineAcpi.BuildSrat(layout, nodeMemory, nvdimms, config.Machine.Nvdimm));
+        var nfit = MachineAcpi.BuildNfit(nvdimms, config.Machine.Persistence);
         if (config.Machine.Nvdimm && layout.Slots > 0 && nvdimms.Count > 0)
-            tables.Add(MachineAcpi.BuildNfit(nvdimms, config.Machine.Persistence));
+            tables.Add(nfit);
 
         bool dsmPage = config.Machine.Nvdimm && layout.Slots > 0;
         var files = MachineAcpi.Build(tables, dsmPage);
@@ -161,6 +174,7 @@ public static class MachineBuilder
         fwCfg.SetFile(FwCfgFileNames.Rsdp, files.Rsdp);
         fwCfg.SetFile(FwCfgFileNames.TableLoader, files.Loader);
         if (config.Machine.Nvdimm)
-            fwCfg.SetFile(FwCfgFileNames.NvdimmDsmPage, new byte[4096]);
+            fwCfg.SetFile(FwCfgFileNames.NvdimmDsmPage, new byte[DsmLayout.PageSize]);
+        return nfit;
     }
 }

@@ -1,0 +1,35 @@
+using Vnvdimm.HostMemory;
+
+namespace Vnvdimm.Devices;
+
+/// <summary>
+/// An NVDIMM's namespace-label area: the last <see cref="Size"/> bytes of its backend. Callers
+/// check ranges; this class refuses anything outside the area all the same.
+/// </summary>
+public sealed class LabelArea(MemoryBackend backend, ulong offset, ulong size)
+{
+    public ulong Size { get; } = size;
+
+    public bool Writable => backend.Durability != WriteDurability.ReadOnly;
+
+    public void Read(uint offset, Span<byte> destination)
+    {
+        Check(offset, destination.Length);
+        backend.Mapping.Span(Start + offset, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>Writes and returns once the data is as durable as the backend allows.</summary>
+    public void Write(uint offset, ReadOnlySpan<byte> data)
+    {
+        Check(offset, data.Length);
+        backend.WriteDurably(Start + offset, data);
+    }
+
+    private ulong Start => offset;
+
+    private void Check(uint at, int length)
+    {
+        if ((ulong)at + (ulong)length > Size)
+            throw new ArgumentOutOfRangeException(nameof(at), $"[{at:#x}+{length:#x}] outside a label area of {Size:#x} bytes");
+    }
+}

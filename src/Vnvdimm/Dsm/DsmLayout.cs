@@ -1,0 +1,49 @@
+namespace Vnvdimm.Dsm;
+
+/// <summary>
+/// The DSM mailbox page shared by guest AML and the device (QEMU's docs/specs/acpi_nvdimm.rst):
+/// in: handle, revision, function, then arg3; out: len (bytes filled, len included), then data.
+/// </summary>
+public static class DsmLayout
+{
+    public const int PageSize = 4096;
+    public const int HandleOffset = 0, RevisionOffset = 4, FunctionOffset = 8, Arg3Offset = 12;
+    public const int OutLengthSize = 4;
+    public const int StatusSize = 4;
+
+    /// <summary>The only DSM interface revision (Intel DSM spec, revision 1).</summary>
+    public const uint Revision = 1;
+
+    /// <summary>The I/O port the guest writes the page's address to (QEMU's NVDIMM_ACPI_IO_BASE), 4 bytes wide.</summary>
+    public const ushort IoPort = 0x0a18;
+    public const ushort IoPortLength = 4;
+
+    /// <summary>Handle 0: the NVDIMM root device. 0x10000: QEMU's reserved root handle for Read FIT.</summary>
+    public const uint RootHandle = 0, ReservedRootHandle = 0x10000;
+
+    /// <summary>
+    /// The largest label transfer: what fits both a Get answer (page less len and status) and a Set
+    /// request (page less handle, revision, function, offset and length): 4076 bytes.
+    /// </summary>
+    public const uint MaxLabelTransfer = PageSize - Arg3Offset - 8;
+
+    /// <summary>The largest piece of FIT in one Read FIT answer: 4088 bytes.</summary>
+    public const int MaxFitTransfer = PageSize - OutLengthSize - StatusSize;
+}
+
+/// <summary>Status codes of the NVDIMM DSM interface.</summary>
+public static class DsmStatus
+{
+    public const uint Success = 0, NotSupported = 1, NoSuchDevice = 2, InvalidInput = 3;
+
+    /// <summary>Read FIT: the FIT changed since the read sequence started (offset 0); start again.</summary>
+    public const uint FitChanged = 0x100;
+}
+
+/// <summary>DSM function numbers used here.</summary>
+public static class DsmFunction
+{
+    public const uint Query = 0;
+    public const uint ReadFit = 1;
+    public const uint GetLabelSize = 4, GetLabelData = 5, SetLabelData = 6;
+}
