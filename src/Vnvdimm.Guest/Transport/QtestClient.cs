@@ -117,6 +117,9 @@ public sealed class QtestClient : IGuestConnection, IDisposable
     private static ulong ParseHex(string text) =>
         ulong.Parse(text.AsSpan(text.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
+    /// <summary>Kills the machine this client started (SIGKILL), as a crash would.</summary>
+    public void Kill() => _process?.Kill(entireProcessTree: true);
+
     public void Dispose()
     {
         try

@@ -30,6 +30,6 @@ public sealed class LabelArea(MemoryBackend backend, ulong offset, ulong size)
     private void Check(uint at, int length)
     {
         if ((ulong)at + (ulong)length > Size)
-            throw new ArgumentOutOfRangeException(nameof(at), $"[{at:#x}+{length:#x}] outside a label area of {Size:#x} bytes");
+            throw new ArgumentOutOfRangeException(nameof(at), $"[0x{at:x}+0x{length:x}] outside a label area of 0x{Size:x} bytes");
     }
 }

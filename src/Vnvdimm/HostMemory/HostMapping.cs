@@ -86,7 +86,7 @@ public sealed unsafe class HostMapping : IDisposable
     private void CheckRange(ulong offset, ulong length)
     {
         if (offset > Length || length > Length - offset)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset:#x}+{length:#x}] outside a mapping of {Length:#x} bytes");
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[0x{offset:x}+0x{length:x}] outside a mapping of 0x{Length:x} bytes");
     }
 
     public void Dispose()
