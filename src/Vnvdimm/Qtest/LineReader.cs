@@ -15,7 +15,7 @@ public sealed class LineReader(Stream stream, int maxLineLength)
     public bool HasBufferedLine => _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n') >= 0;
 
     /// <summary>The next line without its terminator, or null at end of input. Over-long lines throw.</summary>
-    public async ValueTask<string?> ReadLineAsync(CancellationToken cancel)
+    public string? ReadLine()
     {
         var line = new MemoryStream();
         while (true)
@@ -31,7 +31,7 @@ public sealed class LineReader(Stream stream, int maxLineLength)
                 return Decode(line);
             }
             _start = _end = 0;
-            int read = await stream.ReadAsync(_buffer, cancel);
+            int read = stream.Read(_buffer);
             if (read == 0)
                 return line.Length > 0 ? Decode(line) : null;
             _end = read;

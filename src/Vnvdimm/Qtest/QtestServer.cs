@@ -35,7 +35,7 @@ public sealed class QtestServer : IDisposable
         var server = new QtestServer(machine, QtestLog.Open(logPath), logger);
         server.Completion = endpoint.Kind switch
         {
-            EndpointKind.Stdio => server.ServeAsync(Console.OpenStandardInput(), Console.OpenStandardOutput()),
+            EndpointKind.Stdio => OnOwnThread(() => server.Serve(Console.OpenStandardInput(), Console.OpenStandardOutput())),
             EndpointKind.UnixClient => server.ConnectAsync(endpoint.Path!),
             _ => server.ListenAsync(endpoint.Path!),
         };
@@ -54,7 +54,7 @@ public sealed class QtestServer : IDisposable
             throw new ConfigurationException($"Failed to connect to '{path}': {e.Message}", $"-qtest unix:{path}");
         }
         using var stream = new NetworkStream(socket, ownsSocket: false);
-        await ServeAsync(stream, stream);
+        await OnOwnThread(() => Serve(stream, stream));
     }
 
     private async Task ListenAsync(string path)
@@ -70,12 +70,12 @@ public sealed class QtestServer : IDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var client = await _listener.AcceptAsync(_stop.Token);
-                _ = Task.Run(async () =>
+                _ = OnOwnThread(() =>
                 {
                     using var stream = new NetworkStream(client, ownsSocket: true);
                     try
                     {
-                        await ServeAsync(stream, stream);
+                        Serve(stream, stream);
                     }
                     catch (IOException e)
                     {
@@ -94,33 +94,39 @@ public sealed class QtestServer : IDisposable
         await Task.Delay(Timeout.Infinite, _stop.Token).ContinueWith(_ => { });
     }
 
-    private async Task ServeAsync(Stream input, Stream output)
+    /// <summary>
+    /// Answers commands until the input ends. Blocking I/O on a thread of its own: a qtest client
+    /// waits for each answer, so the round trip is the cost that matters.
+    /// </summary>
+    private void Serve(Stream input, Stream output)
     {
         var session = new QtestSession(_machine);
         var reader = new LineReader(input, MaxLineLength);
-        var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16) { AutoFlush = false, NewLine = "\n" };
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16) { AutoFlush = false, NewLine = "\n" };
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                string? line = await reader.ReadLineAsync(_stop.Token);
+                string? line = reader.ReadLine();
                 if (line is null)
                     break;
                 _log.Received(line);
                 string answer = session.Execute(line);
                 _log.Sent(answer);
-                await writer.WriteLineAsync(answer);
+                writer.WriteLine(answer);
                 // Pipelined commands are answered in one write.
                 if (!reader.HasBufferedLine)
-                    await writer.FlushAsync();
+                    writer.Flush();
             }
-            await writer.FlushAsync();
+            writer.Flush();
         }
         catch (InvalidDataException e)
         {
             _logger.LogWarning("qtest: {Reason}; closing the connection", e.Message);
         }
     }
+
+    private static Task OnOwnThread(Action serve) => Task.Factory.StartNew(serve, TaskCreationOptions.LongRunning);
 
     public void Dispose()
     {

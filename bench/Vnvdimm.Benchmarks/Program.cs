@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Vnvdimm.Benchmarks.DsmBenchmarks).Assembly).Run(args);
