@@ -63,6 +63,9 @@ public sealed class CliTests
         using var dir = new TempFolder();
         using var machine = TestMachines.StartVnvdimm(["-object", $"memory-backend-file,id=m0,mem-path={dir.File("p.img")},size=64M,share=on,pmem=on"]);
         Assert.Equal("OK little", machine.Command("endianness"));
+        // Standard error arrives on its own pipe: give it a moment.
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !machine.StandardError.Contains("MAP_SYNC") && DateTime.UtcNow < deadline;)
+            Thread.Sleep(20);
         Assert.Contains("vnvdimm: warning: ", machine.StandardError);
         Assert.Contains("MAP_SYNC", machine.StandardError);
     }
