@@ -39,6 +39,19 @@ public sealed class AcpiConformanceTests
     [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
     public void Srat_matches_qemu(string configuration) => AssertSameTable(configuration, "SRAT", 48, GuestSnapshot.SratLength);
 
+    // The NVDIMM SSDT holds no per-device order: it must be QEMU's byte for byte (MEMA is patched by the loader).
+    [SkippableTheory]
+    [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
+    public void Nvdimm_ssdt_matches_qemu(string configuration)
+    {
+        var (qemu, ours) = Both(configuration);
+        var expected = qemu.Tables.SingleOrDefault(t => t.Signature == "SSDT" && t.OemTableId.StartsWith("NVDIMM", StringComparison.Ordinal));
+        var actual = ours.Tables.SingleOrDefault(t => t.Signature == "SSDT");
+        Assert.Equal(expected is null, actual is null);
+        if (expected is not null)
+            Assert.Equal(Convert.ToHexString(expected.Bytes), Convert.ToHexString(actual!.Bytes));
+    }
+
     private static void AssertSameTable(string configuration, string signature, int structuresOffset, Func<byte[], int, int> lengthAt)
     {
         var (qemu, ours) = Both(configuration);

@@ -10,11 +10,20 @@ public interface IAcpiTable
     byte[] ToBytes();
 }
 
+/// <summary>A place in a table that holds the guest address of a fw_cfg file, for the loader to patch.</summary>
+public readonly record struct TablePointer(int OffsetInTable, string TargetFile, byte Size);
+
+/// <summary>A table that points into another fw_cfg file (valid after <see cref="IAcpiTable.ToBytes"/>).</summary>
+public interface ILinkedAcpiTable : IAcpiTable
+{
+    IReadOnlyList<TablePointer> Pointers { get; }
+}
+
 /// <summary>
 /// The System Description Table header (ACPI 6.2A 5.2.6) with the identifiers QEMU uses, so our
 /// tables compare equal to its. The checksum stays zero: the table loader's ADD_CHECKSUM fills it in.
 /// </summary>
-public readonly record struct AcpiTableHeader(string Signature, uint Length, byte Revision)
+public readonly record struct AcpiTableHeader(string Signature, uint Length, byte Revision, string TableId = AcpiTableHeader.OemTableId)
 {
     public const int Size = 36;
     public const int ChecksumOffset = 9;
@@ -29,17 +38,17 @@ public readonly record struct AcpiTableHeader(string Signature, uint Length, byt
         destination[8] = Revision;
         destination[ChecksumOffset] = 0;
         WriteAscii(destination.Slice(10, 6), OemId);
-        WriteAscii(destination.Slice(16, 8), OemTableId);
+        WriteAscii(destination.Slice(16, 8), TableId.PadRight(8, '\0'));
         BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], 1); // OEM revision
         WriteAscii(destination.Slice(28, 4), CreatorId);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[32..], 1); // creator revision
     }
 
     /// <summary>Header plus <paramref name="body"/>, the body written by the caller into the span it is given.</summary>
-    public static byte[] Build(string signature, byte revision, int bodyLength, SpanAction body)
+    public static byte[] Build(string signature, byte revision, int bodyLength, SpanAction body, string tableId = OemTableId)
     {
         var table = new byte[Size + bodyLength];
-        new AcpiTableHeader(signature, (uint)table.Length, revision).WriteTo(table);
+        new AcpiTableHeader(signature, (uint)table.Length, revision, tableId).WriteTo(table);
         body(table.AsSpan(Size));
         return table;
     }

@@ -105,6 +105,9 @@ public static class MachineAcpi
         {
             byte[] bytes = table.ToBytes();
             offsets.Add((uint)blob.Count);
+            if (table is ILinkedAcpiTable linked)
+                foreach (var p in linked.Pointers)
+                    script.Add(new AddPointerCommand(FwCfgFileNames.AcpiTables, p.TargetFile, (uint)(blob.Count + p.OffsetInTable), p.Size));
             script.Add(Checksum(blob.Count, bytes.Length));
             blob.AddRange(bytes);
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vnvdimm.Acpi;
 using Vnvdimm.Acpi.Nfit;
+using Vnvdimm.Acpi.Nvdimm;
 using Vnvdimm.Devices;
 using Vnvdimm.Dsm;
 using Vnvdimm.HostMemory;
@@ -164,6 +165,8 @@ public static class MachineBuilder
         var tables = new List<IAcpiTable>();
         if (nodeMemory.Count > 0)
             tables.Add(MachineAcpi.BuildSrat(layout, nodeMemory, nvdimms, config.Machine.Nvdimm));
+        if (config.Machine.Nvdimm && layout.Slots > 0)
+            tables.Add(new NvdimmSsdt((int)layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
         var nfit = MachineAcpi.BuildNfit(nvdimms, config.Machine.Persistence);
         if (config.Machine.Nvdimm && layout.Slots > 0 && nvdimms.Count > 0)
             tables.Add(nfit);

@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace Vnvdimm.Acpi.Aml;
+
+/// <summary>An integer in its shortest encoding: Zero, One, or Byte/Word/DWord/QWord with prefix.</summary>
+public sealed record AmlInteger(ulong Value) : IAml
+{
+    public void AppendTo(List<byte> aml)
+    {
+        switch (Value)
+        {
+            case 0:
+                aml.Add(0x00); // ZeroOp
+                return;
+            case 1:
+                aml.Add(0x01); // OneOp
+                return;
+            case <= 0xff:
+                aml.Add(0x0a);
+                Append(aml, 1);
+                return;
+            case <= 0xffff:
+                aml.Add(0x0b);
+                Append(aml, 2);
+                return;
+            case <= 0xffffffff:
+                aml.Add(0x0c);
+                Append(aml, 4);
+                return;
+            default:
+                aml.Add(0x0e);
+                Append(aml, 8);
+                return;
+        }
+    }
+
+    private void Append(List<byte> aml, int bytes)
+    {
+        for (int i = 0; i < bytes; i++)
+            aml.Add((byte)(Value >> (8 * i)));
+    }
+}
+
+/// <summary>A null-terminated ASCII string constant.</summary>
+public sealed record AmlString(string Value) : IAml
+{
+    public void AppendTo(List<byte> aml)
+    {
+        aml.Add(0x0d); // StringPrefix
+        aml.AddRange(Encoding.ASCII.GetBytes(Value));
+        aml.Add(0);
+    }
+}
+
+/// <summary>A Buffer with a constant size and initial bytes.</summary>
+public sealed record AmlBuffer(byte[] Bytes) : IAml
+{
+    public static AmlBuffer Zeroed(int size) => new(new byte[size]);
+
+    /// <summary>ToUUID: the 16-byte buffer of a UUID string in ACPI's mixed-endian byte order.</summary>
+    public static AmlBuffer Uuid(string uuid) => new(Guid.Parse(uuid).ToByteArray());
+
+    public void AppendTo(List<byte> aml) =>
+        AmlPackageLength.AppendBlock(aml, [0x11], body =>
+        {
+            new AmlInteger((ulong)Bytes.Length).AppendTo(body);
+            body.AddRange(Bytes);
+        });
+}
+
+/// <summary>A Package of a fixed number of elements.</summary>
+public sealed record AmlPackage(params IAml[] Elements) : IAml
+{
+    public void AppendTo(List<byte> aml) =>
+        AmlPackageLength.AppendBlock(aml, [0x12], body =>
+        {
+            body.Add((byte)Elements.Length);
+            foreach (var e in Elements)
+                e.AppendTo(body);
+        });
+}
+
+/// <summary>Arg0..Arg6 and Local0..Local7.</summary>
+public sealed record AmlVariable(byte Opcode) : IAml
+{
+    public static AmlVariable Arg(int n) => n is >= 0 and <= 6 ? new((byte)(0x68 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+    public static AmlVariable Local(int n) => n is >= 0 and <= 7 ? new((byte)(0x60 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+
+    public void AppendTo(List<byte> aml) => aml.Add(Opcode);
+}

@@ -1,0 +1,89 @@
+namespace Vnvdimm.Acpi.Aml;
+
+/// <summary>A list of terms, appended in order; what Scope, Device, Method and If bodies hold.</summary>
+public abstract record AmlContainer
+{
+    public List<IAml> Terms { get; } = [];
+
+    protected void AppendTerms(List<byte> aml)
+    {
+        foreach (var t in Terms)
+            t.AppendTo(aml);
+    }
+}
+
+public sealed record AmlScope(string Name) : AmlContainer, IAml
+{
+    public AmlScope Add(params IAml[] terms)
+    {
+        Terms.AddRange(terms);
+        return this;
+    }
+
+    public void AppendTo(List<byte> aml) =>
+        AmlPackageLength.AppendBlock(aml, [0x10], body =>
+        {
+            new AmlName(Name).AppendTo(body);
+            AppendTerms(body);
+        });
+}
+
+public sealed record AmlDevice(string Name) : AmlContainer, IAml
+{
+    public AmlDevice Add(params IAml[] terms)
+    {
+        Terms.AddRange(terms);
+        return this;
+    }
+
+    public void AppendTo(List<byte> aml) =>
+        AmlPackageLength.AppendBlock(aml, [0x5b, 0x82], body =>
+        {
+            new AmlName(Name).AppendTo(body);
+            AppendTerms(body);
+        });
+}
+
+/// <summary>Name(NAME, value).</summary>
+public sealed record AmlNameDecl(string Name, IAml Value) : IAml
+{
+    public void AppendTo(List<byte> aml)
+    {
+        aml.Add(0x08);
+        new AmlName(Name).AppendTo(aml);
+        Value.AppendTo(aml);
+    }
+}
+
+/// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
+public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer, IAml
+{
+    public AmlMethod Add(params IAml[] terms)
+    {
+        Terms.AddRange(terms);
+        return this;
+    }
+
+    public void AppendTo(List<byte> aml)
+    {
+        if (ArgumentCount is < 0 or > 7)
+            throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
+        AmlPackageLength.AppendBlock(aml, [0x14], body =>
+        {
+            new AmlName(Name).AppendTo(body);
+            body.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
+            AppendTerms(body);
+        });
+    }
+}
+
+/// <summary>A call of a method by name with its arguments.</summary>
+public sealed record AmlMethodCall(string Name, params IAml[] Arguments) : IAml
+{
+    public void AppendTo(List<byte> aml)
+    {
+        new AmlName(Name).AppendTo(aml);
+        foreach (var a in Arguments)
+            a.AppendTo(aml);
+    }
+}

@@ -1,0 +1,180 @@
+using Vnvdimm.Acpi.Aml;
+using static Vnvdimm.Acpi.Aml.Aml;
+
+namespace Vnvdimm.Acpi.Nvdimm;
+
+/// <summary>
+/// The NVDIMM SSDT (OEM table id "NVDIMM"): <c>\_SB.NVDR</c>, the ACPI0012 root device, with the
+/// common DSM method NCAL that drives the mailbox, the root _DSM, RFIT/_FIT, and one NVxx device per
+/// memory slot with _ADR, _LSI, _LSR, _LSW and _DSM; then the MEMA dword the loader patches with
+/// the guest address of the DSM page. The AML program is the one QEMU's guests expect.
+/// </summary>
+public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int dsmPageSize, string dsmPageFile) : ILinkedAcpiTable
+{
+    public const string OemTableId = "NVDIMM";
+    public const string CommonDsm = "NCAL", DsmPageAddress = "MEMA", RfitStatus = "RSTA";
+    public const string RootUuid = "2F10E7A4-9E91-11E4-89D3-123B93F75CBA";
+    public const string ReservedRootUuid = "648B9CF2-CDA1-4312-8AD9-49C4AF32BD62";
+    public const string DeviceUuid = "4309AC30-0D11-11E4-9191-0800200C9A66";
+    private const uint ReservedRootHandle = 0x10000, StatusNotSupported = 1, StatusFitChanged = 0x100;
+
+    public string Signature => "SSDT";
+
+    /// <summary>Offset within the table of the MEMA dword, for the loader's ADD_POINTER.</summary>
+    public int DsmPageAddressOffset { get; private set; }
+
+    public IReadOnlyList<TablePointer> Pointers => [new TablePointer(DsmPageAddressOffset, dsmPageFile, 4)];
+
+    public byte[] ToBytes()
+    {
+        var root = new AmlDevice("NVDR").Add(new AmlNameDecl("_HID", new AmlString("ACPI0012")));
+        root.Add(CommonDsmMethod());
+        root.Add(DeviceDsm(0));
+        AddFit(root);
+        for (int slot = 0; slot < slots; slot++)
+            root.Add(SlotDevice(slot));
+
+        var body = new List<byte>();
+        new AmlScope("\\_SB").Add(root).AppendTo(body);
+        // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
+        body.Add(0x08);
+        new AmlName(DsmPageAddress).AppendTo(body);
+        body.Add(0x0c);
+        DsmPageAddressOffset = AcpiTableHeader.Size + body.Count;
+        body.AddRange(new byte[4]);
+
+        byte[] aml = [.. body];
+        return AcpiTableHeader.Build(Signature, 1, aml.Length, b => aml.CopyTo(b), OemTableId);
+    }
+
+    /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
+    private AmlMethod CommonDsmMethod()
+    {
+        IAml uuid = Arg(0), function = Arg(2), handle = Arg(4), page = Local(6), output = Local(7), expectedUuid = Local(0);
+        var method = new AmlMethod(CommonDsm, 5, Serialized: true);
+        method.Add(
+            Store(Name(DsmPageAddress), page),
+            new AmlOperationRegion("NPIO", AmlRegionSpace.SystemIo, Int(dsmPort), (uint)dsmPortLength),
+            new AmlOperationRegion("NRAM", AmlRegionSpace.SystemMemory, page, (uint)dsmPageSize),
+            new AmlField("NPIO", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve, new AmlFieldUnit("NTFI", dsmPortLength * 8)),
+            new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
+                new AmlFieldUnit("HDLE", 32), new AmlFieldUnit("REVS", 32), new AmlFieldUnit("FUNC", 32),
+                new AmlFieldUnit("FARG", (dsmPageSize - 12) * 8)),
+            new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
+                new AmlFieldUnit("RLEN", 32), new AmlFieldUnit("ODAT", (dsmPageSize - 4) * 8)),
+            new AmlIf(LEqual(handle, Int(0))).Add(Store(AmlBuffer.Uuid(RootUuid), expectedUuid)),
+            new AmlElse().Add(
+                new AmlIf(LEqual(handle, Int(ReservedRootHandle))).Add(Store(AmlBuffer.Uuid(ReservedRootUuid), expectedUuid)),
+                new AmlElse().Add(Store(AmlBuffer.Uuid(DeviceUuid), expectedUuid))),
+            // No DSM page patched in, or a foreign UUID: function 0 supports nothing, others are unsupported.
+            new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid)))).Add(
+                new AmlIf(LEqual(function, Int(0))).Add(new AmlReturn(new AmlBuffer([0]))),
+                new AmlReturn(new AmlBuffer([(byte)StatusNotSupported]))),
+            Store(handle, Name("HDLE")),
+            Store(Arg(1), Name("REVS")),
+            Store(function, Name("FUNC")),
+            // arg3 is a package holding one buffer: copy that buffer into the page.
+            new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(4)), LEqual(SizeOf(Arg(3)), Int(1)))).Add(
+                Store(Index(Arg(3), Int(0)), Local(2)),
+                Store(DerefOf(Local(2)), Local(3)),
+                Store(Local(3), Name("FARG"))),
+            Store(page, Name("NTFI")),
+            Subtract(Name("RLEN"), Int(4), Local(1)),
+            // Short answers are copied byte by byte, as CreateField wants at least 8 bytes.
+            new AmlIf(LLess(Local(1), Int(8))).Add(
+                Store(Int(0), Local(2)),
+                new AmlNameDecl("TBUF", AmlBuffer.Zeroed(1)),
+                Store(AmlBuffer.Zeroed(0), output),
+                new AmlWhile(LLess(Local(2), Local(1))).Add(
+                    Store(DerefOf(Index(Name("ODAT"), Local(2))), Index(Name("TBUF"), Int(0))),
+                    Concatenate(output, Name("TBUF"), output),
+                    Increment(Local(2))),
+                new AmlReturn(output)),
+            Store(ShiftLeft(Local(1), Int(3)), Local(1)),
+            CreateField(Name("ODAT"), Int(0), Local(1), "OBUF"),
+            new AmlReturn(Name("OBUF")));
+        return method;
+    }
+
+    private static AmlMethod DeviceDsm(uint handle) =>
+        new AmlMethod("_DSM", 4, Serialized: false).Add(
+            new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), Int(handle))));
+
+    /// <summary>RSTA, RFIT(offset) reading one chunk through the reserved handle, and _FIT assembling them.</summary>
+    private static void AddFit(AmlDevice root)
+    {
+        IAml buffer = Local(0), size = Local(1), fit = Local(2), offset = Local(3);
+        root.Add(new AmlNameDecl(RfitStatus, Int(0)));
+        root.Add(new AmlMethod("RFIT", 1, Serialized: true).Add(
+            new AmlNameDecl("OFST", Int(0)),
+            Store(Arg(0), Name("OFST")),
+            Store(new AmlMethodCall(CommonDsm, AmlBuffer.Uuid(ReservedRootUuid), Int(1), Int(1), new AmlPackage(Name("OFST")), Int(ReservedRootHandle)), buffer),
+            CreateDWordField(buffer, Int(0), "STAU"),
+            Store(Name("STAU"), Name(RfitStatus)),
+            new AmlIf(LNot(LEqual(Int(0), Name("STAU")))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
+            Store(SizeOf(buffer), size),
+            Subtract(size, Int(4), size),
+            new AmlIf(LEqual(size, Int(0))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
+            CreateField(buffer, Int(32), ShiftLeft(size, Int(3)), "BUFF"),
+            new AmlReturn(Name("BUFF"))));
+        root.Add(new AmlMethod("_FIT", 0, Serialized: true).Add(
+            Store(AmlBuffer.Zeroed(0), fit),
+            Store(Int(0), offset),
+            new AmlWhile(Int(1)).Add(
+                Store(new AmlMethodCall("RFIT", offset), buffer),
+                Store(SizeOf(buffer), size),
+                // The FIT changed while it was read: start again.
+                new AmlIf(LEqual(Name(RfitStatus), Int(StatusFitChanged))).Add(
+                    Store(AmlBuffer.Zeroed(0), fit),
+                    Store(Int(0), offset)),
+                new AmlElse().Add(
+                    new AmlIf(LEqual(size, Int(0))).Add(new AmlReturn(fit)),
+                    Add(offset, size, offset),
+                    Concatenate(fit, buffer, fit)))));
+    }
+
+    /// <summary>NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions 4-6.</summary>
+    private static AmlDevice SlotDevice(int slot)
+    {
+        uint handle = (uint)slot + 1;
+        IAml Call(uint function, IAml arg3) =>
+            new AmlMethodCall(CommonDsm, AmlBuffer.Uuid(DeviceUuid), Int(1), Int(function), arg3, Int(handle));
+
+        return new AmlDevice($"NV{slot:X2}").Add(
+            new AmlNameDecl("_ADR", Int(handle)),
+            new AmlMethod("_LSI", 0, Serialized: true).Add(
+                Store(Call(4, Int(0)), Local(0)),
+                CreateDWordField(Local(0), Int(0), "STTS"),
+                CreateDWordField(Local(0), Int(4), "SLSA"),
+                CreateDWordField(Local(0), Int(8), "MAXT"),
+                Store(new AmlPackage(Name("STTS"), Name("SLSA"), Name("MAXT")), Local(1)),
+                new AmlReturn(Local(1))),
+            new AmlMethod("_LSR", 2, Serialized: true).Add(
+                new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
+                CreateDWordField(Name("INPT"), Int(0), "OFST"),
+                CreateDWordField(Name("INPT"), Int(4), "LEN"),
+                Store(Arg(0), Name("OFST")),
+                Store(Arg(1), Name("LEN")),
+                Store(new AmlPackage(Name("INPT")), Local(0)),
+                Store(Call(5, Local(0)), Local(3)),
+                CreateDWordField(Local(3), Int(0), "STTS"),
+                CreateField(Local(3), Int(32), ShiftLeft(Name("LEN"), Int(3)), "LDAT"),
+                new AmlNameDecl("LSA", AmlBuffer.Zeroed(0)),
+                ToBuffer(Name("LDAT"), Name("LSA")),
+                Store(new AmlPackage(Name("STTS"), Name("LSA")), Local(1)),
+                new AmlReturn(Local(1))),
+            new AmlMethod("_LSW", 3, Serialized: true).Add(
+                Store(Arg(2), Local(2)),
+                new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
+                CreateDWordField(Name("INPT"), Int(0), "OFST"),
+                CreateDWordField(Name("INPT"), Int(4), "TLEN"),
+                Store(Arg(0), Name("OFST")),
+                Store(Arg(1), Name("TLEN")),
+                Concatenate(Name("INPT"), Local(2), Name("INPT")),
+                Store(new AmlPackage(Name("INPT")), Local(0)),
+                Store(Call(6, Local(0)), Local(3)),
+                CreateDWordField(Local(3), Int(0), "STTS"),
+                new AmlReturn(Name("STTS"))),
+            DeviceDsm(handle));
+    }
+}
