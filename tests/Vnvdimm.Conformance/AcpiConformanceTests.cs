@@ -9,12 +9,15 @@ namespace Vnvdimm.Conformance;
 public sealed class AcpiConformanceTests
 {
     // Each configuration is started once per machine and read by all three tests.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<(GuestSnapshot, GuestSnapshot)>> Snapshots = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<(GuestSnapshot, GuestSnapshot)>> Cache = new();
 
-    private static (GuestSnapshot Qemu, GuestSnapshot Ours) Both(string configuration)
+    private static (GuestSnapshot Qemu, GuestSnapshot Ours) Both(string configuration) => Snapshots(configuration);
+
+    /// <summary>What QEMU's and vnvdimm's guests read at start for a configuration, read once per test run.</summary>
+    internal static (GuestSnapshot Qemu, GuestSnapshot Ours) Snapshots(string configuration)
     {
         Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
-        return Snapshots.GetOrAdd(configuration, c => new Lazy<(GuestSnapshot, GuestSnapshot)>(() => Start(c))).Value;
+        return Cache.GetOrAdd(configuration, c => new Lazy<(GuestSnapshot, GuestSnapshot)>(() => Start(c))).Value;
     }
 
     private static (GuestSnapshot Qemu, GuestSnapshot Ours) Start(string configuration)
