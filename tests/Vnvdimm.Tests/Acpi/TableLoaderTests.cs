@@ -3,6 +3,7 @@ using System.Text;
 using Vnvdimm.Acpi;
 using Vnvdimm.Acpi.Loader;
 using Vnvdimm.Acpi.Nfit;
+using Vnvdimm.Acpi.Nvdimm;
 using Vnvdimm.Platform.FwCfg;
 using Vnvdimm.Vmm;
 
@@ -41,7 +42,8 @@ public sealed class TableLoaderTests
     public void Executing_the_script_links_rsdp_rsdt_and_tables_with_valid_checksums()
     {
         var nfit = new NfitTable([new NfitPlatformCapabilities(3)]);
-        var files = MachineAcpi.Build([nfit], allocateDsmPage: true);
+        var ssdt = new NvdimmSsdt(2, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
+        var files = MachineAcpi.Build([ssdt, nfit], allocateDsmPage: true);
         var blobs = new Dictionary<string, byte[]>
         {
             [FwCfgFileNames.AcpiTables] = files.Tables,
@@ -91,7 +93,14 @@ public sealed class TableLoaderTests
         Assert.Equal("RSDT", Encoding.ASCII.GetString(tables, rsdtOffset, 4));
         int rsdtLength = BinaryPrimitives.ReadInt32LittleEndian(tables.AsSpan(rsdtOffset + 4));
         Assert.Equal(0, Sum(tables.AsSpan(rsdtOffset, rsdtLength)));
-        uint nfitAddress = BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(rsdtOffset + 36));
+        uint ssdtAddress = BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(rsdtOffset + 36));
+        int ssdtOffset = (int)(ssdtAddress - addresses[FwCfgFileNames.AcpiTables]);
+        Assert.Equal("SSDT", Encoding.ASCII.GetString(tables, ssdtOffset, 4));
+        Assert.Equal(0, Sum(tables.AsSpan(ssdtOffset, BinaryPrimitives.ReadInt32LittleEndian(tables.AsSpan(ssdtOffset + 4)))));
+        // MEMA now holds the guest address the firmware gave the DSM page.
+        Assert.Equal(addresses[FwCfgFileNames.NvdimmDsmPage], BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(ssdtOffset + ssdt.DsmPageAddressOffset)));
+        Assert.Equal("MEMA", Encoding.ASCII.GetString(tables, ssdtOffset + ssdt.DsmPageAddressOffset - 5, 4));
+        uint nfitAddress = BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(rsdtOffset + 40));
         int nfitOffset = (int)(nfitAddress - addresses[FwCfgFileNames.AcpiTables]);
         Assert.Equal("NFIT", Encoding.ASCII.GetString(tables, nfitOffset, 4));
         Assert.Equal(0, Sum(tables.AsSpan(nfitOffset, BinaryPrimitives.ReadInt32LittleEndian(tables.AsSpan(nfitOffset + 4)))));

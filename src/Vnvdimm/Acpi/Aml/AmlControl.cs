@@ -8,12 +8,13 @@ public sealed record AmlIf(IAml Predicate) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0xa0], body =>
-        {
-            Predicate.AppendTo(body);
-            AppendTerms(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0xa0]);
+        Predicate.AppendTo(aml);
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 /// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
@@ -25,7 +26,12 @@ public sealed record AmlElse : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml) => AmlPackageLength.AppendBlock(aml, [0xa1], AppendTerms);
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0xa1]);
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 public sealed record AmlWhile(IAml Predicate) : AmlContainer, IAml
@@ -36,12 +42,13 @@ public sealed record AmlWhile(IAml Predicate) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0xa2], body =>
-        {
-            Predicate.AppendTo(body);
-            AppendTerms(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0xa2]);
+        Predicate.AppendTo(aml);
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 public sealed record AmlReturn(IAml Value) : IAml

@@ -60,24 +60,26 @@ public sealed record AmlBuffer(byte[] Bytes) : IAml
     /// <summary>ToUUID: the 16-byte buffer of a UUID string in ACPI's mixed-endian byte order.</summary>
     public static AmlBuffer Uuid(string uuid) => new(Guid.Parse(uuid).ToByteArray());
 
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0x11], body =>
-        {
-            new AmlInteger((ulong)Bytes.Length).AppendTo(body);
-            body.AddRange(Bytes);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0x11]);
+        new AmlInteger((ulong)Bytes.Length).AppendTo(aml);
+        aml.AddRange(Bytes);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 /// <summary>A Package of a fixed number of elements.</summary>
 public sealed record AmlPackage(params IAml[] Elements) : IAml
 {
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0x12], body =>
-        {
-            body.Add((byte)Elements.Length);
-            foreach (var e in Elements)
-                e.AppendTo(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0x12]);
+        aml.Add((byte)Elements.Length);
+        foreach (var e in Elements)
+            e.AppendTo(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 /// <summary>Arg0..Arg6 and Local0..Local7.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>
@@ -12,31 +10,34 @@ public sealed record AmlName(string Path) : IAml
 
     public void AppendTo(List<byte> aml)
     {
-        int at = 0;
-        while (at < Path.Length && Path[at] is '\\' or '^')
-            aml.Add((byte)Path[at++]);
-        string rest = Path[at..];
-        if (rest.Length == 0)
+        var path = Path.AsSpan();
+        while (!path.IsEmpty && path[0] is '\\' or '^')
+        {
+            aml.Add((byte)path[0]);
+            path = path[1..];
+        }
+        if (path.IsEmpty)
         {
             aml.Add(NullName);
             return;
         }
-        string[] segments = rest.Split('.');
-        if (segments.Length == 2)
+        int segments = path.Count('.') + 1;
+        if (segments == 2)
             aml.Add(DualNamePrefix);
-        else if (segments.Length > 2)
+        else if (segments > 2)
         {
             aml.Add(MultiNamePrefix);
-            aml.Add((byte)segments.Length);
+            aml.Add((byte)segments);
         }
-        foreach (string segment in segments)
-            AppendSegment(aml, segment);
+        foreach (var range in path.Split('.'))
+            AppendSegment(aml, path[range]);
     }
 
-    public static void AppendSegment(List<byte> aml, string segment)
+    public static void AppendSegment(List<byte> aml, ReadOnlySpan<char> segment)
     {
         if (segment.Length is 0 or > 4)
             throw new ArgumentException($"AML name segment '{segment}' must have 1 to 4 characters");
-        aml.AddRange(Encoding.ASCII.GetBytes(segment.PadRight(4, '_')));
+        for (int i = 0; i < 4; i++)
+            aml.Add(i < segment.Length ? (byte)segment[i] : (byte)'_');
     }
 }

@@ -20,12 +20,13 @@ public sealed record AmlScope(string Name) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0x10], body =>
-        {
-            new AmlName(Name).AppendTo(body);
-            AppendTerms(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0x10]);
+        new AmlName(Name).AppendTo(aml);
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 public sealed record AmlDevice(string Name) : AmlContainer, IAml
@@ -36,12 +37,13 @@ public sealed record AmlDevice(string Name) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0x5b, 0x82], body =>
-        {
-            new AmlName(Name).AppendTo(body);
-            AppendTerms(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x82]);
+        new AmlName(Name).AppendTo(aml);
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }
 
 /// <summary>Name(NAME, value).</summary>
@@ -68,12 +70,11 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
     {
         if (ArgumentCount is < 0 or > 7)
             throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
-        AmlPackageLength.AppendBlock(aml, [0x14], body =>
-        {
-            new AmlName(Name).AppendTo(body);
-            body.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
-            AppendTerms(body);
-        });
+        int start = AmlPackageLength.BeginBlock(aml, [0x14]);
+        new AmlName(Name).AppendTo(aml);
+        aml.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
+        AppendTerms(aml);
+        AmlPackageLength.EndBlock(aml, start);
     }
 }
 

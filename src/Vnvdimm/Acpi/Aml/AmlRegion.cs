@@ -56,12 +56,13 @@ public sealed record AmlFieldUnit(string Name, int Bits)
 /// <summary>Field(REGION, access, lock, update) { units }.</summary>
 public sealed record AmlField(string Region, AmlAccessType Access, AmlLockRule Lock, AmlUpdateRule Update, params AmlFieldUnit[] Units) : IAml
 {
-    public void AppendTo(List<byte> aml) =>
-        AmlPackageLength.AppendBlock(aml, [0x5b, 0x81], body =>
-        {
-            new AmlName(Region).AppendTo(body);
-            body.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
-            foreach (var u in Units)
-                u.AppendTo(body);
-        });
+    public void AppendTo(List<byte> aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x81]);
+        new AmlName(Region).AppendTo(aml);
+        aml.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
+        foreach (var u in Units)
+            u.AppendTo(aml);
+        AmlPackageLength.EndBlock(aml, start);
+    }
 }

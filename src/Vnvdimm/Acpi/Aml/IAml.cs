@@ -25,26 +25,41 @@ public static class AmlPackageLength
 {
     public static void Append(List<byte> aml, int length, bool includesItself)
     {
+        Span<byte> encoded = stackalloc byte[4];
+        aml.AddRange(encoded[..Encode(encoded, length, includesItself)]);
+    }
+
+    /// <summary>
+    /// Starts a block (Scope, Method, If, Buffer ...): Op, then the body the caller appends, then
+    /// <see cref="EndBlock"/> inserts the PkgLength in front of the body. Writing in place keeps
+    /// nesting free of extra buffers.
+    /// </summary>
+    public static int BeginBlock(List<byte> aml, ReadOnlySpan<byte> opcode)
+    {
+        aml.AddRange(opcode);
+        return aml.Count;
+    }
+
+    public static void EndBlock(List<byte> aml, int bodyStart)
+    {
+        Span<byte> length = stackalloc byte[4];
+        int count = Encode(length, aml.Count - bodyStart, includesItself: true);
+        aml.InsertRange(bodyStart, length[..count]);
+    }
+
+    private static int Encode(Span<byte> destination, int length, bool includesItself)
+    {
         int size = length + 1 < 1 << 6 ? 1 : length + 2 < 1 << 12 ? 2 : length + 3 < 1 << 20 ? 3 : 4;
         if (includesItself)
             length += size;
         if (size == 1)
         {
-            aml.Add((byte)length);
-            return;
+            destination[0] = (byte)length;
+            return 1;
         }
-        aml.Add((byte)(((size - 1) << 6) | (length & 0xf)));
-        for (int shift = 4; shift < 4 + 8 * (size - 1); shift += 8)
-            aml.Add((byte)(length >> shift));
-    }
-
-    /// <summary>Op, PkgLength, then the body: the form of every block (Scope, Method, If, Buffer ...).</summary>
-    public static void AppendBlock(List<byte> aml, ReadOnlySpan<byte> opcode, Action<List<byte>> body)
-    {
-        var inner = new List<byte>();
-        body(inner);
-        aml.AddRange(opcode);
-        Append(aml, inner.Count, includesItself: true);
-        aml.AddRange(inner);
+        destination[0] = (byte)(((size - 1) << 6) | (length & 0xf));
+        for (int i = 1; i < size; i++)
+            destination[i] = (byte)(length >> (4 + 8 * (i - 1)));
+        return size;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Vnvdimm.Acpi.Aml;
 using static Vnvdimm.Acpi.Aml.Aml;
 
@@ -18,6 +19,11 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     public const string DeviceUuid = "4309AC30-0D11-11E4-9191-0800200C9A66";
     private const uint ReservedRootHandle = 0x10000, StatusNotSupported = 1, StatusFitChanged = 0x100;
 
+    // AML objects are immutable values: the UUID buffers are built once and shared by every slot.
+    private static readonly AmlBuffer RootUuidBuffer = AmlBuffer.Uuid(RootUuid);
+    private static readonly AmlBuffer ReservedRootUuidBuffer = AmlBuffer.Uuid(ReservedRootUuid);
+    private static readonly AmlBuffer DeviceUuidBuffer = AmlBuffer.Uuid(DeviceUuid);
+
     public string Signature => "SSDT";
 
     /// <summary>Offset within the table of the MEMA dword, for the loader's ADD_POINTER.</summary>
@@ -34,17 +40,19 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         for (int slot = 0; slot < slots; slot++)
             root.Add(SlotDevice(slot));
 
-        var body = new List<byte>();
-        new AmlScope("\\_SB").Add(root).AppendTo(body);
+        // About 600 bytes per slot: sized once, header included, so the buffer never grows or gets copied twice.
+        var table = new List<byte>(2048 + 640 * slots);
+        table.AddRange(new byte[AcpiTableHeader.Size]);
+        new AmlScope("\\_SB").Add(root).AppendTo(table);
         // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
-        body.Add(0x08);
-        new AmlName(DsmPageAddress).AppendTo(body);
-        body.Add(0x0c);
-        DsmPageAddressOffset = AcpiTableHeader.Size + body.Count;
-        body.AddRange(new byte[4]);
+        table.Add(0x08);
+        new AmlName(DsmPageAddress).AppendTo(table);
+        table.Add(0x0c);
+        DsmPageAddressOffset = table.Count;
+        table.AddRange(new byte[4]);
 
-        byte[] aml = [.. body];
-        return AcpiTableHeader.Build(Signature, 1, aml.Length, b => aml.CopyTo(b), OemTableId);
+        new AcpiTableHeader(Signature, (uint)table.Count, 1, OemTableId).WriteTo(CollectionsMarshal.AsSpan(table));
+        return [.. table];
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
@@ -62,10 +70,10 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
                 new AmlFieldUnit("FARG", (dsmPageSize - 12) * 8)),
             new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
                 new AmlFieldUnit("RLEN", 32), new AmlFieldUnit("ODAT", (dsmPageSize - 4) * 8)),
-            new AmlIf(LEqual(handle, Int(0))).Add(Store(AmlBuffer.Uuid(RootUuid), expectedUuid)),
+            new AmlIf(LEqual(handle, Int(0))).Add(Store(RootUuidBuffer, expectedUuid)),
             new AmlElse().Add(
-                new AmlIf(LEqual(handle, Int(ReservedRootHandle))).Add(Store(AmlBuffer.Uuid(ReservedRootUuid), expectedUuid)),
-                new AmlElse().Add(Store(AmlBuffer.Uuid(DeviceUuid), expectedUuid))),
+                new AmlIf(LEqual(handle, Int(ReservedRootHandle))).Add(Store(ReservedRootUuidBuffer, expectedUuid)),
+                new AmlElse().Add(Store(DeviceUuidBuffer, expectedUuid))),
             // No DSM page patched in, or a foreign UUID: function 0 supports nothing, others are unsupported.
             new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid)))).Add(
                 new AmlIf(LEqual(function, Int(0))).Add(new AmlReturn(new AmlBuffer([0]))),
@@ -108,7 +116,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         root.Add(new AmlMethod("RFIT", 1, Serialized: true).Add(
             new AmlNameDecl("OFST", Int(0)),
             Store(Arg(0), Name("OFST")),
-            Store(new AmlMethodCall(CommonDsm, AmlBuffer.Uuid(ReservedRootUuid), Int(1), Int(1), new AmlPackage(Name("OFST")), Int(ReservedRootHandle)), buffer),
+            Store(new AmlMethodCall(CommonDsm, ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Name("OFST")), Int(ReservedRootHandle)), buffer),
             CreateDWordField(buffer, Int(0), "STAU"),
             Store(Name("STAU"), Name(RfitStatus)),
             new AmlIf(LNot(LEqual(Int(0), Name("STAU")))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
@@ -138,7 +146,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     {
         uint handle = (uint)slot + 1;
         IAml Call(uint function, IAml arg3) =>
-            new AmlMethodCall(CommonDsm, AmlBuffer.Uuid(DeviceUuid), Int(1), Int(function), arg3, Int(handle));
+            new AmlMethodCall(CommonDsm, DeviceUuidBuffer, Int(1), Int(function), arg3, Int(handle));
 
         return new AmlDevice($"NV{slot:X2}").Add(
             new AmlNameDecl("_ADR", Int(handle)),
