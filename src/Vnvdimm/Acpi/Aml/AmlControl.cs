@@ -8,7 +8,7 @@ public sealed record AmlIf(IAml Predicate) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0xa0]);
         Predicate.AppendTo(aml);
@@ -26,7 +26,7 @@ public sealed record AmlElse : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0xa1]);
         AppendTerms(aml);
@@ -42,7 +42,7 @@ public sealed record AmlWhile(IAml Predicate) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0xa2]);
         Predicate.AppendTo(aml);
@@ -53,7 +53,7 @@ public sealed record AmlWhile(IAml Predicate) : AmlContainer, IAml
 
 public sealed record AmlReturn(IAml Value) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         aml.Add(0xa4);
         Value.AppendTo(aml);

@@ -5,9 +5,12 @@ namespace Vnvdimm.Acpi.Aml;
 /// <summary>An integer in its shortest encoding: Zero, One, or Byte/Word/DWord/QWord with prefix.</summary>
 public sealed record AmlInteger(ulong Value) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml) => Append(aml, Value);
+
+    /// <summary>Encodes an integer without making an <see cref="AmlInteger"/> for it.</summary>
+    public static void Append(AmlWriter aml, ulong value)
     {
-        switch (Value)
+        switch (value)
         {
             case 0:
                 aml.Add(0x00); // ZeroOp
@@ -17,34 +20,34 @@ public sealed record AmlInteger(ulong Value) : IAml
                 return;
             case <= 0xff:
                 aml.Add(0x0a);
-                Append(aml, 1);
+                Little(aml, value, 1);
                 return;
             case <= 0xffff:
                 aml.Add(0x0b);
-                Append(aml, 2);
+                Little(aml, value, 2);
                 return;
             case <= 0xffffffff:
                 aml.Add(0x0c);
-                Append(aml, 4);
+                Little(aml, value, 4);
                 return;
             default:
                 aml.Add(0x0e);
-                Append(aml, 8);
+                Little(aml, value, 8);
                 return;
         }
     }
 
-    private void Append(List<byte> aml, int bytes)
+    private static void Little(AmlWriter aml, ulong value, int bytes)
     {
         for (int i = 0; i < bytes; i++)
-            aml.Add((byte)(Value >> (8 * i)));
+            aml.Add((byte)(value >> (8 * i)));
     }
 }
 
 /// <summary>A null-terminated ASCII string constant.</summary>
 public sealed record AmlString(string Value) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         aml.Add(0x0d); // StringPrefix
         aml.AddRange(Encoding.ASCII.GetBytes(Value));
@@ -60,10 +63,10 @@ public sealed record AmlBuffer(byte[] Bytes) : IAml
     /// <summary>ToUUID: the 16-byte buffer of a UUID string in ACPI's mixed-endian byte order.</summary>
     public static AmlBuffer Uuid(string uuid) => new(Guid.Parse(uuid).ToByteArray());
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0x11]);
-        new AmlInteger((ulong)Bytes.Length).AppendTo(aml);
+        AmlInteger.Append(aml, (ulong)Bytes.Length);
         aml.AddRange(Bytes);
         AmlPackageLength.EndBlock(aml, start);
     }
@@ -72,7 +75,7 @@ public sealed record AmlBuffer(byte[] Bytes) : IAml
 /// <summary>A Package of a fixed number of elements.</summary>
 public sealed record AmlPackage(params IAml[] Elements) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0x12]);
         aml.Add((byte)Elements.Length);
@@ -88,5 +91,5 @@ public sealed record AmlVariable(byte Opcode) : IAml
     public static AmlVariable Arg(int n) => n is >= 0 and <= 6 ? new((byte)(0x68 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
     public static AmlVariable Local(int n) => n is >= 0 and <= 7 ? new((byte)(0x60 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
 
-    public void AppendTo(List<byte> aml) => aml.Add(Opcode);
+    public void AppendTo(AmlWriter aml) => aml.Add(Opcode);
 }

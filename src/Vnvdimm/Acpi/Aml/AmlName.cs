@@ -8,9 +8,11 @@ public sealed record AmlName(string Path) : IAml
 {
     public const byte DualNamePrefix = 0x2e, MultiNamePrefix = 0x2f, NullName = 0x00;
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml) => Append(aml, Path);
+
+    /// <summary>Encodes a NameString without making an <see cref="AmlName"/> for it.</summary>
+    public static void Append(AmlWriter aml, ReadOnlySpan<char> path)
     {
-        var path = Path.AsSpan();
         while (!path.IsEmpty && path[0] is '\\' or '^')
         {
             aml.Add((byte)path[0]);
@@ -33,7 +35,7 @@ public sealed record AmlName(string Path) : IAml
             AppendSegment(aml, path[range]);
     }
 
-    public static void AppendSegment(List<byte> aml, ReadOnlySpan<char> segment)
+    public static void AppendSegment(AmlWriter aml, ReadOnlySpan<char> segment)
     {
         if (segment.Length is 0 or > 4)
             throw new ArgumentException($"AML name segment '{segment}' must have 1 to 4 characters");

@@ -3,9 +3,9 @@ namespace Vnvdimm.Acpi.Aml;
 /// <summary>A list of terms, appended in order; what Scope, Device, Method and If bodies hold.</summary>
 public abstract record AmlContainer
 {
-    public List<IAml> Terms { get; } = [];
+    public List<IAml> Terms { get; } = new(8);
 
-    protected void AppendTerms(List<byte> aml)
+    protected void AppendTerms(AmlWriter aml)
     {
         foreach (var t in Terms)
             t.AppendTo(aml);
@@ -20,10 +20,10 @@ public sealed record AmlScope(string Name) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0x10]);
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         AppendTerms(aml);
         AmlPackageLength.EndBlock(aml, start);
     }
@@ -37,10 +37,10 @@ public sealed record AmlDevice(string Name) : AmlContainer, IAml
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x82]);
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         AppendTerms(aml);
         AmlPackageLength.EndBlock(aml, start);
     }
@@ -49,10 +49,10 @@ public sealed record AmlDevice(string Name) : AmlContainer, IAml
 /// <summary>Name(NAME, value).</summary>
 public sealed record AmlNameDecl(string Name, IAml Value) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         aml.Add(0x08);
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         Value.AppendTo(aml);
     }
 }
@@ -66,12 +66,12 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
         return this;
     }
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         if (ArgumentCount is < 0 or > 7)
             throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
         int start = AmlPackageLength.BeginBlock(aml, [0x14]);
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         aml.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
         AppendTerms(aml);
         AmlPackageLength.EndBlock(aml, start);
@@ -81,9 +81,9 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
 /// <summary>A call of a method by name with its arguments.</summary>
 public sealed record AmlMethodCall(string Name, params IAml[] Arguments) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         foreach (var a in Arguments)
             a.AppendTo(aml);
     }

@@ -6,7 +6,7 @@ public sealed record AmlOperator(byte[] Opcode, params IAml[] Operands) : IAml
     /// <summary>The NullName "no target" operand of operators whose result is not stored.</summary>
     public static readonly IAml NoTarget = new AmlRaw(0x00);
 
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         aml.AddRange(Opcode);
         foreach (var o in Operands)
@@ -14,10 +14,19 @@ public sealed record AmlOperator(byte[] Opcode, params IAml[] Operands) : IAml
     }
 }
 
-/// <summary>Bytes emitted as they are; only for fixed encodings such as NullName.</summary>
+/// <summary>Bytes emitted as they are: fixed encodings such as NullName, or terms encoded once ahead.</summary>
 public sealed record AmlRaw(params byte[] Bytes) : IAml
 {
-    public void AppendTo(List<byte> aml) => aml.AddRange(Bytes);
+    /// <summary>The encoding of <paramref name="terms"/>, computed now; for terms reused many times unchanged.</summary>
+    public static AmlRaw Encode(params IAml[] terms)
+    {
+        using var writer = new AmlWriter();
+        foreach (var t in terms)
+            t.AppendTo(writer);
+        return new AmlRaw(writer.ToArray());
+    }
+
+    public void AppendTo(AmlWriter aml) => aml.AddRange(Bytes);
 }
 
 /// <summary>The AML operators, named as in ASL.</summary>

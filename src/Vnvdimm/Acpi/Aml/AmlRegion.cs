@@ -32,21 +32,21 @@ public enum AmlUpdateRule : byte
 /// <summary>OperationRegion(NAME, space, offset, length); the offset may be any term, the length is a constant.</summary>
 public sealed record AmlOperationRegion(string Name, AmlRegionSpace Space, IAml Offset, uint Length) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         aml.Add(0x5b);
         aml.Add(0x80);
-        new AmlName(Name).AppendTo(aml);
+        AmlName.Append(aml, Name);
         aml.Add((byte)Space);
         Offset.AppendTo(aml);
-        new AmlInteger(Length).AppendTo(aml);
+        AmlInteger.Append(aml, Length);
     }
 }
 
 /// <summary>A named field unit of <see cref="Bits"/> bits inside a Field.</summary>
 public sealed record AmlFieldUnit(string Name, int Bits)
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         AmlName.AppendSegment(aml, Name);
         AmlPackageLength.Append(aml, Bits, includesItself: false);
@@ -56,10 +56,10 @@ public sealed record AmlFieldUnit(string Name, int Bits)
 /// <summary>Field(REGION, access, lock, update) { units }.</summary>
 public sealed record AmlField(string Region, AmlAccessType Access, AmlLockRule Lock, AmlUpdateRule Update, params AmlFieldUnit[] Units) : IAml
 {
-    public void AppendTo(List<byte> aml)
+    public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x81]);
-        new AmlName(Region).AppendTo(aml);
+        AmlName.Append(aml, Region);
         aml.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
         foreach (var u in Units)
             u.AppendTo(aml);

@@ -3,16 +3,16 @@ namespace Vnvdimm.Acpi.Aml;
 /// <summary>A piece of AML (ACPI 6.2A chapter 20) that appends its own encoding.</summary>
 public interface IAml
 {
-    void AppendTo(List<byte> aml);
+    void AppendTo(AmlWriter aml);
 }
 
 public static class AmlExtensions
 {
     public static byte[] ToAml(this IAml term)
     {
-        var bytes = new List<byte>();
-        term.AppendTo(bytes);
-        return [.. bytes];
+        using var writer = new AmlWriter();
+        term.AppendTo(writer);
+        return writer.ToArray();
     }
 }
 
@@ -23,7 +23,7 @@ public static class AmlExtensions
 /// </summary>
 public static class AmlPackageLength
 {
-    public static void Append(List<byte> aml, int length, bool includesItself)
+    public static void Append(AmlWriter aml, int length, bool includesItself)
     {
         Span<byte> encoded = stackalloc byte[4];
         aml.AddRange(encoded[..Encode(encoded, length, includesItself)]);
@@ -34,17 +34,17 @@ public static class AmlPackageLength
     /// <see cref="EndBlock"/> inserts the PkgLength in front of the body. Writing in place keeps
     /// nesting free of extra buffers.
     /// </summary>
-    public static int BeginBlock(List<byte> aml, ReadOnlySpan<byte> opcode)
+    public static int BeginBlock(AmlWriter aml, ReadOnlySpan<byte> opcode)
     {
         aml.AddRange(opcode);
         return aml.Count;
     }
 
-    public static void EndBlock(List<byte> aml, int bodyStart)
+    public static void EndBlock(AmlWriter aml, int bodyStart)
     {
         Span<byte> length = stackalloc byte[4];
         int count = Encode(length, aml.Count - bodyStart, includesItself: true);
-        aml.InsertRange(bodyStart, length[..count]);
+        aml.Insert(bodyStart, length[..count]);
     }
 
     private static int Encode(Span<byte> destination, int length, bool includesItself)

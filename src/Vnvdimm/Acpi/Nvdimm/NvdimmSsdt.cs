@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Vnvdimm.Acpi.Aml;
 using static Vnvdimm.Acpi.Aml.Aml;
 
@@ -20,9 +19,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private const uint ReservedRootHandle = 0x10000, StatusNotSupported = 1, StatusFitChanged = 0x100;
 
     // AML objects are immutable values: the UUID buffers are built once and shared by every slot.
-    private static readonly AmlBuffer RootUuidBuffer = AmlBuffer.Uuid(RootUuid);
-    private static readonly AmlBuffer ReservedRootUuidBuffer = AmlBuffer.Uuid(ReservedRootUuid);
-    private static readonly AmlBuffer DeviceUuidBuffer = AmlBuffer.Uuid(DeviceUuid);
+    private static readonly AmlRaw RootUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(RootUuid));
+    private static readonly AmlRaw ReservedRootUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(ReservedRootUuid));
+    private static readonly AmlRaw DeviceUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(DeviceUuid));
 
     public string Signature => "SSDT";
 
@@ -35,24 +34,24 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     {
         var root = new AmlDevice("NVDR").Add(new AmlNameDecl("_HID", new AmlString("ACPI0012")));
         root.Add(CommonDsmMethod());
-        root.Add(DeviceDsm(0));
+        root.Add(DeviceDsm(Int(0)));
         AddFit(root);
         for (int slot = 0; slot < slots; slot++)
             root.Add(SlotDevice(slot));
 
         // About 600 bytes per slot: sized once, header included, so the buffer never grows or gets copied twice.
-        var table = new List<byte>(2048 + 640 * slots);
+        using var table = new AmlWriter(2048 + 640 * slots);
         table.AddRange(new byte[AcpiTableHeader.Size]);
         new AmlScope("\\_SB").Add(root).AppendTo(table);
         // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
         table.Add(0x08);
-        new AmlName(DsmPageAddress).AppendTo(table);
+        AmlName.Append(table, DsmPageAddress);
         table.Add(0x0c);
         DsmPageAddressOffset = table.Count;
         table.AddRange(new byte[4]);
 
-        new AcpiTableHeader(Signature, (uint)table.Count, 1, OemTableId).WriteTo(CollectionsMarshal.AsSpan(table));
-        return [.. table];
+        new AcpiTableHeader(Signature, (uint)table.Count, 1, OemTableId).WriteTo(table.Written);
+        return table.ToArray();
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
@@ -104,9 +103,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         return method;
     }
 
-    private static AmlMethod DeviceDsm(uint handle) =>
+    private static AmlMethod DeviceDsm(IAml handle) =>
         new AmlMethod("_DSM", 4, Serialized: false).Add(
-            new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), Int(handle))));
+            new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), handle)));
 
     /// <summary>RSTA, RFIT(offset) reading one chunk through the reserved handle, and _FIT assembling them.</summary>
     private static void AddFit(AmlDevice root)
@@ -141,48 +140,70 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
                     Concatenate(fit, buffer, fit)))));
     }
 
+    // The label methods are the same for every slot but for the handle in their NCAL call: the
+    // slot-independent terms are immutable AML values, encoded once and shared.
+    private static readonly AmlRaw LsiAfterCall = AmlRaw.Encode(
+    [
+        CreateDWordField(Local(0), Int(0), "STTS"),
+        CreateDWordField(Local(0), Int(4), "SLSA"),
+        CreateDWordField(Local(0), Int(8), "MAXT"),
+        Store(new AmlPackage(Name("STTS"), Name("SLSA"), Name("MAXT")), Local(1)),
+        new AmlReturn(Local(1)),
+    ]);
+
+    private static readonly AmlRaw LsrBeforeCall = AmlRaw.Encode(
+    [
+        new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
+        CreateDWordField(Name("INPT"), Int(0), "OFST"),
+        CreateDWordField(Name("INPT"), Int(4), "LEN"),
+        Store(Arg(0), Name("OFST")),
+        Store(Arg(1), Name("LEN")),
+        Store(new AmlPackage(Name("INPT")), Local(0)),
+    ]);
+
+    private static readonly AmlRaw LsrAfterCall = AmlRaw.Encode(
+    [
+        CreateDWordField(Local(3), Int(0), "STTS"),
+        CreateField(Local(3), Int(32), ShiftLeft(Name("LEN"), Int(3)), "LDAT"),
+        new AmlNameDecl("LSA", AmlBuffer.Zeroed(0)),
+        ToBuffer(Name("LDAT"), Name("LSA")),
+        Store(new AmlPackage(Name("STTS"), Name("LSA")), Local(1)),
+        new AmlReturn(Local(1)),
+    ]);
+
+    private static readonly AmlRaw LswBeforeCall = AmlRaw.Encode(
+    [
+        Store(Arg(2), Local(2)),
+        new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
+        CreateDWordField(Name("INPT"), Int(0), "OFST"),
+        CreateDWordField(Name("INPT"), Int(4), "TLEN"),
+        Store(Arg(0), Name("OFST")),
+        Store(Arg(1), Name("TLEN")),
+        Concatenate(Name("INPT"), Local(2), Name("INPT")),
+        Store(new AmlPackage(Name("INPT")), Local(0)),
+    ]);
+
+    private static readonly AmlRaw LswAfterCall = AmlRaw.Encode(
+    [
+        CreateDWordField(Local(3), Int(0), "STTS"),
+        new AmlReturn(Name("STTS")),
+    ]);
+
     /// <summary>NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions 4-6.</summary>
     private static AmlDevice SlotDevice(int slot)
     {
         uint handle = (uint)slot + 1;
-        IAml Call(uint function, IAml arg3) =>
-            new AmlMethodCall(CommonDsm, DeviceUuidBuffer, Int(1), Int(function), arg3, Int(handle));
+        IAml handleTerm = Int(handle);
+        IAml Call(uint function, IAml arg3, IAml result) =>
+            Store(new AmlMethodCall(CommonDsm, DeviceUuidBuffer, One, Int(function), arg3, handleTerm), result);
 
         return new AmlDevice($"NV{slot:X2}").Add(
-            new AmlNameDecl("_ADR", Int(handle)),
-            new AmlMethod("_LSI", 0, Serialized: true).Add(
-                Store(Call(4, Int(0)), Local(0)),
-                CreateDWordField(Local(0), Int(0), "STTS"),
-                CreateDWordField(Local(0), Int(4), "SLSA"),
-                CreateDWordField(Local(0), Int(8), "MAXT"),
-                Store(new AmlPackage(Name("STTS"), Name("SLSA"), Name("MAXT")), Local(1)),
-                new AmlReturn(Local(1))),
-            new AmlMethod("_LSR", 2, Serialized: true).Add(
-                new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
-                CreateDWordField(Name("INPT"), Int(0), "OFST"),
-                CreateDWordField(Name("INPT"), Int(4), "LEN"),
-                Store(Arg(0), Name("OFST")),
-                Store(Arg(1), Name("LEN")),
-                Store(new AmlPackage(Name("INPT")), Local(0)),
-                Store(Call(5, Local(0)), Local(3)),
-                CreateDWordField(Local(3), Int(0), "STTS"),
-                CreateField(Local(3), Int(32), ShiftLeft(Name("LEN"), Int(3)), "LDAT"),
-                new AmlNameDecl("LSA", AmlBuffer.Zeroed(0)),
-                ToBuffer(Name("LDAT"), Name("LSA")),
-                Store(new AmlPackage(Name("STTS"), Name("LSA")), Local(1)),
-                new AmlReturn(Local(1))),
-            new AmlMethod("_LSW", 3, Serialized: true).Add(
-                Store(Arg(2), Local(2)),
-                new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
-                CreateDWordField(Name("INPT"), Int(0), "OFST"),
-                CreateDWordField(Name("INPT"), Int(4), "TLEN"),
-                Store(Arg(0), Name("OFST")),
-                Store(Arg(1), Name("TLEN")),
-                Concatenate(Name("INPT"), Local(2), Name("INPT")),
-                Store(new AmlPackage(Name("INPT")), Local(0)),
-                Store(Call(6, Local(0)), Local(3)),
-                CreateDWordField(Local(3), Int(0), "STTS"),
-                new AmlReturn(Name("STTS"))),
-            DeviceDsm(handle));
+            new AmlNameDecl("_ADR", handleTerm),
+            new AmlMethod("_LSI", 0, Serialized: true).Add(Call(4, Zero, Local(0))).Add(LsiAfterCall),
+            new AmlMethod("_LSR", 2, Serialized: true).Add(LsrBeforeCall).Add(Call(5, Local(0), Local(3))).Add(LsrAfterCall),
+            new AmlMethod("_LSW", 3, Serialized: true).Add(LswBeforeCall).Add(Call(6, Local(0), Local(3))).Add(LswAfterCall),
+            DeviceDsm(handleTerm));
     }
+
+    private static readonly IAml Zero = Int(0), One = Int(1);
 }

@@ -43,9 +43,9 @@ public sealed class AmlEncodingTests
     [InlineData(32672, false, "80FA07")]
     public void Package_lengths(int length, bool includesItself, string hex)
     {
-        var bytes = new List<byte>();
+        using var bytes = new AmlWriter();
         AmlPackageLength.Append(bytes, length, includesItself);
-        Assert.Equal(hex, Convert.ToHexString([.. bytes]));
+        Assert.Equal(hex, Convert.ToHexString(bytes.ToArray()));
     }
 
     [Fact]
