@@ -32,8 +32,7 @@ public static class DefaultMachine
     {
         var console = AnsiConsole.Console;
         console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, backing file in [blue]{Markup.Escape(DataFolder())}[/]");
-        var labelSizes = machine.Nvdimms.ToDictionary(d => d.Handle, d => d.LabelSize);
-        GuestViewPrinter.Print(new InProcessGuest(machine), labelSizes, console);
+        GuestViewPrinter.Print(new InProcessGuest(machine), console);
         console.MarkupLine("Type [bold]quit[/] or end standard input to stop.");
         while (true)
         {

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Vnvdimm.Guest.Acpi;
+using Vnvdimm.Guest.Dsm;
 using Vnvdimm.Guest.Firmware;
 using Vnvdimm.Guest.Transport;
 using Vnvdimm.Platform.FwCfg;
@@ -7,14 +8,17 @@ using Vnvdimm.Platform.FwCfg;
 namespace Vnvdimm.Cli.Machine;
 
 /// <summary>
-/// Shows the NVDIMMs as a guest finds them: fw_cfg, then the ACPI tables, then the NFIT, so what is
-/// printed is what a guest driver would build on. The label-area size is the one exception: a guest
-/// asks for it with DSM function 4, so until the DSM mailbox exists it comes from the device model.
+/// Shows the NVDIMMs as a guest finds them: fw_cfg, then the ACPI tables, then the NFIT, and the
+/// label area through DSM function 4, so what is printed is what a guest driver would build on.
 /// </summary>
 public static class GuestViewPrinter
 {
-    public static void Print(IGuestConnection guest, IReadOnlyDictionary<uint, ulong> labelSizeByHandle, IAnsiConsole console)
+    /// <summary>A page of guest RAM for the DSM mailbox, clear of the fw_cfg client's scratch area.</summary>
+    private const ulong DsmPage = 0x20000;
+
+    public static void Print(IGuestConnection guest, IAnsiConsole console)
     {
+        var dsm = new DsmClient(guest, DsmPage);
         var fwCfg = new FwCfgClient(guest);
         var tables = AcpiTableView.Split(fwCfg.ReadFile(FwCfgFileNames.AcpiTables));
         var nfitTable = tables.FirstOrDefault(t => t.Signature == "NFIT");
@@ -33,7 +37,8 @@ public static class GuestViewPrinter
         foreach (var map in nfit.MemoryMaps.OrderBy(m => m.Handle))
         {
             var spa = spas[map.SpaIndex];
-            string label = labelSizeByHandle.TryGetValue(map.Handle, out var size) && size > 0 ? Bytes(size) : "none";
+            var (status, size, _) = dsm.LabelSize(map.Handle);
+            string label = status == 0 ? Bytes(size) : "none";
             table.AddRow(
                 (map.Handle - 1).ToString(),
                 $"0x{map.Handle:x}",
