@@ -32,7 +32,7 @@ public sealed class GuestToolkitTests
         using var machine = TestMachines.StartVnvdimm(["-machine", "q35,nvdimm=on,nvdimm-persistence=mem-ctrl", "-m", "256M,slots=2,maxmem=4G",
             "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("m0.img")},size=64M", "-device", "nvdimm,memdev=m0,slot=1,unarmed=on,label-size=128K"]);
         var tables = AcpiTableView.Split(new FwCfgClient(machine).ReadFile("etc/acpi/tables"));
-        Assert.Equal(["SRAT", "NFIT", "RSDT"], tables.Select(t => t.Signature));
+        Assert.Equal(["SRAT", "SSDT", "NFIT", "RSDT"], tables.Select(t => t.Signature));
         var nfit = NfitView.FromTable(tables.Single(t => t.Signature == "NFIT"));
         var spa = Assert.Single(nfit.SpaRanges);
         Assert.Equal(new Guid("66f0d379-b4f3-4074-ac43-0d3318b78cdb"), spa.RangeType);
