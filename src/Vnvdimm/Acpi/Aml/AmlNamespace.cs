@@ -1,49 +1,69 @@
 namespace Vnvdimm.Acpi.Aml;
 
-/// <summary>A list of terms, appended in order; what Scope, Device, Method and If bodies hold.</summary>
-public abstract record AmlContainer
+/// <summary>
+/// A block with a term list: opcode, PkgLength, a head (name, predicate, flags), then the terms.
+/// Scope, Device, Method, If, Else and While differ only in opcode and head.
+/// </summary>
+public abstract record AmlContainer(byte[] Opcode) : IAml
 {
     public List<IAml> Terms { get; } = new(8);
 
-    protected void AppendTerms(AmlWriter aml)
+    public AmlContainer Add(params IAml[] terms)
     {
+        Terms.AddRange(terms);
+        return this;
+    }
+
+    protected abstract void AppendHead(AmlWriter aml);
+
+    public void AppendTo(AmlWriter aml)
+    {
+        int start = AmlPackageLength.BeginBlock(aml, Opcode);
+        AppendHead(aml);
         foreach (var t in Terms)
             t.AppendTo(aml);
-    }
-}
-
-public sealed record AmlScope(string Name) : AmlContainer, IAml
-{
-    public AmlScope Add(params IAml[] terms)
-    {
-        Terms.AddRange(terms);
-        return this;
-    }
-
-    public void AppendTo(AmlWriter aml)
-    {
-        int start = AmlPackageLength.BeginBlock(aml, [0x10]);
-        AmlName.Append(aml, Name);
-        AppendTerms(aml);
         AmlPackageLength.EndBlock(aml, start);
     }
 }
 
-public sealed record AmlDevice(string Name) : AmlContainer, IAml
+public sealed record AmlScope(string Name) : AmlContainer([0x10])
 {
-    public AmlDevice Add(params IAml[] terms)
-    {
-        Terms.AddRange(terms);
-        return this;
-    }
+    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
+}
 
-    public void AppendTo(AmlWriter aml)
+public sealed record AmlDevice(string Name) : AmlContainer([0x5b, 0x82])
+{
+    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
+}
+
+/// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
+public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer([0x14])
+{
+    protected override void AppendHead(AmlWriter aml)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x82]);
+        if (ArgumentCount is < 0 or > 7)
+            throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
         AmlName.Append(aml, Name);
-        AppendTerms(aml);
-        AmlPackageLength.EndBlock(aml, start);
+        aml.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
     }
+}
+
+public sealed record AmlIf(IAml Predicate) : AmlContainer([0xa0])
+{
+    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
+}
+
+/// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
+public sealed record AmlElse() : AmlContainer([0xa1])
+{
+    protected override void AppendHead(AmlWriter aml)
+    {
+    }
+}
+
+public sealed record AmlWhile(IAml Predicate) : AmlContainer([0xa2])
+{
+    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }
 
 /// <summary>Name(NAME, value).</summary>
@@ -54,27 +74,6 @@ public sealed record AmlNameDecl(string Name, IAml Value) : IAml
         aml.Add(0x08);
         AmlName.Append(aml, Name);
         Value.AppendTo(aml);
-    }
-}
-
-/// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer, IAml
-{
-    public AmlMethod Add(params IAml[] terms)
-    {
-        Terms.AddRange(terms);
-        return this;
-    }
-
-    public void AppendTo(AmlWriter aml)
-    {
-        if (ArgumentCount is < 0 or > 7)
-            throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
-        int start = AmlPackageLength.BeginBlock(aml, [0x14]);
-        AmlName.Append(aml, Name);
-        aml.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
-        AppendTerms(aml);
-        AmlPackageLength.EndBlock(aml, start);
     }
 }
 

@@ -55,7 +55,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
-    private AmlMethod CommonDsmMethod()
+    private AmlContainer CommonDsmMethod()
     {
         IAml uuid = Arg(0), function = Arg(2), handle = Arg(4), page = Local(6), output = Local(7), expectedUuid = Local(0);
         var method = new AmlMethod(CommonDsm, 5, Serialized: true);
@@ -103,12 +103,12 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         return method;
     }
 
-    private static AmlMethod DeviceDsm(IAml handle) =>
+    private static AmlContainer DeviceDsm(IAml handle) =>
         new AmlMethod("_DSM", 4, Serialized: false).Add(
             new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), handle)));
 
     /// <summary>RSTA, RFIT(offset) reading one chunk through the reserved handle, and _FIT assembling them.</summary>
-    private static void AddFit(AmlDevice root)
+    private static void AddFit(AmlContainer root)
     {
         IAml buffer = Local(0), size = Local(1), fit = Local(2), offset = Local(3);
         root.Add(new AmlNameDecl(RfitStatus, Int(0)));
@@ -190,7 +190,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     ]);
 
     /// <summary>NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions 4-6.</summary>
-    private static AmlDevice SlotDevice(int slot)
+    private static AmlContainer SlotDevice(int slot)
     {
         uint handle = (uint)slot + 1;
         IAml handleTerm = Int(handle);
