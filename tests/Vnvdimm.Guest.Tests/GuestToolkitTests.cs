@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Vnvdimm.Guest.Acpi;
+using Vnvdimm.Guest.Dsm;
 using Vnvdimm.Guest.Firmware;
 using Vnvdimm.Testing;
 
@@ -43,6 +44,22 @@ public sealed class GuestToolkitTests
         var dcr = Assert.Single(nfit.ControlRegions);
         Assert.Equal((map.ControlRegionIndex, (ushort)0x8086, 0x123457u, (ushort)0x301), (dcr.Index, dcr.VendorId, dcr.SerialNumber, dcr.FormatInterfaceCode));
         Assert.Equal("memory_controller", nfit.PersistenceDomain);
+    }
+
+    [Fact]
+    public void The_fit_read_through_the_dsm_is_the_nfit_body()
+    {
+        using var dir = new TempFolder();
+        using var machine = TestMachines.StartVnvdimm(["-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "256M,slots=4,maxmem=4G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("m0.img")},size=64M", "-device", "nvdimm,memdev=m0",
+            "-object", $"memory-backend-file,id=m1,share=on,mem-path={dir.File("m1.img")},size=64M", "-device", "nvdimm,memdev=m1,slot=3"]);
+        var nfit = AcpiTableView.Split(new FwCfgClient(machine).ReadFile("etc/acpi/tables")).Single(t => t.Signature == "NFIT");
+        var dsm = new DsmClient(machine, 0x100000);
+        // Cold-plugged devices leave the FIT marked changed: a read at a non-zero offset first says so.
+        Assert.Equal(0x100u, dsm.ReadFit(8).Status);
+        byte[] fit = dsm.ReadWholeFit();
+        Assert.Equal(nfit.Body[4..].ToArray(), fit);
+        Assert.Equal(2 * (56 + 48 + 80) + 16, fit.Length);
     }
 
     [Fact]

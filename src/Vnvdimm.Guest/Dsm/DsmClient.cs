@@ -62,8 +62,6 @@ public sealed class DsmClient(IGuestConnection guest, ulong pageAddress)
 
     public DsmReply SetLabelData(uint handle, uint offset, ReadOnlySpan<byte> data) => Call(handle, 6, Args(offset, (uint)data.Length, data));
 
-    public DsmReply SetLabelData(uint handle, uint offset, uint length, ReadOnlySpan<byte> data) => Call(handle, 6, Args(offset, length, data));
-
     public DsmReply ReadFit(uint offset) => Call(ReservedRootHandle, 1, Args(offset));
 
     /// <summary>Reads the whole FIT, restarting when the device reports that it changed meanwhile.</summary>

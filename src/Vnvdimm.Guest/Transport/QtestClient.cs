@@ -103,15 +103,6 @@ public sealed class QtestClient : IGuestConnection, IDisposable
             Ok($"b64write 0x{address:x} 0x{data.Length:x} {Convert.ToBase64String(data)}");
     }
 
-    public ulong ReadQword(ulong address) => ParseHex(Ok($"readq 0x{address:x}"));
-
-    public void WriteQword(ulong address, ulong value)
-    {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(b, value);
-        WriteMemory(address, b);
-    }
-
     private static char Suffix(int size) => size switch { 1 => 'b', 2 => 'w', 4 => 'l', _ => throw new ArgumentOutOfRangeException(nameof(size)) };
 
     private static ulong ParseHex(string text) =>
