@@ -4,7 +4,7 @@ public sealed record AmlReturn(IAml Value) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
-        aml.Add(0xa4);
+        aml.Add(AmlOpcode.Return);
         Value.AppendTo(aml);
     }
 }

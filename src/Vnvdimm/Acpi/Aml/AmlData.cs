@@ -88,8 +88,8 @@ public sealed record AmlPackage(params IAml[] Elements) : IAml
 /// <summary>Arg0..Arg6 and Local0..Local7.</summary>
 public sealed record AmlVariable(byte Opcode) : IAml
 {
-    public static AmlVariable Arg(int n) => n is >= 0 and <= 6 ? new((byte)(0x68 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
-    public static AmlVariable Local(int n) => n is >= 0 and <= 7 ? new((byte)(0x60 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+    public static AmlVariable Arg(int n) => n is >= 0 and <= 6 ? new((byte)(AmlOpcode.Arg0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+    public static AmlVariable Local(int n) => n is >= 0 and <= 7 ? new((byte)(AmlOpcode.Local0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
 
     public void AppendTo(AmlWriter aml) => aml.Add(Opcode);
 }

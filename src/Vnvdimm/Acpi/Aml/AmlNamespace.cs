@@ -26,26 +26,28 @@ public abstract record AmlContainer(byte[] Opcode) : IAml
     }
 }
 
-public sealed record AmlScope(string Name) : AmlContainer([0x10])
+public sealed record AmlScope(string Name) : AmlContainer([AmlOpcode.Scope])
 {
     protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
 }
 
-public sealed record AmlDevice(string Name) : AmlContainer([0x5b, 0x82])
+public sealed record AmlDevice(string Name) : AmlContainer([AmlOpcode.ExtPrefix, AmlOpcode.Device])
 {
     protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer([0x14])
+public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer([AmlOpcode.Method])
 {
     protected override void AppendHead(AmlWriter aml)
     {
         if (ArgumentCount is < 0 or > 7)
             throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
         AmlName.Append(aml, Name);
-        aml.Add((byte)(ArgumentCount | (Serialized ? 1 << 3 : 0)));
+        aml.Add(Flags(ArgumentCount, Serialized));
     }
+
+    public static byte Flags(int argumentCount, bool serialized) => (byte)(argumentCount | (serialized ? 1 << 3 : 0));
 }
 
 public sealed record AmlIf(IAml Predicate) : AmlContainer([0xa0])
@@ -71,7 +73,7 @@ public sealed record AmlNameDecl(string Name, IAml Value) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
-        aml.Add(0x08);
+        aml.Add(AmlOpcode.Name);
         AmlName.Append(aml, Name);
         Value.AppendTo(aml);
     }

@@ -37,7 +37,7 @@ public static class Aml
     public static IAml Arg(int n) => AmlVariable.Arg(n);
     public static IAml Local(int n) => AmlVariable.Local(n);
 
-    public static IAml Store(IAml value, IAml target) => Op(0x70, value, target);
+    public static IAml Store(IAml value, IAml target) => Op(AmlOpcode.Store, value, target);
     public static IAml Add(IAml a, IAml b, IAml? target = null) => Op(0x72, a, b, target ?? AmlOperator.NoTarget);
     public static IAml Concatenate(IAml a, IAml b, IAml? target = null) => Op(0x73, a, b, target ?? AmlOperator.NoTarget);
     public static IAml Subtract(IAml a, IAml b, IAml? target = null) => Op(0x74, a, b, target ?? AmlOperator.NoTarget);

@@ -40,7 +40,13 @@ public sealed class AmlWriter : IDisposable
         _count += bytes.Length;
     }
 
-    public byte[] ToArray() => Written.ToArray();
+    public byte[] ToArray()
+    {
+        // Every byte is overwritten at once: skip the zeroing (a 256-slot table is ~150 KiB).
+        var result = GC.AllocateUninitializedArray<byte>(_count);
+        Written.CopyTo(result);
+        return result;
+    }
 
     private void Reserve(int more)
     {

@@ -37,7 +37,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         root.Add(DeviceDsm(Int(0)));
         AddFit(root);
         for (int slot = 0; slot < slots; slot++)
-            root.Add(SlotDevice(slot));
+            root.Add(new SlotDevice(slot));
 
         // About 600 bytes per slot: sized once, header included, so the buffer never grows or gets copied twice.
         using var table = new AmlWriter(2048 + 640 * slots);
@@ -189,21 +189,48 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         new AmlReturn(Name("STTS")),
     ]);
 
-    /// <summary>NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions 4-6.</summary>
-    private static AmlContainer SlotDevice(int slot)
+    /// <summary>
+    /// NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions
+    /// 4-6 through NCAL. Up to 256 of these make most of the table, so each writes itself straight into
+    /// the writer from the shared pre-encoded pieces instead of building an object graph per slot.
+    /// </summary>
+    private sealed record SlotDevice(int Slot) : IAml
     {
-        uint handle = (uint)slot + 1;
-        IAml handleTerm = Int(handle);
-        IAml Call(uint function, IAml arg3, IAml result) =>
-            Store(new AmlMethodCall(CommonDsm, DeviceUuidBuffer, One, Int(function), arg3, handleTerm), result);
+        private uint Handle => (uint)Slot + 1;
 
-        return new AmlDevice($"NV{slot:X2}").Add(
-            new AmlNameDecl("_ADR", handleTerm),
-            new AmlMethod("_LSI", 0, Serialized: true).Add(Call(4, Zero, Local(0))).Add(LsiAfterCall),
-            new AmlMethod("_LSR", 2, Serialized: true).Add(LsrBeforeCall).Add(Call(5, Local(0), Local(3))).Add(LsrAfterCall),
-            new AmlMethod("_LSW", 3, Serialized: true).Add(LswBeforeCall).Add(Call(6, Local(0), Local(3))).Add(LswAfterCall),
-            DeviceDsm(handleTerm));
+        public void AppendTo(AmlWriter aml)
+        {
+            int device = AmlPackageLength.BeginBlock(aml, [AmlOpcode.ExtPrefix, AmlOpcode.Device]);
+            AmlName.Append(aml, $"NV{Slot:X2}");
+            aml.Add(AmlOpcode.Name);
+            AmlName.Append(aml, "_ADR");
+            AmlInteger.Append(aml, Handle);
+            LabelMethod(aml, "_LSI", 0, null, 4, Zero, Local0, LsiAfterCall);
+            LabelMethod(aml, "_LSR", 2, LsrBeforeCall, 5, Local0, Local3, LsrAfterCall);
+            LabelMethod(aml, "_LSW", 3, LswBeforeCall, 6, Local0, Local3, LswAfterCall);
+            DeviceDsm(Int(Handle)).AppendTo(aml);
+            AmlPackageLength.EndBlock(aml, device);
+        }
+
+        // Method(name, args, Serialized) { before; Store(NCAL(device UUID, 1, function, arg3, handle), result); after }
+        private void LabelMethod(AmlWriter aml, string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result, AmlRaw after)
+        {
+            int method = AmlPackageLength.BeginBlock(aml, [AmlOpcode.Method]);
+            AmlName.Append(aml, name);
+            aml.Add(AmlMethod.Flags(args, serialized: true));
+            before?.AppendTo(aml);
+            aml.Add(AmlOpcode.Store);
+            AmlName.Append(aml, CommonDsm);
+            DeviceUuidBuffer.AppendTo(aml);
+            AmlInteger.Append(aml, 1);
+            AmlInteger.Append(aml, function);
+            arg3.AppendTo(aml);
+            AmlInteger.Append(aml, Handle);
+            result.AppendTo(aml);
+            after.AppendTo(aml);
+            AmlPackageLength.EndBlock(aml, method);
+        }
     }
 
-    private static readonly IAml Zero = Int(0), One = Int(1);
+    private static readonly IAml Zero = Int(0), Local0 = Local(0), Local3 = Local(3);
 }
