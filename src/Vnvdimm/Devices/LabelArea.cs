@@ -3,12 +3,15 @@ using Vnvdimm.HostMemory;
 namespace Vnvdimm.Devices;
 
 /// <summary>
-/// An NVDIMM's namespace-label area: the last <see cref="Size"/> bytes of its backend. Callers
+/// An NVDIMM's namespace-label area: the last <paramref name="size"/> bytes of its backend. Callers
 /// check ranges; this class refuses anything outside the area all the same.
 /// </summary>
-public sealed class LabelArea(MemoryBackend backend, ulong offset, ulong size)
+public sealed class LabelArea(MemoryBackend backend, ulong size)
 {
     public ulong Size { get; } = size;
+
+    /// <summary>Where the area starts in the backend.</summary>
+    public ulong Start { get; } = backend.Size - size;
 
     public bool Writable => backend.Durability != WriteDurability.ReadOnly;
 
@@ -24,8 +27,6 @@ public sealed class LabelArea(MemoryBackend backend, ulong offset, ulong size)
         Check(offset, data.Length);
         backend.WriteDurably(Start + offset, data);
     }
-
-    private ulong Start => offset;
 
     private void Check(uint at, int length)
     {

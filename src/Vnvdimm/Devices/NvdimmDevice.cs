@@ -24,7 +24,7 @@ public sealed class NvdimmDevice(NvdimmPlacement placement, MemoryBackend backen
 
     public uint Handle => Placement.Handle;
 
-    public ulong LabelOffset => Backend.Size - LabelSize;
+    public LabelArea Labels { get; } = new(backend, placement.Options.LabelSize);
 
-    public LabelArea Labels { get; } = new(backend, backend.Size - placement.Options.LabelSize, placement.Options.LabelSize);
+    public ulong LabelOffset => Labels.Start;
 }

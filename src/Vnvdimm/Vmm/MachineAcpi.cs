@@ -20,7 +20,7 @@ public static class MachineAcpi
 {
     /// <summary>QEMU pads the tables file to 128 KiB steps so its size stays stable across hotplug and migration.</summary>
     public const int TablesAlignment = 128 << 10;
-    private const uint TablesFileAlignment = 64, RsdpAlignment = 16, DsmPageAlignment = 4096;
+    private const uint TablesFileAlignment = 64, RsdpAlignment = 16, PointedFileAlignment = 4096;
 
     public static NfitTable BuildNfit(IEnumerable<NvdimmPlacement> devices, PersistenceDomain persistence)
     {
@@ -91,19 +91,21 @@ public static class MachineAcpi
         return new SratTable([new SratProcessorAffinity(0, 0)], memory);
     }
 
-    public static AcpiFiles Build(IReadOnlyList<IAcpiTable> tables, bool allocateDsmPage)
+    public static AcpiFiles Build(IReadOnlyList<IAcpiTable> tables)
     {
         var blob = new List<byte>();
         var script = new TableLoaderScript();
+        var serialized = tables.Select(t => (Table: t, Bytes: t.ToBytes())).ToList();
         script.Add(new AllocateCommand(FwCfgFileNames.Rsdp, RsdpAlignment, AllocationZone.FSeg));
-        if (allocateDsmPage)
-            script.Add(new AllocateCommand(FwCfgFileNames.NvdimmDsmPage, DsmPageAlignment, AllocationZone.High));
+        // Every file a table points to (the NVDIMM DSM page) is allocated, page-aligned, like the tables.
+        var targets = serialized.SelectMany(t => t.Table is ILinkedAcpiTable linked ? linked.Pointers : []).Select(p => p.TargetFile).Distinct();
+        foreach (string target in targets)
+            script.Add(new AllocateCommand(target, PointedFileAlignment, AllocationZone.High));
         script.Add(new AllocateCommand(FwCfgFileNames.AcpiTables, TablesFileAlignment, AllocationZone.High));
 
         var offsets = new List<uint>();
-        foreach (var table in tables)
+        foreach (var (table, bytes) in serialized)
         {
-            byte[] bytes = table.ToBytes();
             offsets.Add((uint)blob.Count);
             if (table is ILinkedAcpiTable linked)
                 foreach (var p in linked.Pointers)

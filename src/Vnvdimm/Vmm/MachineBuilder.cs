@@ -162,17 +162,18 @@ public static class MachineBuilder
     private static NfitTable PublishAcpi(MachineConfiguration config, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory,
         IReadOnlyList<NvdimmPlacement> nvdimms, FwCfgDevice fwCfg)
     {
+        // As QEMU: the NVDIMM SSDT exists once NVDIMMs can be plugged, the NFIT once one is.
+        bool nvdimmSlots = config.Machine.Nvdimm && layout.Slots > 0;
         var tables = new List<IAcpiTable>();
         if (nodeMemory.Count > 0)
             tables.Add(MachineAcpi.BuildSrat(layout, nodeMemory, nvdimms, config.Machine.Nvdimm));
-        if (config.Machine.Nvdimm && layout.Slots > 0)
+        if (nvdimmSlots)
             tables.Add(new NvdimmSsdt((int)layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
         var nfit = MachineAcpi.BuildNfit(nvdimms, config.Machine.Persistence);
-        if (config.Machine.Nvdimm && layout.Slots > 0 && nvdimms.Count > 0)
+        if (nvdimmSlots && nvdimms.Count > 0)
             tables.Add(nfit);
 
-        bool dsmPage = config.Machine.Nvdimm && layout.Slots > 0;
-        var files = MachineAcpi.Build(tables, dsmPage);
+        var files = MachineAcpi.Build(tables);
         fwCfg.SetFile(FwCfgFileNames.AcpiTables, files.Tables);
         fwCfg.SetFile(FwCfgFileNames.Rsdp, files.Rsdp);
         fwCfg.SetFile(FwCfgFileNames.TableLoader, files.Loader);

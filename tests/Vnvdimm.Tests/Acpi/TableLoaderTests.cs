@@ -34,6 +34,18 @@ public sealed class TableLoaderTests
     }
 
     [Fact]
+    public void Files_are_allocated_only_when_a_table_points_to_them()
+    {
+        string[] Allocated(byte[] loader) => [.. Enumerable.Range(0, loader.Length / 128)
+            .Where(i => BinaryPrimitives.ReadUInt32LittleEndian(loader.AsSpan(i * 128)) == 1)
+            .Select(i => Encoding.ASCII.GetString(loader, i * 128 + 4, 56).TrimEnd('\0'))];
+        var nfit = new NfitTable([new NfitPlatformCapabilities(2)]);
+        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([nfit]).Loader));
+        var ssdt = new NvdimmSsdt(1, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
+        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
+    }
+
+    [Fact]
     public void Too_long_file_name_is_refused() =>
         Assert.Throws<ArgumentException>(() => new AllocateCommand(new string('x', 56), 1, AllocationZone.High).WriteTo(new byte[128]));
 
@@ -43,7 +55,7 @@ public sealed class TableLoaderTests
     {
         var nfit = new NfitTable([new NfitPlatformCapabilities(3)]);
         var ssdt = new NvdimmSsdt(2, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
-        var files = MachineAcpi.Build([ssdt, nfit], allocateDsmPage: true);
+        var files = MachineAcpi.Build([ssdt, nfit]);
         var blobs = new Dictionary<string, byte[]>
         {
             [FwCfgFileNames.AcpiTables] = files.Tables,
