@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Vnvdimm.Cli;
 using Vnvdimm.Cli.Machine;
+using Vnvdimm.Monitor;
 using Vnvdimm.Options;
 using Vnvdimm.Qtest;
 using Vnvdimm.Vmm;
@@ -34,7 +35,7 @@ internal static class Entry
                 File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
             try
             {
-                return embedded ? DefaultMachine.Serve(machine) : Serve(machine, parsed.Configuration, diagnostics);
+                return embedded ? DefaultMachine.Serve(machine, diagnostics) : Serve(machine, parsed.Configuration, diagnostics);
             }
             finally
             {
@@ -49,26 +50,20 @@ internal static class Entry
         }
     }
 
-    /// <summary>Serves until the qtest channel closes or a termination signal arrives.</summary>
+    /// <summary>
+    /// Serves qtest and the monitors until a monitor says quit, a stdio or client-mode qtest channel
+    /// closes, or a termination signal arrives (reported to QMP clients as QEMU does: SHUTDOWN, "host-signal").
+    /// </summary>
     private static int Serve(Vnvdimm.Vmm.Machine machine, MachineConfiguration config, ILogger logger)
     {
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        if (config.Qtest is null)
-        {
-            stop.Token.WaitHandle.WaitOne();
-            return 0;
-        }
-        using var qtest = QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
-        try
-        {
-            Task.WaitAny([qtest.Completion], stop.Token);
-            qtest.Completion.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
+        using var qtest = config.Qtest is null ? null : QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
+        using var monitors = MonitorServers.Start(new MachineMonitor(machine, logger), config, logger);
+        var ends = new List<Task> { machine.ShutdownRequested };
+        if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
+            ends.Add(qtest.Completion);
+        Task.WaitAny([.. ends]);
         return 0;
     }
 }

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Vnvdimm.Monitor;
+using Vnvdimm.Monitor.Hmp;
 
 namespace Vnvdimm.Cli.Machine;
 
@@ -28,20 +31,24 @@ public static class DefaultMachine
         "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K",
     ];
 
-    public static int Serve(Vmm.Machine machine)
+    /// <summary>Shows what the guest sees, then an HMP prompt until quit or the end of input.</summary>
+    public static int Serve(Vmm.Machine machine, ILogger logger)
     {
         var console = AnsiConsole.Console;
         console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, backing file in [blue]{Markup.Escape(DataFolder())}[/]");
         GuestViewPrinter.Print(new InProcessGuest(machine), console);
-        console.MarkupLine("Type [bold]quit[/] or end standard input to stop.");
+        console.MarkupLine("HMP monitor: [bold]help[/] lists the commands, [bold]quit[/] (or the end of input) stops.");
+        var hmp = new HmpInterpreter(new MachineMonitor(machine, logger));
         while (true)
         {
             Console.Out.Write("(vnvdimm) ");
             string? line = Console.In.ReadLine();
-            if (line is null || line.Trim() == "quit")
+            if (line is null)
                 return 0;
-            if (line.Trim().Length > 0)
-                Console.Out.WriteLine($"unknown command: '{line.Trim().Split(' ')[0]}' (this version's prompt knows only 'quit')");
+            var result = hmp.Execute(line);
+            Console.Out.Write(result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
+            if (result.Quit)
+                return 0;
         }
     }
 }

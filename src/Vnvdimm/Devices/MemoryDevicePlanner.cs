@@ -22,13 +22,23 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
 
     public IReadOnlyList<NvdimmPlacement> Placed => _placed;
 
+    /// <summary>Whether a device or a NUMA node uses the backend.</summary>
+    public bool IsInUse(string backendId) => _backendsInUse.Contains(backendId) || _placed.Exists(p => p.Backend.Id == backendId);
+
+    /// <summary>Plans a device and reserves its slot and range.</summary>
     public NvdimmPlacement Place(NvdimmOptions options, IReadOnlyDictionary<string, BackendDescriptor> backends)
+    {
+        var placement = Plan(options, backends);
+        Commit(placement);
+        return placement;
+    }
+
+    /// <summary>Decides slot and range without reserving them, so that a hotplug can still fail afterwards.</summary>
+    public NvdimmPlacement Plan(NvdimmOptions options, IReadOnlyDictionary<string, BackendDescriptor> backends)
     {
         try
         {
-            var placement = Plan(options, backends);
-            _placed.Add(placement);
-            return placement;
+            return Decide(options, backends);
         }
         catch (ConfigurationException e)
         {
@@ -36,10 +46,12 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
         }
     }
 
-    private NvdimmPlacement Plan(NvdimmOptions options, IReadOnlyDictionary<string, BackendDescriptor> backends)
+    public void Commit(NvdimmPlacement placement) => _placed.Add(placement);
+
+    private NvdimmPlacement Decide(NvdimmOptions options, IReadOnlyDictionary<string, BackendDescriptor> backends)
     {
         if (options.Memdev is string id && !backends.ContainsKey(id))
-            throw new ConfigurationException($"Device '{id}' not found");
+            throw ConfigurationException.NotFound($"Device '{id}' not found");
         if (!machine.Nvdimm)
             throw new ConfigurationException("nvdimm is not enabled: missing 'nvdimm' in '-M'");
 
@@ -54,7 +66,7 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
 
         if ((numaNodes > 0 && options.Node >= numaNodes) || (numaNodes == 0 && options.Node != 0))
             throw new ConfigurationException($"'DIMM property node has value {options.Node}' which exceeds the number of numa nodes: {Math.Max(numaNodes, 1)}");
-        if (_backendsInUse.Contains(backend.Id) || _placed.Exists(p => p.Backend.Id == backend.Id))
+        if (IsInUse(backend.Id))
             throw new ConfigurationException($"can't use already busy memdev: {backend.Id}");
 
         return new NvdimmPlacement(options, backend, slot, range);

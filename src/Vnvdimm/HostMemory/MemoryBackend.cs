@@ -29,6 +29,8 @@ public sealed class MemoryBackend : IDisposable
         _file = file;
         MapSync = mapSync;
         Libpmem = libpmem;
+        DiscardData = descriptor.Options.DiscardData;
+        Preallocated = descriptor.Options.Prealloc;
     }
 
     public BackendDescriptor Descriptor { get; }
@@ -211,9 +213,22 @@ public sealed class MemoryBackend : IDisposable
         }
     }
 
+    /// <summary>Whether the content is punched out when the backend goes; QOM may change it at run time, as in QEMU.</summary>
+    public bool DiscardData { get; set; }
+
+    /// <summary>Whether every page has been faulted in (prealloc=on at creation or later through QOM).</summary>
+    public bool Preallocated { get; private set; }
+
+    /// <summary>Faults every page in without changing content, as prealloc=on does at creation.</summary>
+    public void Preallocate()
+    {
+        Mapping.Populate();
+        Preallocated = true;
+    }
+
     public void Dispose()
     {
-        if (Options.DiscardData && !Options.Readonly)
+        if (DiscardData && !Options.Readonly)
             Mapping.Discard();
         Mapping.Dispose();
         _file?.Dispose();

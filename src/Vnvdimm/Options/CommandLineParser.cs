@@ -21,6 +21,8 @@ public static class CommandLineParser
         ["numa"] = ("numa", Arity.Value),
         ["qtest"] = ("qtest", Arity.Value),
         ["qtest-log"] = ("qtest-log", Arity.Value),
+        ["qmp"] = ("qmp", Arity.Value),
+        ["monitor"] = ("monitor", Arity.Value),
         ["S"] = ("S", Arity.Flag),
         ["nodefaults"] = ("nodefaults", Arity.Flag),
         ["display"] = ("display", Arity.Value),
@@ -33,7 +35,7 @@ public static class CommandLineParser
     };
 
     /// <summary>Options QEMU has that later vnvdimm capabilities will serve; refused clearly until then.</summary>
-    private static readonly HashSet<string> NotYet = ["qmp", "monitor", "incoming", "daemonize"];
+    private static readonly HashSet<string> NotYet = ["incoming", "daemonize"];
 
     private static readonly string[] MachineTypesPc = ["pc", "pc-i440fx-7.2"];
     private static readonly string[] MachineTypesQ35 = ["q35", "pc-q35-7.2"];
@@ -96,6 +98,14 @@ public static class CommandLineParser
                 case "qtest":
                     config = config with { Qtest = ParseEndpoint(OptionGroup.Parse("qtest", value, "backend")) };
                     break;
+                case "qmp":
+                    if (ParseEndpoint(OptionGroup.Parse("qmp", value, "backend")) is EndpointOptions qmp)
+                        config = config with { Qmp = [.. config.Qmp, qmp] };
+                    break;
+                case "monitor":
+                    if (ParseEndpoint(OptionGroup.Parse("monitor", value, "backend")) is EndpointOptions monitor)
+                        config = config with { Monitors = [.. config.Monitors, monitor] };
+                    break;
                 case "qtest-log":
                     config = config with { QtestLog = value };
                     break;
@@ -123,6 +133,9 @@ public static class CommandLineParser
             }
         }
 
+        var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Count(e => e?.Kind == EndpointKind.Stdio);
+        if (stdio > 1)
+            throw new ConfigurationException("cannot use stdio by multiple character devices");
         return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa });
     }
 
@@ -179,7 +192,8 @@ public static class CommandLineParser
         return new MemoryOptions(ram, (uint)(slots ?? 0), maxmem ?? ram);
     }
 
-    private static BackendOptions ParseBackend(OptionGroup group)
+    /// <summary>A memory backend from <c>-object</c> or the monitor's <c>object-add</c>.</summary>
+    public static BackendOptions ParseBackend(OptionGroup group)
     {
         string type = group.RequiredString("qom-type");
         bool isFile = type switch
@@ -212,7 +226,8 @@ public static class CommandLineParser
         return backend;
     }
 
-    private static NvdimmOptions ParseDevice(OptionGroup group)
+    /// <summary>An NVDIMM from <c>-device</c> or the monitor's <c>device_add</c>.</summary>
+    public static NvdimmOptions ParseDevice(OptionGroup group)
     {
         string driver = group.RequiredString("driver");
         if (driver != "nvdimm")
@@ -265,27 +280,42 @@ public static class CommandLineParser
         return new NumaNodeOptions((uint)nodeId, memdev, group.Location);
     }
 
-    private static EndpointOptions ParseEndpoint(OptionGroup group)
+    /// <summary>A chardev endpoint; null for "none" (QEMU's way to ask for no monitor).</summary>
+    private static EndpointOptions? ParseEndpoint(OptionGroup group)
     {
         string backend = group.RequiredString("backend");
-        EndpointOptions endpoint;
+        // "server" and "nowait" are the legacy spellings of server=on and wait=off.
+        bool server = group.Bool("server") ?? false;
+        bool wait = group.Bool("wait") ?? !(group.Bool("nowait") ?? false);
+        EndpointOptions? endpoint;
         if (backend == "stdio")
         {
             endpoint = new EndpointOptions(EndpointKind.Stdio);
         }
+        else if (backend == "none" && group.Option != "qtest")
+        {
+            endpoint = null;
+        }
         else if (backend.StartsWith("unix:", StringComparison.Ordinal) && backend.Length > 5)
         {
-            // "server" and "nowait" are the legacy spellings of server=on and wait=off.
-            bool server = group.Bool("server") ?? false;
-            bool wait = group.Bool("wait") ?? !(group.Bool("nowait") ?? false);
             endpoint = new EndpointOptions(server ? EndpointKind.UnixServer : EndpointKind.UnixClient, backend[5..]);
-            if (server && wait)
-                throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");
+        }
+        else if (backend.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            int colon = backend.LastIndexOf(':');
+            string host = backend[4..colon];
+            if (colon < 4 || !ushort.TryParse(backend[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ushort port))
+                throw group.Error($"chardev '{backend}': expected tcp:HOST:PORT");
+            if (!server)
+                throw group.Error("vnvdimm listens for management clients: add server=on,wait=off");
+            endpoint = new EndpointOptions(EndpointKind.TcpServer, Host: host, Port: port);
         }
         else
         {
-            throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH or unix:PATH,server=on,wait=off");
+            throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT,server=on,wait=off");
         }
+        if (server && wait)
+            throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");
         group.RejectUnknown();
         return endpoint;
     }

@@ -51,10 +51,13 @@ public sealed record NvdimmOptions(
 
 public sealed record NumaNodeOptions(uint NodeId, string? Memdev, string Location);
 
-public enum EndpointKind { Stdio, UnixClient, UnixServer }
+public enum EndpointKind { Stdio, UnixClient, UnixServer, TcpServer }
 
-/// <summary>A character-device endpoint such as <c>stdio</c> or <c>unix:PATH,server=on,wait=off</c>.</summary>
-public sealed record EndpointOptions(EndpointKind Kind, string? Path = null);
+/// <summary>
+/// A character-device endpoint such as <c>stdio</c>, <c>unix:PATH,server=on,wait=off</c> or
+/// <c>tcp:HOST:PORT,server=on,wait=off</c> (an empty host means loopback).
+/// </summary>
+public sealed record EndpointOptions(EndpointKind Kind, string? Path = null, string? Host = null, int Port = 0);
 
 public sealed record MachineConfiguration
 {
@@ -64,6 +67,8 @@ public sealed record MachineConfiguration
     public IReadOnlyList<NvdimmOptions> Nvdimms { get; init; } = [];
     public IReadOnlyList<NumaNodeOptions> NumaNodes { get; init; } = [];
     public EndpointOptions? Qtest { get; init; }
+    public IReadOnlyList<EndpointOptions> Qmp { get; init; } = [];
+    public IReadOnlyList<EndpointOptions> Monitors { get; init; } = [];
     public string? QtestLog { get; init; }
     public bool StartStopped { get; init; }
     public string? Name { get; init; }

@@ -8,8 +8,13 @@ public sealed class ConfigurationException(string message, string? location = nu
 {
     public string? Location { get; } = location;
 
+    /// <summary>The error names something that does not exist (QMP reports these as DeviceNotFound).</summary>
+    public bool IsNotFound { get; private init; }
+
+    public static ConfigurationException NotFound(string message, string? location = null) => new(message, location) { IsNotFound = true };
+
     public ConfigurationException At(string location) =>
-        Location is null ? new ConfigurationException(Message, location) : this;
+        Location is null ? new ConfigurationException(Message, location) { IsNotFound = IsNotFound } : this;
 
     public override string ToString() => Location is null ? Message : $"{Location}: {Message}";
 }

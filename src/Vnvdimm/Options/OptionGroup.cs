@@ -82,6 +82,13 @@ public sealed class OptionGroup
 
     private static string Unescape(string value) => value.Replace(",,", ",", StringComparison.Ordinal);
 
+    /// <summary>Options that arrive as key/value pairs already (a QMP command's arguments).</summary>
+    public static OptionGroup FromPairs(string option, IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var list = pairs.ToList();
+        return new OptionGroup(option, string.Join(",", list.Select(p => $"{p.Key}={p.Value.Replace(",", ",,", StringComparison.Ordinal)}")), list);
+    }
+
     public bool Has(string key) => _pairs.Exists(p => p.Key == key);
 
     public string? String(string key)

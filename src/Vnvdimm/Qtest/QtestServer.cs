@@ -1,6 +1,6 @@
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Vnvdimm.Chardev;
 using Vnvdimm.Options;
 using Vnvdimm.Vmm;
 
@@ -18,8 +18,7 @@ public sealed class QtestServer : IDisposable
     private readonly Machine _machine;
     private readonly QtestLog _log;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private Socket? _listener;
+    private EndpointServer? _endpoint;
 
     private QtestServer(Machine machine, QtestLog log, ILogger logger)
     {
@@ -28,84 +27,35 @@ public sealed class QtestServer : IDisposable
         _logger = logger;
     }
 
-    public Task Completion { get; private set; } = Task.CompletedTask;
+    public Task Completion => _endpoint?.Completion ?? Task.CompletedTask;
 
     public static QtestServer Start(Machine machine, EndpointOptions endpoint, string? logPath, ILogger logger)
     {
         var server = new QtestServer(machine, QtestLog.Open(logPath), logger);
-        server.Completion = endpoint.Kind switch
+        try
         {
-            EndpointKind.Stdio => OnOwnThread(() => server.Serve(Console.OpenStandardInput(), Console.OpenStandardOutput())),
-            EndpointKind.UnixClient => server.ConnectAsync(endpoint.Path!),
-            _ => server.ListenAsync(endpoint.Path!),
-        };
+            server._endpoint = EndpointServer.Start(endpoint, "-qtest", server.Serve, logger);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
         return server;
-    }
-
-    private async Task ConnectAsync(string path)
-    {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException e)
-        {
-            throw new ConfigurationException($"Failed to connect to '{path}': {e.Message}", $"-qtest unix:{path}");
-        }
-        using var stream = new NetworkStream(socket, ownsSocket: false);
-        await OnOwnThread(() => Serve(stream, stream));
-    }
-
-    private async Task ListenAsync(string path)
-    {
-        if (File.Exists(path))
-            File.Delete(path); // a stale socket from an earlier run, as QEMU removes it too
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        _listener.Listen(8);
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var client = await _listener.AcceptAsync(_stop.Token);
-                _ = OnOwnThread(() =>
-                {
-                    using var stream = new NetworkStream(client, ownsSocket: true);
-                    try
-                    {
-                        Serve(stream, stream);
-                    }
-                    catch (IOException e)
-                    {
-                        _logger.LogDebug("qtest client dropped: {Reason}", e.Message);
-                    }
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-        await Task.Delay(Timeout.Infinite, _stop.Token).ContinueWith(_ => { });
     }
 
     /// <summary>
     /// Answers commands until the input ends. Blocking I/O on a thread of its own: a qtest client
     /// waits for each answer, so the round trip is the cost that matters.
     /// </summary>
-    private void Serve(Stream input, Stream output)
+    private void Serve(Stream input, Stream output, CancellationToken cancel)
     {
         var session = new QtestSession(_machine);
         var reader = new LineReader(input, MaxLineLength);
         using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16) { AutoFlush = false, NewLine = "\n" };
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (!cancel.IsCancellationRequested)
             {
                 string? line = reader.ReadLine();
                 if (line is null)
@@ -126,12 +76,9 @@ public sealed class QtestServer : IDisposable
         }
     }
 
-    private static Task OnOwnThread(Action serve) => Task.Factory.StartNew(serve, TaskCreationOptions.LongRunning);
-
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener?.Dispose();
+        _endpoint?.Dispose();
         _log.Dispose();
     }
 }

@@ -1,6 +1,8 @@
 using Vnvdimm.Acpi;
 using Vnvdimm.Acpi.Loader;
 using Vnvdimm.Acpi.Nfit;
+using Vnvdimm.Acpi.Nvdimm;
+using Vnvdimm.Dsm;
 using Vnvdimm.Acpi.Srat;
 using Vnvdimm.Devices;
 using Vnvdimm.Options;
@@ -21,6 +23,41 @@ public static class MachineAcpi
     /// <summary>QEMU pads the tables file to 128 KiB steps so its size stays stable across hotplug and migration.</summary>
     public const int TablesAlignment = 128 << 10;
     private const uint TablesFileAlignment = 64, RsdpAlignment = 16, PointedFileAlignment = 4096;
+
+    /// <summary>
+    /// Publishes the ACPI files for the machine as it is now and returns the NFIT, whose structures
+    /// are also the FIT. As QEMU: the NVDIMM SSDT exists once NVDIMMs can be plugged, the NFIT once one is.
+    /// </summary>
+    public static NfitTable Publish(Machine machine)
+    {
+        var config = machine.Configuration;
+        var placements = machine.Nvdimms.Select(d => d.Placement).ToList();
+        bool nvdimmSlots = config.Machine.Nvdimm && machine.Layout.Slots > 0;
+        var tables = new List<IAcpiTable>();
+        if (machine.NodeMemory.Count > 0)
+            tables.Add(BuildSrat(machine.Layout, machine.NodeMemory, placements, config.Machine.Nvdimm));
+        if (nvdimmSlots)
+            tables.Add(new NvdimmSsdt((int)machine.Layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
+        var nfit = BuildNfit(placements, config.Machine.Persistence);
+        if (nvdimmSlots && placements.Count > 0)
+            tables.Add(nfit);
+
+        var files = Build(tables);
+        machine.FwCfg.SetFile(FwCfgFileNames.AcpiTables, files.Tables);
+        machine.FwCfg.SetFile(FwCfgFileNames.Rsdp, files.Rsdp);
+        machine.FwCfg.SetFile(FwCfgFileNames.TableLoader, files.Loader);
+        if (config.Machine.Nvdimm && !machine.FwCfg.FileNames.Contains(FwCfgFileNames.NvdimmDsmPage))
+            machine.FwCfg.SetFile(FwCfgFileNames.NvdimmDsmPage, new byte[DsmLayout.PageSize]);
+        return nfit;
+    }
+
+    /// <summary>
+    /// Whether the firmware has started reading the ACPI files. QEMU builds them when the firmware
+    /// first selects one and keeps them until reset; a hotplug before that shows up in the tables.
+    /// </summary>
+    public static bool FirmwareHasTables(Machine machine) =>
+        machine.FwCfg.WasSelected(FwCfgFileNames.AcpiTables) || machine.FwCfg.WasSelected(FwCfgFileNames.Rsdp)
+        || machine.FwCfg.WasSelected(FwCfgFileNames.TableLoader);
 
     public static NfitTable BuildNfit(IEnumerable<NvdimmPlacement> devices, PersistenceDomain persistence)
     {

@@ -52,25 +52,29 @@ public static class MachineBuilder
             var memory = new GuestAddressSpace();
             MapRam(config, layout, memory, opened, owned);
 
-            var nvdimms = planner.Placed.Select(p => new NvdimmDevice(p, opened[p.Backend.Id])).ToList();
+            var nvdimms = planner.Placed.Select(p => new NvdimmDevice(p, opened[p.Backend.Id], hotplugged: false)).ToList();
             foreach (var d in nvdimms)
                 memory.Map(d.Range, d.Backend.Mapping, 0, d.Id ?? $"nvdimm{d.Slot}");
 
             var io = new IoPortBus();
             var fwCfg = new FwCfgDevice(memory);
             io.Register(FwCfgDevice.BasePort, FwCfgDevice.PortCount, fwCfg);
-            var nfit = PublishAcpi(config, layout, nodeMemory, planner.Placed, fwCfg);
+            var (gpePort, gpeLength) = GpeBlock.Location(config.Machine.Chipset);
+            var gpe = new GpeBlock(gpeLength);
+            io.Register(gpePort, gpeLength, gpe);
 
-            var fit = new FitBuffer();
+            // From here the machine owns the backends; RAM and other resources stay in "owned".
+            var backends = opened.Values.ToList();
+            owned.RemoveAll(r => r is MemoryBackend);
+            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned);
+            owned = [machine];
+
+            var nfit = MachineAcpi.Publish(machine);
             if (nvdimms.Count > 0)
-                fit.Publish(nfit.FitBytes()); // as QEMU: every plug, cold ones included, marks the FIT changed
+                machine.Fit.Publish(nfit.FitBytes()); // as QEMU: every plug, cold ones included, marks the FIT changed
             if (config.Machine.Nvdimm)
-            {
-                var dispatcher = new DsmDispatcher(handle => nvdimms.Find(d => d.Handle == handle), fit);
-                io.Register(DsmLayout.IoPort, DsmLayout.IoPortLength, new DsmPort(memory, dispatcher));
-            }
-
-            return new Machine(config, layout, memory, io, fwCfg, [.. opened.Values], nvdimms, fit, owned);
+                io.Register(DsmLayout.IoPort, DsmLayout.IoPortLength, new DsmPort(memory, new DsmDispatcher(machine.FindNvdimm, machine.Fit)));
+            return machine;
         }
         catch
         {
@@ -156,29 +160,5 @@ public static class MachineBuilder
             }
             pieceStart += size;
         }
-    }
-
-    /// <summary>Publishes the ACPI files and returns the NFIT, whose structures are also the FIT.</summary>
-    private static NfitTable PublishAcpi(MachineConfiguration config, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory,
-        IReadOnlyList<NvdimmPlacement> nvdimms, FwCfgDevice fwCfg)
-    {
-        // As QEMU: the NVDIMM SSDT exists once NVDIMMs can be plugged, the NFIT once one is.
-        bool nvdimmSlots = config.Machine.Nvdimm && layout.Slots > 0;
-        var tables = new List<IAcpiTable>();
-        if (nodeMemory.Count > 0)
-            tables.Add(MachineAcpi.BuildSrat(layout, nodeMemory, nvdimms, config.Machine.Nvdimm));
-        if (nvdimmSlots)
-            tables.Add(new NvdimmSsdt((int)layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
-        var nfit = MachineAcpi.BuildNfit(nvdimms, config.Machine.Persistence);
-        if (nvdimmSlots && nvdimms.Count > 0)
-            tables.Add(nfit);
-
-        var files = MachineAcpi.Build(tables);
-        fwCfg.SetFile(FwCfgFileNames.AcpiTables, files.Tables);
-        fwCfg.SetFile(FwCfgFileNames.Rsdp, files.Rsdp);
-        fwCfg.SetFile(FwCfgFileNames.TableLoader, files.Loader);
-        if (config.Machine.Nvdimm)
-            fwCfg.SetFile(FwCfgFileNames.NvdimmDsmPage, new byte[DsmLayout.PageSize]);
-        return nfit;
     }
 }

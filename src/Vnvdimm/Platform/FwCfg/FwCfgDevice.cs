@@ -33,6 +33,8 @@ public sealed class FwCfgDevice(GuestAddressSpace memory) : IIoPortDevice
     private readonly object _lock = new();
     private readonly SortedDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<ushort, byte[]> _items = [];
+    private readonly Dictionary<ushort, string> _fileKeys = [];
+    private readonly HashSet<string> _selectedFiles = new(StringComparer.Ordinal);
     private ushort _selected;
     private int _offset;
     private uint _dmaHigh;
@@ -49,6 +51,13 @@ public sealed class FwCfgDevice(GuestAddressSpace memory) : IIoPortDevice
         }
     }
 
+    /// <summary>Whether the firmware has selected this file: from then on it may hold a copy, so content must not change.</summary>
+    public bool WasSelected(string name)
+    {
+        lock (_lock)
+            return _selectedFiles.Contains(name);
+    }
+
     public IReadOnlyList<string> FileNames
     {
         get
@@ -61,6 +70,7 @@ public sealed class FwCfgDevice(GuestAddressSpace memory) : IIoPortDevice
     private void RebuildItems()
     {
         _items.Clear();
+        _fileKeys.Clear();
         _items[KeySignature] = "QEMU"u8.ToArray();
         var id = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(id, FeatureTraditional | FeatureDma);
@@ -75,6 +85,7 @@ public sealed class FwCfgDevice(GuestAddressSpace memory) : IIoPortDevice
             BinaryPrimitives.WriteUInt32BigEndian(directory.AsSpan(at), (uint)content.Length);
             BinaryPrimitives.WriteUInt16BigEndian(directory.AsSpan(at + 4), key);
             Encoding.ASCII.GetBytes(name, directory.AsSpan(at + 8, FileNameSize));
+            _fileKeys[key] = name;
             _items[key++] = content;
             at += FileDirectoryEntrySize;
         }
@@ -133,6 +144,8 @@ public sealed class FwCfgDevice(GuestAddressSpace memory) : IIoPortDevice
     {
         _selected = (ushort)(key & KeyMask);
         _offset = 0;
+        if (_fileKeys.TryGetValue(_selected, out var name))
+            _selectedFiles.Add(name);
     }
 
     private byte NextByte()

@@ -1,12 +1,13 @@
 using System.Text;
 
-namespace Vnvdimm.Qtest;
+namespace Vnvdimm.Chardev;
 
 /// <summary>
-/// Reads '\n'-terminated ASCII lines with a length limit, so that a client that never sends a
-/// newline cannot make the machine buffer without bound. Knows whether more input is already buffered.
+/// Reads '\n'-terminated lines with a length limit, so that a client that never sends a newline
+/// cannot make the machine buffer without bound. Knows whether more input is already buffered.
+/// Latin-1 unless told otherwise: qtest is ASCII, HMP may carry UTF-8 paths.
 /// </summary>
-public sealed class LineReader(Stream stream, int maxLineLength)
+public sealed class LineReader(Stream stream, int maxLineLength, Encoding? encoding = null)
 {
     private readonly byte[] _buffer = new byte[1 << 16];
     private int _start, _end;
@@ -38,11 +39,11 @@ public sealed class LineReader(Stream stream, int maxLineLength)
         }
     }
 
-    private static string Decode(MemoryStream line)
+    private string Decode(MemoryStream line)
     {
         var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
         if (bytes.Length > 0 && bytes[^1] == '\r')
             bytes = bytes[..^1];
-        return Encoding.Latin1.GetString(bytes);
+        return (encoding ?? Encoding.Latin1).GetString(bytes);
     }
 }

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Monitor.Hmp;
+
+/// <summary>The text one HMP line produced (lines end in CR LF, as QEMU's monitor writes them).</summary>
+public readonly record struct HmpResult(string Output, bool Quit);
+
+/// <summary>
+/// The human monitor: QEMU's HMP command names, argument syntax and output format, over the same
+/// operations as QMP. Errors print as "Error: ..." and the monitor goes on.
+/// </summary>
+public sealed class HmpInterpreter
+{
+    private sealed record Command(string Name, string Arguments, string Help, Action<string, StringBuilder> Run, string? Alias = null);
+
+    private readonly MachineMonitor _monitor;
+    private readonly List<Command> _commands;
+    private readonly List<Command> _info;
+
+    public HmpInterpreter(MachineMonitor monitor)
+    {
+        _monitor = monitor;
+        _commands =
+        [
+            new("cont", "", "resume emulation", (_, _) => _monitor.Continue(), Alias: "c"),
+            new("device_add", "driver[,prop=value][,...]", "add device, like -device on the command line",
+                (args, _) => _monitor.DeviceAdd(OptionGroup.Parse("device", Required(args, "device"), "driver"))),
+            new("device_del", "device", "remove device", (args, _) => _monitor.DeviceDel(Required(args, "id"))),
+            new("help", "[cmd]", "show the help", Help, Alias: "?"),
+            new("info", "[subcommand]", "show various information about the system state", Info),
+            new("object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
+                (args, _) => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type"))),
+            new("object_del", "id", "destroy QOM object", (args, _) => _monitor.ObjectDel(Required(args, "id"))),
+            new("qom-get", "path property", "print QOM property", QomGet),
+            new("qom-list", "path", "list QOM properties", QomList),
+            new("qom-set", "path property value", "set QOM property", QomSet),
+            new("quit", "", "quit the emulator", (_, _) => _monitor.Quit(Qmp.QmpCommands.QuitReason), Alias: "q"),
+            new("stop", "", "stop emulation", (_, _) => _monitor.Stop(), Alias: "s"),
+        ];
+        _info =
+        [
+            new("memdev", "", "show memory backends", (_, o) => InfoMemdev(o)),
+            new("memory-devices", "", "show memory devices", (_, o) => InfoMemoryDevices(o)),
+            new("name", "", "show the current VM name", (_, o) =>
+            {
+                if (_monitor.Machine.Configuration.Name is string name)
+                    o.Append(CultureInfo.InvariantCulture, $"{name}\n");
+            }),
+            new("status", "", "show the current VM status (running|paused)", (_, o) => InfoStatus(o)),
+            new("version", "", "show the version of QEMU", (_, o) =>
+            {
+                var v = _monitor.Version();
+                o.Append(CultureInfo.InvariantCulture, $"{v.Qemu.Major}.{v.Qemu.Minor}.{v.Qemu.Micro} ({v.Package})\n");
+            }),
+        ];
+    }
+
+    public HmpResult Execute(string line)
+    {
+        var output = new StringBuilder();
+        string trimmed = line.Trim();
+        bool quit = false;
+        if (trimmed.Length > 0)
+        {
+            int space = trimmed.IndexOfAny([' ', '\t']);
+            string name = space < 0 ? trimmed : trimmed[..space];
+            string args = space < 0 ? "" : trimmed[(space + 1)..].Trim();
+            var command = Find(_commands, name);
+            if (command is null)
+            {
+                output.Append(CultureInfo.InvariantCulture, $"unknown command: '{name}'\n");
+            }
+            else
+            {
+                try
+                {
+                    command.Run(args, output);
+                    quit = command.Name == "quit";
+                }
+                catch (MonitorException e)
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"Error: {e.Message}\n");
+                }
+                catch (ConfigurationException e)
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"Error: {e.Message}\n");
+                }
+            }
+        }
+        return new HmpResult(output.ToString().Replace("\n", "\r\n", StringComparison.Ordinal), quit);
+    }
+
+    private static Command? Find(List<Command> table, string name) => table.Find(c => c.Name == name || c.Alias == name);
+
+    private static string Required(string args, string name) =>
+        args.Length > 0 ? args : throw MonitorException.Generic($"Parameter '{name}' is missing");
+
+    private void Help(string args, StringBuilder output)
+    {
+        if (args.Length > 0 && Find(_commands, args) is null)
+        {
+            output.Append(CultureInfo.InvariantCulture, $"unknown command: '{args}'\n");
+            return;
+        }
+        foreach (var c in _commands.Where(c => args.Length == 0 || c.Name == args || c.Alias == args))
+        {
+            string name = c.Alias is null ? c.Name : $"{c.Name}|{c.Alias}";
+            output.Append(c.Arguments.Length > 0 ? $"{name} {c.Arguments} -- {c.Help}\n" : $"{name}  -- {c.Help}\n");
+        }
+    }
+
+    private void Info(string args, StringBuilder output)
+    {
+        if (args.Length == 0)
+        {
+            foreach (var c in _info)
+                output.Append(CultureInfo.InvariantCulture, $"info {c.Name}  -- {c.Help}\n");
+            return;
+        }
+        string name = args.Split(' ', 2)[0];
+        var command = Find(_info, name);
+        if (command is null)
+        {
+            output.Append(CultureInfo.InvariantCulture, $"unknown command: 'info {name}'\n");
+            return;
+        }
+        command.Run("", output);
+    }
+
+    private void InfoStatus(StringBuilder output)
+    {
+        var status = _monitor.Status();
+        output.Append("VM status: ").Append(status.Running ? "running" : "paused");
+        if (!status.Running && status.Status != "paused")
+            output.Append(" (").Append(status.Status).Append(')');
+        output.Append('\n');
+    }
+
+    private void InfoMemoryDevices(StringBuilder output)
+    {
+        foreach (var device in _monitor.MemoryDevices())
+        {
+            var d = device.Data;
+            output.Append(CultureInfo.InvariantCulture, $"Memory device [{device.Type}]: \"{d.Id}\"\n");
+            output.Append(CultureInfo.InvariantCulture, $"  addr: 0x{d.Addr:x}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  slot: {d.Slot}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  node: {d.Node}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  size: {d.Size}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  memdev: {d.Memdev}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  hotplugged: {Lower(d.Hotplugged)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  hotpluggable: {Lower(d.Hotpluggable)}\n");
+        }
+    }
+
+    private void InfoMemdev(StringBuilder output)
+    {
+        foreach (var m in _monitor.Memdevs())
+        {
+            output.Append(CultureInfo.InvariantCulture, $"memory backend: {m.Id}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  size:  {m.Size}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  merge: {Lower(m.Merge)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  dump: {Lower(m.Dump)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  prealloc: {Lower(m.Prealloc)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  share: {Lower(m.Share)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  reserve: {Lower(m.Reserve)}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  policy: {m.Policy}\n");
+            output.Append(CultureInfo.InvariantCulture, $"  host nodes: {string.Join(",", m.HostNodes)}\n");
+        }
+        output.Append('\n');
+    }
+
+    private void QomList(string args, StringBuilder output)
+    {
+        lock (_monitor.Machine.SyncRoot)
+            foreach (var p in _monitor.Qom.Resolve(Required(args, "path")).List())
+                output.Append(CultureInfo.InvariantCulture, $"{p.Name} ({p.Type})\n");
+    }
+
+    private void QomGet(string args, StringBuilder output)
+    {
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length < 2)
+            throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "path" : "property")}' is missing");
+        JsonNode? value;
+        lock (_monitor.Machine.SyncRoot)
+            value = _monitor.Qom.Resolve(words[0]).Get(words[1]);
+        output.Append(value?.ToJsonString() ?? "null").Append('\n');
+    }
+
+    /// <summary>As QEMU's HMP qom-set: the value is text, read as a number or flag when it looks like one.</summary>
+    private void QomSet(string args, StringBuilder output)
+    {
+        var words = args.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length < 3)
+            throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "path" : words.Length == 1 ? "property" : "value")}' is missing");
+        string text = words[2] switch
+        {
+            "on" or "yes" or "true" => "true",
+            "off" or "no" or "false" => "false",
+            var t when ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out _) => t,
+            var t => JsonValue.Create(t).ToJsonString(),
+        };
+        using var value = JsonDocument.Parse(text);
+        lock (_monitor.Machine.SyncRoot)
+            _monitor.Qom.Resolve(words[0]).Set(words[1], value.RootElement);
+    }
+
+    private static string Lower(bool b) => b ? "true" : "false";
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Monitor.Qom;
+using Vnvdimm.Options;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Monitor;
+
+/// <summary>
+/// What the management interfaces can do to a machine, whatever the syntax: QMP and HMP both call
+/// these, so a hotplug through either goes through the same checks and produces the same state.
+/// </summary>
+public sealed class MachineMonitor(Machine machine, ILogger logger)
+{
+    /// <summary>The QEMU release whose management interface we implement; "package" names vnvdimm itself.</summary>
+    public static readonly QemuVersion CompatibleQemu = new(7, 2, 0);
+
+    private readonly MemoryHotplug _hotplug = new(machine, logger);
+
+    public Machine Machine => machine;
+
+    public QomTree Qom { get; } = new(machine);
+
+    public static string ProductVersion =>
+        typeof(MachineMonitor).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    public VersionInfo Version() => new(CompatibleQemu, $"vnvdimm {ProductVersion}");
+
+    public StatusInfo Status()
+    {
+        var state = machine.RunState;
+        string status = state switch
+        {
+            RunState.Prelaunch => "prelaunch",
+            RunState.Running => "running",
+            RunState.Paused => "paused",
+            _ => "shutdown",
+        };
+        return new StatusInfo(status, false, state == RunState.Running);
+    }
+
+    public IReadOnlyList<MemoryDeviceInfo> MemoryDevices()
+    {
+        lock (machine.SyncRoot)
+            return [.. machine.Nvdimms.OrderBy(d => d.Address).Select(d => new MemoryDeviceInfo("nvdimm",
+                new PcDimmInfo(d.Id, d.Address, d.RegionSize, d.Slot, d.Node, QomTree.BackendPath(d.Backend.Id), d.Hotplugged, true)))];
+    }
+
+    public IReadOnlyList<MemdevInfo> Memdevs()
+    {
+        lock (machine.SyncRoot)
+        {
+            var list = new List<MemdevInfo>();
+            if (machine.Configuration.NumaNodes.Count == 0)
+                list.Add(new MemdevInfo(QomTree.MachineRamId, machine.Layout.RamSize, false, true, false, false, QomTree.Reserve(false), [], "default"));
+            foreach (var b in machine.Backends)
+                list.Add(new MemdevInfo(b.Id, b.Size, false, true, b.Preallocated, b.Options.Share, QomTree.Reserve(b.Options.Share), [], "default"));
+            return list;
+        }
+    }
+
+    /// <summary><c>object-add</c>/<c>object_add</c>, given as QemuOpts ("qom-type" is the implied key).</summary>
+    public void ObjectAdd(OptionGroup options) => Translate(() =>
+    {
+        var backend = CommandLineParser.ParseBackend(options);
+        _hotplug.AddBackend(backend);
+    });
+
+    public void ObjectDel(string id) => Translate(() => _hotplug.DeleteBackend(id));
+
+    /// <summary><c>device_add</c>, given as QemuOpts ("driver" is the implied key).</summary>
+    public void DeviceAdd(OptionGroup options) => Translate(() =>
+    {
+        var nvdimm = CommandLineParser.ParseDevice(options);
+        _hotplug.AddNvdimm(nvdimm);
+    });
+
+    public void DeviceDel(string id) => Translate(() => _hotplug.DeleteDevice(id));
+
+    public void Stop() => machine.Stop();
+
+    public void Continue() => machine.Continue();
+
+    /// <summary>Asks the machine to shut down; QEMU's reason for a monitor <c>quit</c>.</summary>
+    public void Quit(string reason) => machine.RequestShutdown(reason);
+
+    private static void Translate(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (ConfigurationException e)
+        {
+            // The monitor names no command-line option: the message alone, as QEMU reports it.
+            throw new MonitorException(e.IsNotFound ? MonitorErrorClass.DeviceNotFound : MonitorErrorClass.GenericError, e.Message);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Chardev;
+using Vnvdimm.Monitor.Hmp;
+using Vnvdimm.Monitor.Qmp;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Monitor;
+
+/// <summary>The machine's QMP (-qmp) and HMP (-monitor) endpoints, all over one <see cref="MachineMonitor"/>.</summary>
+public sealed class MonitorServers : IDisposable
+{
+    private readonly List<EndpointServer> _endpoints = [];
+
+    private MonitorServers()
+    {
+    }
+
+    public static MonitorServers Start(MachineMonitor monitor, MachineConfiguration config, ILogger logger)
+    {
+        var servers = new MonitorServers();
+        var commands = new QmpCommands(monitor);
+        var hmp = new HmpInterpreter(monitor);
+        try
+        {
+            foreach (var endpoint in config.Qmp)
+                servers._endpoints.Add(EndpointServer.Start(endpoint, "-qmp",
+                    (input, output, cancel) => new QmpSession(commands, monitor, input, output).Run(cancel), logger));
+            foreach (var endpoint in config.Monitors)
+                servers._endpoints.Add(EndpointServer.Start(endpoint, "-monitor",
+                    (input, output, cancel) => new HmpSession(hmp, input, output).Run(cancel), logger));
+        }
+        catch
+        {
+            servers.Dispose();
+            throw;
+        }
+        return servers;
+    }
+
+    /// <summary>The TCP ports bound, in option order (for endpoints given port 0).</summary>
+    public IReadOnlyList<int> TcpPorts => [.. _endpoints.Select(e => e.TcpPort).Where(p => p > 0)];
+
+    public void Dispose()
+    {
+        foreach (var endpoint in _endpoints)
+            endpoint.Dispose();
+    }
+}

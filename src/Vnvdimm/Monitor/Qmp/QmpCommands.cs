@@ -1,0 +1,157 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vnvdimm.Monitor.Hmp;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Monitor.Qmp;
+
+/// <summary>
+/// The QMP commands, with QEMU's names, argument names and answer shapes. Each takes its arguments,
+/// rejects the ones it does not know, and returns the "return" value.
+/// </summary>
+public sealed class QmpCommands
+{
+    /// <summary>What <c>quit</c> reports as the SHUTDOWN reason, as QEMU does for both monitors.</summary>
+    public const string QuitReason = "host-qmp-quit";
+
+    private readonly MachineMonitor _monitor;
+    private readonly HmpInterpreter _hmp;
+    private readonly Dictionary<string, Func<QmpArguments, JsonNode?>> _commands;
+
+    public QmpCommands(MachineMonitor monitor)
+    {
+        _monitor = monitor;
+        _hmp = new HmpInterpreter(monitor);
+        _commands = new(StringComparer.Ordinal)
+        {
+            ["qmp_capabilities"] = _ => throw new MonitorException(MonitorErrorClass.CommandNotFound, "Capabilities negotiation is already complete, command ignored"),
+            ["query-version"] = NoArguments(() => Serialize(_monitor.Version(), QmpJsonContext.Default.VersionInfo)),
+            ["query-status"] = NoArguments(() => Serialize(_monitor.Status(), QmpJsonContext.Default.StatusInfo)),
+            ["query-name"] = NoArguments(() => Serialize(new NameInfo(_monitor.Machine.Configuration.Name), QmpJsonContext.Default.NameInfo)),
+            ["query-commands"] = NoArguments(() => Serialize(Names.Select(n => new CommandInfo(n)).ToList(), QmpJsonContext.Default.IReadOnlyListCommandInfo)),
+            ["query-memory-devices"] = NoArguments(() => Serialize(_monitor.MemoryDevices(), QmpJsonContext.Default.IReadOnlyListMemoryDeviceInfo)),
+            ["query-memdev"] = NoArguments(() => Serialize(_monitor.Memdevs(), QmpJsonContext.Default.IReadOnlyListMemdevInfo)),
+            ["object-add"] = ObjectAdd,
+            ["object-del"] = args => Empty(() => _monitor.ObjectDel(Only(args, a => a.RequiredString("id")))),
+            ["device_add"] = DeviceAdd,
+            ["device_del"] = args => Empty(() => _monitor.DeviceDel(Only(args, a => a.RequiredString("id")))),
+            ["qom-list"] = args => Serialize(_monitor.Qom.Resolve(Only(args, a => a.RequiredString("path"))).List().ToList(), QmpJsonContext.Default.IReadOnlyListQomPropertyInfo),
+            ["qom-get"] = QomGet,
+            ["qom-set"] = QomSet,
+            ["human-monitor-command"] = HumanMonitorCommand,
+            ["stop"] = NoArguments(() => Empty(_monitor.Stop)),
+            ["cont"] = NoArguments(() => Empty(_monitor.Continue)),
+            ["quit"] = NoArguments(() => Empty(() => _monitor.Quit(QuitReason))),
+        };
+    }
+
+    public IEnumerable<string> Names => _commands.Keys;
+
+    public bool Exists(string name) => _commands.ContainsKey(name);
+
+    public JsonNode? Execute(string name, QmpArguments arguments) =>
+        _commands.TryGetValue(name, out var command)
+            ? command(arguments)
+            : throw new MonitorException(MonitorErrorClass.CommandNotFound, $"The command {name} has not been found");
+
+    /// <summary>
+    /// QMP's object-add is typed (a size is a JSON number, a flag a JSON boolean), unlike the
+    /// command line; once checked, the values go through the command line's parser and checks.
+    /// </summary>
+    private JsonNode? ObjectAdd(QmpArguments args)
+    {
+        string type = args.RequiredString("qom-type");
+        bool isFile = type switch
+        {
+            "memory-backend-file" => true,
+            "memory-backend-ram" => false,
+            _ => throw MonitorException.Generic($"Parameter 'qom-type' does not accept value '{type}'"),
+        };
+        var pairs = new List<KeyValuePair<string, string>> { new("qom-type", type), new("id", args.RequiredString("id")) };
+        void Add(string key, string? value)
+        {
+            if (value is not null)
+                pairs.Add(new(key, value));
+        }
+        static string? OnOff(bool? b) => b is bool v ? v ? "on" : "off" : null;
+
+        if (isFile)
+            Add("mem-path", args.RequiredString("mem-path"));
+        ulong size = args.UInt64("size") ?? throw QmpArguments.Missing("size");
+        if (size == 0)
+            throw MonitorException.Generic($"property 'size' of {type} doesn't take value '0'");
+        Add("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add("share", OnOff(args.Bool("share")));
+        Add("prealloc", OnOff(args.Bool("prealloc")));
+        if (isFile)
+        {
+            Add("align", args.UInt64("align")?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("pmem", OnOff(args.Bool("pmem")));
+            Add("readonly", OnOff(args.Bool("readonly")));
+            Add("discard-data", OnOff(args.Bool("discard-data")));
+        }
+        args.RejectUnknown();
+        _monitor.ObjectAdd(OptionGroup.FromPairs("object", pairs));
+        return new JsonObject();
+    }
+
+    /// <summary>QEMU 7.2 turns device_add's arguments into QemuOpts, so "label-size": "128K" works as on the command line.</summary>
+    private JsonNode? DeviceAdd(QmpArguments args)
+    {
+        string driver = args.RequiredString("driver");
+        var pairs = new List<KeyValuePair<string, string>> { new("driver", driver) };
+        pairs.AddRange(args.AsOptionStrings("driver"));
+        _monitor.DeviceAdd(OptionGroup.FromPairs("device", pairs));
+        return new JsonObject();
+    }
+
+    private JsonNode? QomGet(QmpArguments args)
+    {
+        string path = args.RequiredString("path");
+        string property = args.RequiredString("property");
+        args.RejectUnknown();
+        lock (_monitor.Machine.SyncRoot)
+            return _monitor.Qom.Resolve(path).Get(property);
+    }
+
+    private JsonNode? QomSet(QmpArguments args)
+    {
+        string path = args.RequiredString("path");
+        string property = args.RequiredString("property");
+        var value = args.Value("value") ?? throw QmpArguments.Missing("value");
+        args.RejectUnknown();
+        lock (_monitor.Machine.SyncRoot)
+            _monitor.Qom.Resolve(path).Set(property, value);
+        return new JsonObject();
+    }
+
+    private JsonNode? HumanMonitorCommand(QmpArguments args)
+    {
+        string line = args.RequiredString("command-line");
+        args.Integer("cpu-index"); // accepted: there is no CPU to select
+        args.RejectUnknown();
+        return JsonValue.Create(_hmp.Execute(line).Output);
+    }
+
+    private static Func<QmpArguments, JsonNode?> NoArguments(Func<JsonNode?> command) => args =>
+    {
+        args.RejectUnknown();
+        return command();
+    };
+
+    private static T Only<T>(QmpArguments args, Func<QmpArguments, T> read)
+    {
+        var value = read(args);
+        args.RejectUnknown();
+        return value;
+    }
+
+    private static JsonNode Empty(Action action)
+    {
+        action();
+        return new JsonObject();
+    }
+
+    private static JsonNode? Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        JsonSerializer.SerializeToNode(value, type);
+}

@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Vnvdimm.Monitor.Qmp;
+
+/// <summary>The answer types of QMP, serialised without reflection (the CLI is a NativeAOT program).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(VersionInfo))]
+[JsonSerializable(typeof(StatusInfo))]
+[JsonSerializable(typeof(NameInfo))]
+[JsonSerializable(typeof(IReadOnlyList<MemoryDeviceInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<MemdevInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<QomPropertyInfo>))]
+internal sealed partial class QmpJsonContext : JsonSerializerContext;

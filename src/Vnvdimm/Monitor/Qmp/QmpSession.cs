@@ -1,0 +1,218 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Monitor.Qmp;
+
+/// <summary>
+/// One QMP connection: greeting, capabilities negotiation, then commands answered in order with
+/// their "id" echoed, and machine events interleaved. A bad message gets an error answer and the
+/// connection goes on; only the peer going away ends it.
+/// </summary>
+public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Stream input, Stream output)
+{
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = QmpFramer.DefaultMaxNesting + 1 };
+    private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
+
+    // Paths and descriptions go out as they are: QMP clients read UTF-8, no need to escape "'" or "+".
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly object _writeLock = new();
+    private readonly QmpFramer _framer = new();
+    private bool _negotiated;
+    private volatile bool _broken;
+
+    /// <summary>Serves until the peer closes the connection or a write to it fails.</summary>
+    public void Run(CancellationToken cancel)
+    {
+        using var events = monitor.Machine.Events.Subscribe(OnEvent);
+        Send(Greeting());
+        var buffer = new byte[16 << 10];
+        while (!cancel.IsCancellationRequested && !_broken)
+        {
+            int n = input.Read(buffer);
+            var frames = n == 0 ? _framer.Finish() : _framer.Feed(buffer.AsSpan(0, n));
+            foreach (var frame in frames)
+                Send(Answer(frame));
+            if (n == 0)
+                break;
+        }
+    }
+
+    private JsonObject Greeting() => new()
+    {
+        ["QMP"] = new JsonObject
+        {
+            ["version"] = JsonSerializer.SerializeToNode(monitor.Version(), QmpJsonContext.Default.VersionInfo),
+            // No out-of-band execution: every command here completes without waiting.
+            ["capabilities"] = new JsonArray(),
+        },
+    };
+
+    /// <summary>Answers one framed message; the answer carries its "id" when the message had a readable one.</summary>
+    public JsonObject Answer(QmpFrame frame)
+    {
+        if (frame.Error is string framingError)
+            return Error(MonitorErrorClass.GenericError, framingError, null);
+
+        JsonNode? id = null;
+        try
+        {
+            using var document = Parse(frame.Json!);
+            var message = document.RootElement;
+            if (message.ValueKind != JsonValueKind.Object)
+                throw MonitorException.Generic("QMP input must be a JSON object");
+            if (message.TryGetProperty("id", out var idElement))
+                id = JsonNode.Parse(idElement.GetRawText());
+
+            string? execute = null;
+            JsonElement? arguments = null;
+            foreach (var member in message.EnumerateObject())
+            {
+                switch (member.Name)
+                {
+                    case "execute":
+                        execute = member.Value.ValueKind == JsonValueKind.String
+                            ? member.Value.GetString()
+                            : throw MonitorException.Generic("QMP input member 'execute' must be a string");
+                        break;
+                    case "arguments":
+                        arguments = member.Value.ValueKind == JsonValueKind.Object
+                            ? member.Value
+                            : throw MonitorException.Generic("QMP input member 'arguments' must be an object");
+                        break;
+                    case "id":
+                        break;
+                    default:
+                        throw MonitorException.Generic($"QMP input member '{member.Name}' is unexpected");
+                }
+            }
+            if (execute is null)
+                throw MonitorException.Generic("QMP input lacks member 'execute'");
+
+            var result = Execute(execute, new QmpArguments(arguments));
+            var answer = new JsonObject { ["return"] = result };
+            if (id is not null)
+                answer["id"] = id;
+            return answer;
+        }
+        catch (MonitorException e)
+        {
+            return Error(e.ErrorClass, e.Message, id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            // A host failure inside a command (a file that cannot be created or mapped): the client
+            // hears about it and the machine, unchanged, goes on serving.
+            return Error(MonitorErrorClass.GenericError, e.Message, id);
+        }
+    }
+
+    private JsonNode? Execute(string name, QmpArguments arguments)
+    {
+        if (!_negotiated)
+        {
+            if (name != "qmp_capabilities")
+                throw new MonitorException(MonitorErrorClass.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
+            if (arguments.Value("enable") is JsonElement enable)
+            {
+                if (enable.ValueKind != JsonValueKind.Array)
+                    throw MonitorException.Generic("Invalid parameter type for 'enable', expected: array");
+                foreach (var capability in enable.EnumerateArray())
+                    throw MonitorException.Generic($"Capability '{(capability.ValueKind == JsonValueKind.String ? capability.GetString() : capability.GetRawText())}' not available");
+            }
+            arguments.RejectUnknown();
+            _negotiated = true;
+            return new JsonObject();
+        }
+        return commands.Execute(name, arguments);
+    }
+
+    private static JsonDocument Parse(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, ParseOptions);
+        }
+        catch (JsonException)
+        {
+            throw MonitorException.Generic(IsBareWord(json) ? $"JSON parse error, invalid keyword '{json}'" : "JSON parse error, expecting value");
+        }
+        if (HasDuplicateKey(document.RootElement))
+        {
+            document.Dispose();
+            throw MonitorException.Generic("JSON parse error, duplicate key");
+        }
+        return document;
+    }
+
+    private static bool IsBareWord(string json) => json.Length > 0 && char.IsLetter(json[0]);
+
+    private static bool HasDuplicateKey(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var member in element.EnumerateObject())
+                    if (!seen.Add(member.Name) || HasDuplicateKey(member.Value))
+                        return true;
+                return false;
+            case JsonValueKind.Array:
+                return element.EnumerateArray().Any(HasDuplicateKey);
+            default:
+                return false;
+        }
+    }
+
+    private static JsonObject Error(MonitorErrorClass errorClass, string description, JsonNode? id)
+    {
+        var answer = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass.ToString(), ["desc"] = description } };
+        if (id is not null)
+            answer["id"] = id;
+        return answer;
+    }
+
+    private void OnEvent(MachineEvent e)
+    {
+        if (!_negotiated)
+            return;
+        long micros = e.Timestamp.ToUnixTimeMilliseconds() * 1000 + e.Timestamp.Ticks / 10 % 1000;
+        var message = new JsonObject
+        {
+            ["timestamp"] = new JsonObject { ["seconds"] = micros / 1_000_000, ["microseconds"] = micros % 1_000_000 },
+            ["event"] = e.Name,
+        };
+        if (e is ShutdownEvent shutdown)
+            message["data"] = new JsonObject { ["guest"] = shutdown.Guest, ["reason"] = shutdown.Reason };
+        Send(message);
+    }
+
+    private void Send(JsonObject message)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            message.WriteTo(writer);
+        var bytes = buffer.WrittenSpan;
+        lock (_writeLock)
+        {
+            if (_broken)
+                return;
+            try
+            {
+                output.Write(bytes);
+                output.Write(LineEnd);
+                output.Flush();
+            }
+            catch (IOException)
+            {
+                _broken = true; // the peer left; the reader notices on its next read
+            }
+            catch (ObjectDisposedException)
+            {
+                _broken = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Platform;
+
+/// <summary>
+/// The chipset's ACPI GPE0 register block: status bytes, then as many enable bytes (ACPI 6.2A 4.8.4.1).
+/// Devices set status bits; the guest clears them by writing ones. A set bit stays set whatever the
+/// enable bits say; they decide only whether an SCI would fire, and there is no CPU to take it.
+/// </summary>
+public sealed class GpeBlock : IIoPortDevice
+{
+    private readonly byte[] _status;
+    private readonly byte[] _enable;
+
+    public GpeBlock(int length)
+    {
+        _status = new byte[length / 2];
+        _enable = new byte[length / 2];
+    }
+
+    /// <summary>
+    /// Where QEMU's chipsets put GPE0: PIIX4 at a fixed 0xafe0 (4 bytes); ICH9 at PMBASE + 0x20
+    /// (16 bytes), with PMBASE 0x600 as the firmware programs it and QEMU's FADT describes it.
+    /// </summary>
+    public static (ushort Port, ushort Length) Location(ChipsetKind chipset) => chipset switch
+    {
+        ChipsetKind.Q35 => (0x620, 16),
+        _ => (0xafe0, 4),
+    };
+
+    public void Raise(int bit) => _status[bit / 8] |= (byte)(1 << (bit % 8));
+
+    public bool IsRaised(int bit) => (_status[bit / 8] & (1 << (bit % 8))) != 0;
+
+    public uint Read(ushort offset, int size)
+    {
+        uint value = 0;
+        for (int i = 0; i < size; i++)
+            value |= (uint)ByteAt(offset + i) << (8 * i);
+        return value;
+    }
+
+    public void Write(ushort offset, int size, uint value)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            int at = offset + i;
+            byte b = (byte)(value >> (8 * i));
+            if (at < _status.Length)
+                _status[at] &= (byte)~b;
+            else if (at - _status.Length < _enable.Length)
+                _enable[at - _status.Length] = b;
+        }
+    }
+
+    private byte ByteAt(int at) =>
+        at < _status.Length ? _status[at] : at - _status.Length < _enable.Length ? _enable[at - _status.Length] : (byte)0xff;
+}

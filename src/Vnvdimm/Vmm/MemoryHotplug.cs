@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Devices;
+using Vnvdimm.HostMemory;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Vmm;
+
+/// <summary>
+/// Adds and removes memory backends and NVDIMMs on a running machine, with the command line's checks
+/// and messages. A failed request changes nothing: no slot or range is taken, no file is left behind
+/// that this request created, and the guest sees no event.
+/// </summary>
+public sealed class MemoryHotplug(Machine machine, ILogger logger)
+{
+    /// <summary><c>object-add</c> of a memory backend: creates (or opens) and maps its file.</summary>
+    public MemoryBackend AddBackend(BackendOptions options)
+    {
+        lock (machine.SyncRoot)
+        {
+            if (machine.FindBackend(options.Id) is not null)
+                throw new ConfigurationException($"attempt to add duplicate property '{options.Id}' to object (type 'container')");
+            var descriptor = BackendDescriptor.From(options);
+            MemoryBackend.Preflight(descriptor);
+            var backend = MemoryBackend.Open(descriptor, logger, out _);
+            machine.AddBackend(backend);
+            return backend;
+        }
+    }
+
+    /// <summary><c>object-del</c>: unmaps a backend nothing uses. Its file stays, as in QEMU.</summary>
+    public void DeleteBackend(string id)
+    {
+        lock (machine.SyncRoot)
+        {
+            var backend = machine.FindBackend(id) ?? throw new ConfigurationException($"object '{id}' not found");
+            if (machine.IsBackendInUse(id))
+                throw new ConfigurationException($"object '{id}' is in use, can not be deleted");
+            machine.RemoveBackend(backend);
+            backend.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <c>device_add nvdimm</c>: takes a slot and a range, maps the backend there, rebuilds the FIT
+    /// (marking it changed for a Read FIT sequence in progress) and raises the NVDIMM hotplug GPE.
+    /// </summary>
+    public NvdimmDevice AddNvdimm(NvdimmOptions options)
+    {
+        lock (machine.SyncRoot)
+        {
+            if (options.Id is string id && machine.Nvdimms.Any(d => d.Id == id))
+                throw new ConfigurationException($"Duplicate device ID '{id}'");
+            var descriptors = machine.Backends.ToDictionary(b => b.Id, b => b.Descriptor, StringComparer.Ordinal);
+            var placement = machine.Planner.Plan(options, descriptors);
+            var device = new NvdimmDevice(placement, machine.FindBackend(placement.Backend.Id)!, hotplugged: true);
+
+            machine.Memory.Map(device.Range, device.Backend.Mapping, 0, device.Id ?? $"nvdimm{device.Slot}");
+            machine.Planner.Commit(placement);
+            machine.AddNvdimm(device);
+
+            var nfit = MachineAcpi.FirmwareHasTables(machine)
+                ? MachineAcpi.BuildNfit(machine.Nvdimms.Select(d => d.Placement), machine.Configuration.Machine.Persistence)
+                : MachineAcpi.Publish(machine);
+            machine.Fit.Publish(nfit.FitBytes());
+            machine.Gpe.Raise(NvdimmDevice.HotplugGpeBit);
+            return device;
+        }
+    }
+
+    /// <summary><c>device_del</c>: QEMU cannot unplug an NVDIMM, and neither can we.</summary>
+    public void DeleteDevice(string id)
+    {
+        lock (machine.SyncRoot)
+        {
+            if (!machine.Nvdimms.Any(d => d.Id == id))
+                throw ConfigurationException.NotFound($"Device '{id}' not found");
+            throw new ConfigurationException("nvdimm device hot unplug is not supported yet.");
+        }
+    }
+}
