@@ -54,7 +54,9 @@ public sealed class CommandLineParserTests
     public void Help_and_version(string arg, CommandLineAction action) => Assert.Equal(action, CommandLineParser.Parse([arg]).Action);
 
     [Theory]
-    [InlineData("-qmp", "unix:/tmp/x,server=on,wait=off")]
+    [InlineData("-qmp", "tcp:localhost:4444")]
+    [InlineData("-monitor", "vc")]
+    [InlineData("-qmp", "unix:/tmp/x,server=on")]
     [InlineData("-incoming", "defer")]
     [InlineData("-hda", "disk.img")]
     [InlineData("-display", "gtk")]
@@ -64,6 +66,21 @@ public sealed class CommandLineParserTests
     [InlineData("-qtest", "tcp:localhost:4444")]
     public void Refuses_what_it_does_not_implement(string option, string value) =>
         Assert.Throws<ConfigurationException>(() => Parse(option, value));
+
+    [Fact]
+    public void Monitor_endpoints_unix_tcp_stdio_and_none()
+    {
+        var c = Parse("-qmp", "unix:/tmp/q.sock,server=on,wait=off", "-qmp", "tcp::4444,server,nowait",
+            "-monitor", "stdio", "-monitor", "none", "-qtest", "unix:/tmp/t.sock");
+        Assert.Equal([new EndpointOptions(EndpointKind.UnixServer, "/tmp/q.sock"), new EndpointOptions(EndpointKind.TcpServer, Host: "", Port: 4444)], c.Qmp);
+        Assert.Equal([new EndpointOptions(EndpointKind.Stdio)], c.Monitors);
+        Assert.Equal(new EndpointOptions(EndpointKind.UnixClient, "/tmp/t.sock"), c.Qtest);
+    }
+
+    [Fact]
+    public void Stdio_serves_one_endpoint_only() =>
+        Assert.Equal("cannot use stdio by multiple character devices",
+            Assert.Throws<ConfigurationException>(() => Parse("-qtest", "stdio", "-qmp", "stdio")).Message);
 
     [Fact]
     public void Missing_argument_is_an_error() =>
