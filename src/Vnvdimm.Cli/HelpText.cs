@@ -48,5 +48,10 @@ public static class HelpText
                         serve the qtest protocol (the guest's view of the machine)
         -qtest-log file log qtest traffic to file
 
+        Monitor options:
+        -qmp dev        QMP (JSON) monitor on dev; -monitor dev: HMP (text) monitor on dev
+                        dev: stdio, unix:path,server=on,wait=off (mode 0600),
+                        tcp:[host]:port,server=on,wait=off (no host: loopback), none
+
         """;
 }

@@ -30,6 +30,33 @@ public static class TestMachines
         Run(QemuPath ?? throw new InvalidOperationException(QemuMissing),
             ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args], "", workingDirectory, TimeSpan.FromSeconds(5));
 
+    /// <summary>Starts vnvdimm in the background with <paramref name="args"/>; the caller stops it.</summary>
+    public static Process LaunchVnvdimm(IEnumerable<string> args) => Launch("dotnet", [CliDll, .. args]);
+
+    /// <summary>Starts QEMU as a stopped, display-less machine in the background; the caller stops it.</summary>
+    public static Process LaunchQemu(IEnumerable<string> args) =>
+        Launch(QemuPath ?? throw new InvalidOperationException(QemuMissing), ["-display", "none", "-nodefaults", "-S", .. args]);
+
+    private static Process Launch(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        // Drained so that a chatty machine never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     public static Outcome Run(string program, IEnumerable<string> args, string? stdin, string? workingDirectory, TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {

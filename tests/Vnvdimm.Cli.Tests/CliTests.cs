@@ -22,13 +22,14 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Default_machine_quits_on_quit_and_refuses_unknown_commands()
+    public void Default_machine_prompt_is_hmp_and_quits_on_quit()
     {
         using var data = new TempFolder();
-        var outcome = TestMachines.RunVnvdimm([], stdin: "info nothing\nquit\ninfo never\n", environment: new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
+        var outcome = TestMachines.RunVnvdimm([], stdin: "bogus\ninfo memory-devices\nquit\nnever\n", environment: new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Contains("unknown command: 'info'", outcome.Stdout);
-        Assert.Single(outcome.Stdout.Split("unknown command").Skip(1));
+        Assert.Contains("unknown command: 'bogus'", outcome.Stdout);
+        Assert.Contains("Memory device [nvdimm]: \"nvdimm0\"\n  addr: 0x100000000\n", outcome.Stdout);
+        Assert.DoesNotContain("'never'", outcome.Stdout);
     }
 
     [Fact]
