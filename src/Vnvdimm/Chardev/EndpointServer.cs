@@ -184,7 +184,16 @@ public sealed class EndpointServer : IDisposable
         if (_socketPath is not null)
             File.Delete(_socketPath);
         foreach (var client in _clients.Keys)
-            client.Shutdown(SocketShutdown.Receive);
+        {
+            try
+            {
+                client.Shutdown(SocketShutdown.Receive); // ends the session's blocking read
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+                // The session ended on its own meanwhile.
+            }
+        }
         Task.WaitAll([.. _clients.Values], TimeSpan.FromSeconds(2));
         foreach (var client in _clients.Keys)
             client.Dispose();

@@ -145,14 +145,9 @@ public sealed class HmpInterpreter
         foreach (var device in _monitor.MemoryDevices())
         {
             var d = device.Data;
-            output.Append(CultureInfo.InvariantCulture, $"Memory device [{device.Type}]: \"{d.Id}\"\n");
-            output.Append(CultureInfo.InvariantCulture, $"  addr: 0x{d.Addr:x}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  slot: {d.Slot}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  node: {d.Node}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  size: {d.Size}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  memdev: {d.Memdev}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  hotplugged: {Lower(d.Hotplugged)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  hotpluggable: {Lower(d.Hotpluggable)}\n");
+            Record(output, $"Memory device [{device.Type}]: \"{d.Id}\"",
+                ("addr: ", $"0x{d.Addr:x}"), ("slot: ", $"{d.Slot}"), ("node: ", $"{d.Node}"), ("size: ", $"{d.Size}"),
+                ("memdev: ", d.Memdev), ("hotplugged: ", Lower(d.Hotplugged)), ("hotpluggable: ", Lower(d.Hotpluggable)));
         }
     }
 
@@ -160,17 +155,20 @@ public sealed class HmpInterpreter
     {
         foreach (var m in _monitor.Memdevs())
         {
-            output.Append(CultureInfo.InvariantCulture, $"memory backend: {m.Id}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  size:  {m.Size}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  merge: {Lower(m.Merge)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  dump: {Lower(m.Dump)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  prealloc: {Lower(m.Prealloc)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  share: {Lower(m.Share)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  reserve: {Lower(m.Reserve)}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  policy: {m.Policy}\n");
-            output.Append(CultureInfo.InvariantCulture, $"  host nodes: {string.Join(",", m.HostNodes)}\n");
+            // "size:  " with two spaces is QEMU's layout.
+            Record(output, $"memory backend: {m.Id}",
+                ("size:  ", $"{m.Size}"), ("merge: ", Lower(m.Merge)), ("dump: ", Lower(m.Dump)), ("prealloc: ", Lower(m.Prealloc)),
+                ("share: ", Lower(m.Share)), ("reserve: ", Lower(m.Reserve)), ("policy: ", m.Policy), ("host nodes: ", string.Join(",", m.HostNodes)));
         }
         output.Append('\n');
+    }
+
+    /// <summary>A heading line, then "  label value" lines.</summary>
+    private static void Record(StringBuilder output, string heading, params (string Label, string Value)[] fields)
+    {
+        output.Append(heading).Append('\n');
+        foreach (var (label, value) in fields)
+            output.Append("  ").Append(label).Append(value).Append('\n');
     }
 
     private void QomList(string args, StringBuilder output)
