@@ -100,6 +100,9 @@ public sealed class QmpCommandTests
             m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m1\",\"slot\":9}}"));
         Assert.Equal(("DeviceNotFound", "Device 'nope' not found"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"nope\"}}"));
         Assert.Equal(("GenericError", "Duplicate device ID 'nv0'"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv0\",\"memdev\":\"m1\"}}"));
+        m.AddBackend("big", size: (4UL << 30).ToString());
+        Assert.StartsWith("not enough space, currently 0xfe0000 in use of total space for memory devices",
+            m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"big\"}}").Desc);
         Assert.False(m.Machine.Gpe.IsRaised(4));
         Assert.Single(m.Machine.Nvdimms);
 
