@@ -3,8 +3,7 @@ namespace Vnvdimm.Cli;
 /// <summary>The texts of -h and -version, in QEMU's layout.</summary>
 public static class HelpText
 {
-    public static string ProductVersion =>
-        typeof(HelpText).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+    private static string ProductVersion => Monitor.MachineMonitor.ProductVersion;
 
     public static string Version =>
         $"vnvdimm emulator version {ProductVersion} (QEMU 7.2 compatible NVDIMM subsystem)\n" +

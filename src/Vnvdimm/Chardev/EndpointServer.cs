@@ -70,9 +70,6 @@ public sealed class EndpointServer : IDisposable
         return server;
     }
 
-    /// <summary>The TCP port actually bound (useful with port 0), or 0 for other endpoints.</summary>
-    public int TcpPort => _listener?.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
-
     private void ListenUnix(string path, string option)
     {
         if (File.Exists(path))

@@ -37,9 +37,6 @@ public sealed class MonitorServers : IDisposable
         return servers;
     }
 
-    /// <summary>The TCP ports bound, in option order (for endpoints given port 0).</summary>
-    public IReadOnlyList<int> TcpPorts => [.. _endpoints.Select(e => e.TcpPort).Where(p => p > 0)];
-
     public void Dispose()
     {
         foreach (var endpoint in _endpoints)

@@ -67,7 +67,7 @@ public sealed class Machine : IDisposable
 
     public NvdimmDevice? FindNvdimm(uint handle) => _nvdimms.Find(d => d.Handle == handle);
 
-    /// <summary>The id of the device using the backend, if any: NUMA memdevs count as in use too.</summary>
+    /// <summary>Whether a device or a NUMA node uses the backend.</summary>
     public bool IsBackendInUse(string id) => Planner.IsInUse(id);
 
     internal void AddBackend(MemoryBackend backend) => _backends.Add(backend);

@@ -18,10 +18,6 @@ public sealed class QmpArguments
                 _members[member.Name] = member.Value;
     }
 
-    public IEnumerable<string> Names => _members.Keys;
-
-    public bool Has(string name) => _members.ContainsKey(name);
-
     public string? String(string name) => Take(name, JsonValueKind.String, "string") is JsonElement e ? e.GetString() : null;
 
     public string RequiredString(string name) => String(name) ?? throw Missing(name);

@@ -47,8 +47,6 @@ public sealed class QmpCommands
 
     public IEnumerable<string> Names => _commands.Keys;
 
-    public bool Exists(string name) => _commands.ContainsKey(name);
-
     public JsonNode? Execute(string name, QmpArguments arguments) =>
         _commands.TryGetValue(name, out var command)
             ? command(arguments)
