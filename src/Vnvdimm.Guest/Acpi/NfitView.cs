@@ -9,11 +9,12 @@ public sealed record NfitStructureView(ushort Type, byte[] Bytes)
 }
 
 public sealed record NfitSpa(ushort Index, uint ProximityDomain, Guid RangeType, ulong Base, ulong Length);
-public sealed record NfitMemoryMap(uint Handle, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, ushort Flags)
+public sealed record NfitMemoryMap(uint Handle, ushort PhysicalId, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, ulong RegionOffset, ushort Flags)
 {
     public bool NotArmed => (Flags & (1 << 3)) != 0;
 }
-public sealed record NfitControlRegionView(ushort Index, ushort VendorId, ushort DeviceId, uint SerialNumber, ushort FormatInterfaceCode);
+public sealed record NfitControlRegionView(ushort Index, ushort VendorId, ushort DeviceId, byte ManufacturingLocation, ushort ManufacturingDate,
+    uint SerialNumber, ushort FormatInterfaceCode);
 
 /// <summary>
 /// The guest's reading of an NFIT (or of a FIT read through the DSM): every structure kept raw,
@@ -49,10 +50,10 @@ public sealed class NfitView
         new NfitSpa(U16(s, 4), U32(s, 12), new Guid(s.Bytes.AsSpan(16, 16)), U64(s, 32), U64(s, 40)));
 
     public IEnumerable<NfitMemoryMap> MemoryMaps => Structures.Where(s => s.Type == NfitStructureView.MemoryMap && s.Bytes.Length >= 48).Select(s =>
-        new NfitMemoryMap(U32(s, 4), U16(s, 12), U16(s, 14), U64(s, 16), U16(s, 44)));
+        new NfitMemoryMap(U32(s, 4), U16(s, 8), U16(s, 12), U16(s, 14), U64(s, 16), U64(s, 24), U16(s, 44)));
 
     public IEnumerable<NfitControlRegionView> ControlRegions => Structures.Where(s => s.Type == NfitStructureView.ControlRegion && s.Bytes.Length >= 80).Select(s =>
-        new NfitControlRegionView(U16(s, 4), U16(s, 6), U16(s, 8), U32(s, 24), U16(s, 28)));
+        new NfitControlRegionView(U16(s, 4), U16(s, 6), U16(s, 8), s.Bytes[19], U16(s, 20), U32(s, 24), U16(s, 28)));
 
     /// <summary>The platform capabilities bits, or null when the NFIT has no such structure.</summary>
     public uint? PlatformCapabilities => Structures.Where(s => s.Type == NfitStructureView.PlatformCapabilities && s.Bytes.Length >= 12)
