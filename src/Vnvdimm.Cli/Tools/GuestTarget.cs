@@ -1,0 +1,42 @@
+using System.Net.Sockets;
+using Vnvdimm.Guest.Transport;
+
+namespace Vnvdimm.Cli.Tools;
+
+/// <summary>
+/// The machine a guest tool talks to: one already serving qtest on a Unix socket (vnvdimm or QEMU
+/// started with -qtest unix:PATH,server=on,wait=off), or one the tool starts itself from the
+/// options after "--" (vnvdimm, or QEMU with --qemu).
+/// </summary>
+public static class GuestTarget
+{
+    public static QtestClient Open(string? socketPath, bool qemu, IReadOnlyList<string> machineArgs)
+    {
+        if (socketPath is not null)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new ToolException($"cannot connect to the qtest socket {socketPath}: {e.Message}");
+            }
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            return new QtestClient(stream, stream);
+        }
+        if (machineArgs.Count == 0)
+            throw new ToolException("say which machine: --qtest PATH of a running one, or its options after \"--\"");
+        if (qemu)
+            return QtestClient.Spawn("qemu-system-x86_64", machineArgs);
+        // This very program as the machine; under "dotnet vnvdimm-cli.dll" the host needs the dll first.
+        string program = Environment.ProcessPath!;
+        string[] prefix = Path.GetFileNameWithoutExtension(program) == "dotnet" ? [Environment.GetCommandLineArgs()[0]] : [];
+        return QtestClient.Spawn(program, machineArgs, prefix);
+    }
+}
+
+/// <summary>A tool failed in a way the user can fix: printed as "vnvdimm: message", exit status 1.</summary>
+public sealed class ToolException(string message) : Exception(message);

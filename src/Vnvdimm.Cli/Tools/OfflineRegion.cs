@@ -1,0 +1,30 @@
+using Vnvdimm.Devices;
+using Vnvdimm.Guest.Acpi;
+using Vnvdimm.Guest.Nfit;
+using Vnvdimm.HostMemory;
+using Vnvdimm.Options;
+using Vnvdimm.Platform;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Cli.Tools;
+
+/// <summary>
+/// The region a backing file becomes when plugged into a slot, computed offline by building the
+/// NFIT the machine would build and reading it with the guest's NFIT driver: so the cookie and size
+/// an offline label carries are the ones a guest will check them against.
+/// </summary>
+public static class OfflineRegion
+{
+    public static GuestRegion For(string path, ulong labelSize, int slot, ulong align)
+    {
+        ulong fileSize = (ulong)new FileInfo(path).Length;
+        if (fileSize <= labelSize)
+            throw new ToolException($"{path} ({fileSize} bytes) is not larger than its label area ({labelSize} bytes)");
+        ulong regionSize = (fileSize - labelSize) & ~(align - 1);
+        var backend = new BackendDescriptor(new BackendOptions("offline", fileSize, true, path), fileSize, align);
+        var options = new NvdimmOptions(null, "offline", labelSize, false, Guid.Empty, slot, 0, 0, "label");
+        var placement = new NvdimmPlacement(options, backend, slot, new GuestRange(1UL << 32, regionSize));
+        var fit = MachineAcpi.BuildNfit([placement], PersistenceDomain.Unset).FitBytes();
+        return PmemTopology.From(NfitView.FromFit(fit)).Regions[0];
+    }
+}

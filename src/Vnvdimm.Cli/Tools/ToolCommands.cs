@@ -1,0 +1,302 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Text.Json;
+using Spectre.Console;
+using Vnvdimm.Guest;
+using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Ndctl;
+using Vnvdimm.Guest.Nfit;
+using Vnvdimm.HostMemory;
+using Vnvdimm.Options;
+
+namespace Vnvdimm.Cli.Tools;
+
+/// <summary>
+/// The tools: <c>guest</c> (the guest toolkit against a running machine), <c>label</c> (the same
+/// label code on a backing file, offline) and <c>check</c> (is guest write persistence guaranteed?).
+/// </summary>
+public static class ToolCommands
+{
+    public static readonly string[] Names = ["guest", "label", "check"];
+
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("vnvdimm tools") { Guest(), Label(), Check() };
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = 1000; // lines for programs and logs are not wrapped at 80 columns
+        try
+        {
+            // Our own handler below prints user errors as "vnvdimm: message", not as a stack trace.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is ToolException or InvalidOperationException or IOException or InvalidDataException or ConfigurationException)
+        {
+            ConsoleDiagnostics.Error(e.Message);
+            return 1;
+        }
+    }
+
+    // ---- guest ----
+
+    private static readonly Option<string?> QtestSocket = new("--qtest") { Description = "Unix socket of a machine serving qtest (-qtest unix:PATH,server=on,wait=off)" };
+    private static readonly Option<bool> UseQemu = new("--qemu") { Description = "start qemu-system-x86_64 with the options after \"--\" instead of vnvdimm" };
+    private static readonly Argument<string[]> MachineArgs = new("machine-options") { Arity = ArgumentArity.ZeroOrMore, Description = "after \"--\": the machine's options, to start it" };
+    private static readonly Option<bool> Json = new("--json") { Description = "print JSON for programs" };
+
+    private static Command Guest()
+    {
+        var guest = new Command("guest", "the guest's view of a machine (QEMU or vnvdimm) over qtest");
+
+        var list = GuestCommand("list", "DIMMs, regions and namespaces, as ndctl list -DRN", (g, r) =>
+        {
+            var listing = NdctlListing.From(g);
+            if (r.GetValue(Json))
+                Console.Out.WriteLine(JsonSerializer.Serialize(listing, NdctlJsonContext.Default.NdctlListing));
+            else
+                PrintListing(listing);
+            return listing.LabelProblems is null ? 0 : 1;
+        }, Json);
+
+        var dimmOption = new Option<string?>("--dimm") { Description = "nmemN (default: every DIMM with a label area)" };
+        var readLabels = GuestCommand("read-labels", "the label areas through the DSM", (g, r) =>
+        {
+            var reports = SelectDimms(g, r.GetValue(dimmOption)).Select(x => LabelReport.From($"{x.Dimm.Device} (handle 0x{x.Dimm.Handle:x})", x.Store.Load())).ToList();
+            return PrintReports(reports, r.GetValue(Json));
+        }, dimmOption, Json);
+
+        var version = new Option<string>("--version") { Description = "label format: 1.2 (256-byte labels, default) or 1.1", DefaultValueFactory = _ => "1.2" };
+        var force = new Option<bool>("--force") { Description = "initialise even though labels exist (they are dropped)" };
+        var dimmRequired = new Option<string>("--dimm") { Description = "nmemN", Required = true };
+        var initLabels = GuestCommand("init-labels", "write an empty label set (two index blocks)", (g, r) =>
+        {
+            var (dimm, store) = SelectDimms(g, r.GetValue(dimmRequired)).Single();
+            var state = store.Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
+            Console.Out.WriteLine($"{dimm.Device}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
+            return 0;
+        }, dimmRequired, version, force);
+
+        var regionOption = new Option<string>("--region") { Description = "regionN", DefaultValueFactory = _ => "region0" };
+        var size = new Option<string>("--size") { Description = "namespace size (K M G suffixes), a multiple of the region alignment", Required = true };
+        var name = new Option<string>("--name") { Description = "namespace name", DefaultValueFactory = _ => "" };
+        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)" };
+        var create = GuestCommand("create-namespace", "add a pmem namespace label", (g, r) =>
+        {
+            var region = FindRegion(g, r.GetValue(regionOption)!);
+            var store = g.Labels(region.Mappings[0].Dimm) ?? throw new ToolException($"{region.Device}: its DIMM has no label area (label-size=0)");
+            var state = store.Load();
+            ulong cookie = state.Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
+            var label = store.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)), region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType);
+            Console.Out.WriteLine($"{region.Device}: namespace {label.Uuid} created, {label.RawSize} bytes at DPA 0x{label.Dpa:x} (slot {label.Slot})");
+            return 0;
+        }, regionOption, size, name, uuid);
+
+        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true };
+        var destroy = GuestCommand("destroy-namespace", "remove a namespace's labels", (g, r) =>
+        {
+            var id = r.GetValue(uuidRequired);
+            int removed = 0;
+            foreach (var (_, store) in SelectDimms(g, null))
+                if (store.Load().Labels.Any(l => l.Uuid == id))
+                    removed += store.Destroy(id);
+            if (removed == 0)
+                throw new ToolException($"no namespace with uuid {id}");
+            Console.Out.WriteLine($"namespace {id} destroyed ({removed} label(s))");
+            return 0;
+        }, uuidRequired);
+
+        foreach (var c in new[] { list, readLabels, initLabels, create, destroy })
+            guest.Subcommands.Add(c);
+        return guest;
+    }
+
+    private static Command GuestCommand(string name, string description, Func<NvdimmGuest, ParseResult, int> action, params Option[] options)
+    {
+        var command = new Command(name, description) { QtestSocket, UseQemu, MachineArgs };
+        foreach (var option in options)
+            command.Options.Add(option);
+        command.SetAction(r =>
+        {
+            using var connection = GuestTarget.Open(r.GetValue(QtestSocket), r.GetValue(UseQemu), r.GetValue(MachineArgs) ?? []);
+            return action(NvdimmGuest.Boot(connection), r);
+        });
+        return command;
+    }
+
+    private static IEnumerable<(GuestDimm Dimm, LabelStore Store)> SelectDimms(NvdimmGuest guest, string? device)
+    {
+        var dimms = guest.Topology?.Dimms ?? [];
+        if (device is not null && !dimms.Any(d => d.Device == device))
+            throw new ToolException($"no DIMM {device} (the guest sees {(dimms.Count == 0 ? "none" : string.Join(", ", dimms.Select(d => d.Device)))})");
+        foreach (var dimm in dimms.Where(d => device is null || d.Device == device))
+        {
+            if (guest.Labels(dimm) is LabelStore store)
+                yield return (dimm, store);
+            else if (device is not null)
+                throw new ToolException($"{device} has no label area (label-size=0, or no DSM)");
+        }
+    }
+
+    private static GuestRegion FindRegion(NvdimmGuest guest, string device) =>
+        guest.Topology?.Regions.FirstOrDefault(r => r.Device == device) ?? throw new ToolException($"no region {device}");
+
+    // ---- label (offline) ----
+
+    private static readonly Argument<string> BackingFile = new("file") { Description = "the backend's mem-path" };
+    private static readonly Option<string> LabelSize = new("--label-size") { Description = "the NVDIMM's label-size (its area is the file's last label-size bytes)", Required = true };
+
+    private static Command Label()
+    {
+        var label = new Command("label", "the label area of a backing file, offline (the machine must not be running)");
+
+        var dump = LabelCommand("dump", "print the index and labels", (store, file, r) =>
+            PrintReports([LabelReport.From(file, store.Load())], r.GetValue(Json)), writable: false, Json);
+
+        var check = LabelCommand("check", "report problems (exit status 1 if any), change nothing", (store, file, r) =>
+        {
+            var state = store.Load();
+            var report = LabelReport.From(file, state);
+            if (r.GetValue(Json))
+                PrintReports([report], true);
+            else if (state.Problems.Count == 0)
+                Console.Out.WriteLine(state.Initialized ? $"{file}: label area consistent, {state.Labels.Count} label(s)" : $"{file}: label area not initialised");
+            else
+                report.Print(AnsiConsole.Console);
+            return state.Problems.Count == 0 ? 0 : 1;
+        }, writable: false, Json);
+
+        var version = new Option<string>("--version") { Description = "label format: 1.2 (default) or 1.1", DefaultValueFactory = _ => "1.2" };
+        var force = new Option<bool>("--force") { Description = "initialise even though labels exist" };
+        var init = LabelCommand("init", "write an empty label set", (store, file, r) =>
+        {
+            var state = store.Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
+            Console.Out.WriteLine($"{file}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
+            return 0;
+        }, writable: true, version, force);
+
+        var size = new Option<string>("--size") { Description = "namespace size", Required = true };
+        var name = new Option<string>("--name") { Description = "namespace name", DefaultValueFactory = _ => "" };
+        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)" };
+        var slot = new Option<int>("--slot") { Description = "the memory slot the NVDIMM is plugged into (its NFIT identity)", DefaultValueFactory = _ => 0 };
+        var align = new Option<string>("--align") { Description = "the backend's align (default: the page size)", DefaultValueFactory = _ => "4K" };
+        var create = LabelCommand("create-namespace", "add a pmem namespace label", (store, file, r) =>
+        {
+            var region = OfflineRegion.For(file, ParseSize(r.GetValue(LabelSize)!), r.GetValue(slot), ParseSize(r.GetValue(align)!));
+            var state = store.Load();
+            ulong cookie = state.Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
+            var created = store.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)), region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType);
+            Console.Out.WriteLine($"{file}: namespace {created.Uuid} created, {created.RawSize} bytes at DPA 0x{created.Dpa:x} (slot {created.Slot})");
+            return 0;
+        }, writable: true, size, name, uuid, slot, align);
+
+        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true };
+        var destroy = LabelCommand("destroy-namespace", "remove a namespace's labels", (store, file, r) =>
+        {
+            int removed = store.Destroy(r.GetValue(uuidRequired));
+            Console.Out.WriteLine($"{file}: namespace {r.GetValue(uuidRequired)} destroyed ({removed} label(s))");
+            return 0;
+        }, writable: true, uuidRequired);
+
+        foreach (var c in new[] { dump, check, init, create, destroy })
+            label.Subcommands.Add(c);
+        return label;
+    }
+
+    private static Command LabelCommand(string name, string description, Func<LabelStore, string, ParseResult, int> action, bool writable, params Option[] options)
+    {
+        var command = new Command(name, description) { BackingFile, LabelSize };
+        foreach (var option in options)
+            command.Options.Add(option);
+        command.SetAction(r =>
+        {
+            string file = r.GetValue(BackingFile)!;
+            if (!File.Exists(file))
+                throw new ToolException($"{file}: no such file");
+            using var storage = new FileLabelStorage(file, (uint)ParseSize(r.GetValue(LabelSize)!), writable);
+            return action(new LabelStore(storage), file, r);
+        });
+        return command;
+    }
+
+    // ---- check ----
+
+    private static Command Check()
+    {
+        var objects = new Argument<string[]>("backend") { Arity = ArgumentArity.OneOrMore, Description = "memory-backend-file,id=...,mem-path=...,share=on,pmem=on (as -object takes it; -object itself may precede it)" };
+        var command = new Command("check", "is guest write persistence guaranteed for these backends, and if not, why") { objects, Json };
+        command.SetAction(r =>
+        {
+            var verdicts = r.GetValue(objects)!.Where(a => a != "-object")
+                .Select(a => PersistenceCheck.Evaluate(CommandLineParser.ParseBackend(OptionGroup.Parse("object", a, "qom-type")))).ToList();
+            if (r.GetValue(Json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(verdicts, ToolJsonContext.Default.IReadOnlyListPersistenceVerdict));
+            }
+            else
+            {
+                foreach (var v in verdicts)
+                {
+                    AnsiConsole.MarkupLine(v.Guaranteed
+                        ? $"[green]{Markup.Escape(v.BackendId)}: guest write persistence is guaranteed[/]"
+                        : $"[red]{Markup.Escape(v.BackendId)}: guest write persistence is NOT guaranteed[/]");
+                    foreach (var f in v.Findings)
+                    {
+                        AnsiConsole.MarkupLine($"  {(f.Holds ? "[green]yes[/]" : "[red]no[/] ")} {Markup.Escape(f.Check)}: {Markup.Escape(f.Detail)}");
+                        if (f.Remedy is string remedy)
+                            AnsiConsole.MarkupLine($"       [yellow]fix:[/] {Markup.Escape(remedy)}");
+                    }
+                }
+            }
+            return verdicts.All(v => v.Guaranteed) ? 0 : 2;
+        });
+        return command;
+    }
+
+    // ---- shared ----
+
+    private static int PrintReports(IReadOnlyList<LabelReport> reports, bool json)
+    {
+        if (json)
+            Console.Out.WriteLine(JsonSerializer.Serialize(reports, ToolJsonContext.Default.IReadOnlyListLabelReport));
+        else
+            foreach (var report in reports)
+                report.Print(AnsiConsole.Console);
+        return reports.Any(r => r.Problems.Count > 0) ? 1 : 0;
+    }
+
+    private static void PrintListing(NdctlListing listing)
+    {
+        var console = AnsiConsole.Console;
+        if (listing.Dimms.Count == 0)
+            console.MarkupLine("[yellow]The guest sees no NVDIMM.[/]");
+        foreach (var d in listing.Dimms)
+            console.MarkupLine($"[bold]{d.Dev}[/]  id {d.Id}  handle 0x{d.Handle:x}  phys_id {d.PhysId}");
+        foreach (var r in listing.Regions)
+        {
+            console.MarkupLine($"[bold]{r.Dev}[/]  {Human(r.Size)}  available {Human(r.AvailableSize)}  persistence {r.PersistenceDomain}  iset_id 0x{r.IsetId:x16}{(r.ReadOnly == true ? "  [yellow]read-only[/]" : "")}");
+            foreach (var n in r.Namespaces ?? [])
+                console.MarkupLine($"  {n.Dev}  {n.Mode}  {Human(n.Size)}  /dev/{n.Blockdev}" + (n.Uuid is null ? "" : $"  uuid {n.Uuid}") + (n.Name is null ? "" : $"  name \"{Markup.Escape(n.Name)}\""));
+        }
+        foreach (string problem in listing.LabelProblems ?? [])
+            console.MarkupLine($"[red]problem:[/] {Markup.Escape(problem)}");
+    }
+
+    public static string Human(ulong bytes) => bytes switch
+    {
+        >= 1UL << 30 => $"{bytes / (double)(1UL << 30):0.###} GiB",
+        >= 1UL << 20 => $"{bytes / (double)(1UL << 20):0.###} MiB",
+        >= 1UL << 10 => $"{bytes / (double)(1UL << 10):0.###} KiB",
+        _ => $"{bytes} B",
+    };
+
+    private static NamespaceRequest Request(string size, string name, Guid? uuid) => new(ParseSize(size), name, uuid ?? Guid.NewGuid());
+
+    private static LabelVersion ParseVersion(string text) => text switch
+    {
+        "1.1" => LabelVersion.V1_1,
+        "1.2" => LabelVersion.V1_2,
+        _ => throw new ToolException($"--version {text}: use 1.1 or 1.2"),
+    };
+
+    private static ulong ParseSize(string text) =>
+        SizeParser.TryParse(text, 1, out ulong value) ? value : throw new ToolException($"'{text}' is not a size");
+}
