@@ -47,7 +47,7 @@ public sealed record LabelReport(
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(IReadOnlyList<LabelReport>))]
 [JsonSerializable(typeof(Vnvdimm.HostMemory.PersistenceVerdict))]
 [JsonSerializable(typeof(IReadOnlyList<Vnvdimm.HostMemory.PersistenceVerdict>))]

@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Vnvdimm.Testing;
+
+namespace Vnvdimm.Cli.Tests;
+
+/// <summary>The guest, label and check tools as processes.</summary>
+public sealed class ToolTests
+{
+    private static string[] Machine(TempFolder dir) =>
+    [
+        "--", "-machine", "pc,nvdimm=on,nvdimm-persistence=mem-ctrl", "-m", "256M,slots=2,maxmem=4G",
+        "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("nv0.img")},size=130M",
+        "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K",
+    ];
+
+    private static TestMachines.Outcome Tool(params string[] args) => TestMachines.RunVnvdimm(args);
+
+    [Fact]
+    public void Guest_tools_manage_namespaces_and_the_offline_tool_sees_the_same_labels()
+    {
+        using var dir = new TempFolder();
+        var init = Tool(["guest", "init-labels", "--dimm", "nmem0", .. Machine(dir)]);
+        Assert.Equal(0, init.ExitCode);
+        Assert.Contains("nmem0: labels v1.2 initialised, 510 slots", init.Stdout);
+
+        string uuid = "a8b6e2a0-5d3c-4f0e-9a51-2f7e1c0d9b11";
+        Assert.Equal(0, Tool(["guest", "create-namespace", "--size", "64M", "--name", "db", "--uuid", uuid, .. Machine(dir)]).ExitCode);
+
+        var list = Tool(["guest", "list", "--json", .. Machine(dir)]);
+        Assert.Equal(0, list.ExitCode);
+        var json = JsonNode.Parse(list.Stdout)!;
+        Assert.Equal("8680-56341200", json["dimms"]![0]!["id"]!.GetValue<string>());
+        var region = json["regions"]![0]!;
+        Assert.Equal("memory_controller", region["persistence_domain"]!.GetValue<string>());
+        var ns = region["namespaces"]![0]!;
+        Assert.Equal((uuid, "db", 64UL << 20, "raw"), (ns["uuid"]!.GetValue<string>(), ns["name"]!.GetValue<string>(), ns["size"]!.GetValue<ulong>(), ns["mode"]!.GetValue<string>()));
+
+        var dump = Tool(["label", "dump", dir.File("nv0.img"), "--label-size", "128K", "--json"]);
+        Assert.Equal(0, dump.ExitCode);
+        var label = JsonNode.Parse(dump.Stdout)![0]!["labels"]![0]!;
+        Assert.Equal(uuid, label["uuid"]!.GetValue<string>());
+
+        Assert.Equal(0, Tool(["guest", "destroy-namespace", "--uuid", uuid, .. Machine(dir)]).ExitCode);
+        Assert.Contains("0 label(s)", Tool(["label", "check", dir.File("nv0.img"), "--label-size", "128K"]).Stdout);
+    }
+
+    [Fact]
+    public void Offline_namespaces_carry_the_cookie_the_guest_checks()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("nv0.img"), []);
+        using (var f = File.OpenWrite(dir.File("nv0.img")))
+            f.SetLength(130L << 20);
+        Assert.Equal(0, Tool("label", "init", dir.File("nv0.img"), "--label-size", "128K", "--version", "1.1").ExitCode);
+        var created = Tool("label", "create-namespace", dir.File("nv0.img"), "--label-size", "128K", "--size", "32M", "--name", "offline");
+        Assert.Equal(0, created.ExitCode);
+
+        var list = Tool(["guest", "list", "--json", .. Machine(dir)]);
+        Assert.Equal(0, list.ExitCode);
+        Assert.DoesNotContain("label_problems", list.Stdout);
+        Assert.Equal("offline", JsonNode.Parse(list.Stdout)!["regions"]![0]!["namespaces"]![0]!["name"]!.GetValue<string>());
+
+        // The wrong slot gives another DIMM identity, hence another cookie: the guest ignores the label and says why.
+        Assert.Equal(0, Tool("label", "create-namespace", dir.File("nv0.img"), "--label-size", "128K", "--size", "16M", "--slot", "1").ExitCode);
+        var mixed = Tool(["guest", "list", "--json", .. Machine(dir)]);
+        Assert.Equal(1, mixed.ExitCode);
+        Assert.Contains("interleave-set cookie", mixed.Stdout);
+    }
+
+    [Fact]
+    public void Label_check_reports_corruption_and_changes_nothing()
+    {
+        using var dir = new TempFolder();
+        string file = dir.File("nv0.img");
+        using (var f = File.OpenWrite(file))
+            f.SetLength(4L << 20);
+        Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
+        // Flip a byte in each index block.
+        using (var f = new FileStream(file, FileMode.Open))
+        {
+            foreach (long at in new[] { (4L << 20) - (128 << 10) + 30, (4L << 20) - (128 << 10) + 256 + 30 })
+            {
+                f.Position = at;
+                int b = f.ReadByte();
+                f.Position = at;
+                f.WriteByte((byte)(b ^ 1));
+            }
+        }
+        byte[] before = File.ReadAllBytes(file);
+        var check = Tool("label", "check", file, "--label-size", "128K");
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("both index blocks invalid", check.Stdout);
+        var create = Tool("label", "create-namespace", file, "--label-size", "128K", "--size", "1M");
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("unreadable", create.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void Check_explains_why_persistence_is_not_guaranteed_and_creates_nothing()
+    {
+        using var dir = new TempFolder();
+        string missing = dir.File("new.img");
+        var ram = Tool("check", "-object", "memory-backend-ram,id=r0,size=1G", "--json");
+        Assert.Equal(2, ram.ExitCode);
+        Assert.False(JsonNode.Parse(ram.Stdout)![0]!["guaranteed"]!.GetValue<bool>());
+
+        var file = Tool("check", $"memory-backend-file,id=m0,mem-path={missing},size=1G");
+        Assert.Equal(2, file.ExitCode);
+        Assert.Contains("NOT guaranteed", file.Stdout);
+        Assert.Contains("fix: add share=on", file.Stdout);
+        Assert.Contains("fix: add pmem=on", file.Stdout);
+        Assert.False(File.Exists(missing));
+
+        File.WriteAllBytes(dir.File("page-cache.img"), new byte[8192]);
+        var pageCache = Tool("check", $"memory-backend-file,id=m1,mem-path={dir.File("page-cache.img")},size=8K,share=on,pmem=on");
+        Assert.Equal(2, pageCache.ExitCode);
+        Assert.Contains("refuses MAP_SYNC", pageCache.Stdout); // no DAX on this machine's file systems
+        Assert.Contains("yes share=on", pageCache.Stdout);
+
+        var bad = Tool("check", "memory-backend-file,id=m2,size=1G");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("Parameter 'mem-path' is missing", bad.Stderr);
+    }
+}
