@@ -82,6 +82,8 @@ public static class ToolCommands
         var create = GuestCommand("create-namespace", "add a pmem namespace label", (g, r) =>
         {
             var region = FindRegion(g, r.GetValue(regionOption)!);
+            if (region.ReadOnly)
+                throw new ToolException($"{region.Device}: read-only (an unarmed DIMM), ineligible for namespace creation");
             var store = g.Labels(region.Mappings[0].Dimm) ?? throw new ToolException($"{region.Device}: its DIMM has no label area (label-size=0)");
             var state = store.Load();
             ulong cookie = state.Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;

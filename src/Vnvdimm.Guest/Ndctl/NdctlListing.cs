@@ -31,7 +31,7 @@ public sealed record NdctlRegion(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("iset_id")] long IsetId,
     [property: JsonPropertyName("persistence_domain")] string PersistenceDomain,
-    [property: JsonPropertyName("read_only")] bool? ReadOnly,
+    [property: JsonIgnore] bool? ReadOnly,
     [property: JsonPropertyName("namespaces")] IReadOnlyList<NdctlNamespace>? Namespaces);
 
 /// <summary>What <c>ndctl list -DRN</c> prints, plus the label problems found on the way (not an ndctl field).</summary>
