@@ -20,6 +20,9 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# A small Linux guest (Debian kernel, NVDIMM modules, ndctl) judges our namespace labels; cached in ~/.cache.
+tests/linux-guest/prepare.sh || echo "test.sh: could not build the Linux test guest; the tests that boot it will skip" >&2
+
 dotnet build vnvdimm.sln -c Release -nologo -v quiet
 status=0
 dotnet test vnvdimm.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee .build-test.log || status=$?

@@ -11,15 +11,22 @@ public sealed record NdctlDimm(
     [property: JsonPropertyName("handle")] uint Handle,
     [property: JsonPropertyName("phys_id")] ushort PhysId);
 
-/// <summary>An <c>ndctl list -N</c> namespace entry.</summary>
+/// <summary>An <c>ndctl list -N</c> namespace entry, fields in ndctl's order.</summary>
 public sealed record NdctlNamespace(
     [property: JsonPropertyName("dev")] string Dev,
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("size")] ulong Size,
     [property: JsonPropertyName("uuid")] string? Uuid,
-    [property: JsonPropertyName("name")] string? Name,
     [property: JsonPropertyName("sector_size")] uint SectorSize,
-    [property: JsonPropertyName("blockdev")] string Blockdev);
+    [property: JsonPropertyName("blockdev")] string Blockdev,
+    [property: JsonPropertyName("name")] string? Name);
+
+/// <summary>A region's DIMM mapping, as <c>ndctl list -DR</c> prints it.</summary>
+public sealed record NdctlMapping(
+    [property: JsonPropertyName("dimm")] string Dimm,
+    [property: JsonPropertyName("offset")] ulong Offset,
+    [property: JsonPropertyName("length")] ulong Length,
+    [property: JsonPropertyName("position")] int Position);
 
 /// <summary>An <c>ndctl list -R</c> region entry with its namespaces (-N).</summary>
 public sealed record NdctlRegion(
@@ -30,6 +37,7 @@ public sealed record NdctlRegion(
     [property: JsonPropertyName("max_available_extent")] ulong MaxAvailableExtent,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("iset_id")] long IsetId,
+    [property: JsonPropertyName("mappings")] IReadOnlyList<NdctlMapping> Mappings,
     [property: JsonPropertyName("persistence_domain")] string PersistenceDomain,
     [property: JsonIgnore] bool? ReadOnly,
     [property: JsonPropertyName("namespaces")] IReadOnlyList<NdctlNamespace>? Namespaces);
@@ -74,20 +82,21 @@ public sealed record NdctlListing(
                     int n = namespaces.Count;
                     extents.Add((label.Dpa, label.RawSize));
                     namespaces.Add(new NdctlNamespace($"namespace{region.Number}.{n}", Mode(label), label.RawSize, label.Uuid.ToString("D"),
-                        label.Name.Length > 0 ? label.Name : null, label.LbaSize is 0 ? 512 : (uint)label.LbaSize,
-                        n == 0 ? $"pmem{region.Number}" : $"pmem{region.Number}.{n}"));
+                        label.LbaSize is 0 ? 512 : (uint)label.LbaSize, n == 0 ? $"pmem{region.Number}" : $"pmem{region.Number}.{n}",
+                        label.Name.Length > 0 ? label.Name : null));
                 }
             }
             else
             {
                 // Label-less: Linux gives the whole region to one raw namespace.
-                namespaces.Add(new NdctlNamespace($"namespace{region.Number}.0", "raw", region.Spa.Length, null, null, 512, $"pmem{region.Number}"));
+                namespaces.Add(new NdctlNamespace($"namespace{region.Number}.0", "raw", region.Spa.Length, null, 512, $"pmem{region.Number}", null));
                 extents.Add((0, region.Spa.Length));
             }
-            ulong used = namespaces.Aggregate(0UL, (sum, ns) => sum + ns.Size);
-            ulong available = region.Spa.Length > used ? region.Spa.Length - used : 0;
-            regions.Add(new NdctlRegion(region.Device, region.Spa.Length, region.Alignment, available, LargestGap(extents, region.Spa.Length),
-                "pmem", unchecked((long)cookie), region.PersistenceDomain, region.ReadOnly ? true : null, namespaces.Count > 0 ? namespaces : null));
+            var gaps = FreeExtents(extents, region.Mappings[0].Size, region.Alignment);
+            var mappings = region.Mappings.Select((m, i) => new NdctlMapping(m.Dimm.Device, m.RegionOffset, m.Size, i)).ToList();
+            regions.Add(new NdctlRegion(region.Device, region.Spa.Length, region.Alignment, gaps.Aggregate(0UL, (a, b) => a + b),
+                gaps.DefaultIfEmpty(0UL).Max(), "pmem", unchecked((long)cookie), mappings, region.PersistenceDomain,
+                region.ReadOnly ? true : null, namespaces.Count > 0 ? namespaces : null));
         }
         return new NdctlListing(dimms, regions, problems.Count > 0 ? problems : null);
     }
@@ -113,17 +122,22 @@ public sealed record NdctlListing(
         _ => (label.Flags & NamespaceLabel.FlagBtt) != 0 ? "sector" : "raw",
     };
 
-    /// <summary>The largest free stretch of a single-DIMM region's DPA space, between the namespaces in it.</summary>
-    private static ulong LargestGap(List<(ulong Dpa, ulong Size)> used, ulong capacity)
+    /// <summary>
+    /// The free stretches of a single-DIMM region's DPA space, each trimmed to the region alignment
+    /// at both ends, as Linux counts available_size and max_available_extent.
+    /// </summary>
+    private static List<ulong> FreeExtents(List<(ulong Dpa, ulong Size)> used, ulong capacity, ulong alignment)
     {
-        ulong largest = 0, at = 0;
+        var gaps = new List<ulong>();
+        ulong at = 0;
         foreach (var (dpa, size) in used.OrderBy(e => e.Dpa).Append((capacity, 0UL)))
         {
-            if (dpa > at)
-                largest = Math.Max(largest, dpa - at);
+            ulong start = (at + alignment - 1) / alignment * alignment, end = dpa / alignment * alignment;
+            if (end > start)
+                gaps.Add(end - start);
             at = Math.Max(at, dpa + size);
         }
-        return largest;
+        return gaps;
     }
 }
 
