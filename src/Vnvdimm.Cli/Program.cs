@@ -14,6 +14,8 @@ internal static class Entry
 {
     public static int Run(string[] args)
     {
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = 1000; // output for programs and logs is not wrapped at 80 columns
         if (args.Length > 0 && Vnvdimm.Cli.Tools.ToolCommands.Names.Contains(args[0]))
             return Vnvdimm.Cli.Tools.ToolCommands.Run(args);
         using var diagnostics = new ConsoleDiagnostics(LogLevel.Warning);

@@ -22,8 +22,6 @@ public static class ToolCommands
     public static int Run(string[] args)
     {
         var root = new RootCommand("vnvdimm tools") { Guest(), Label(), Check() };
-        if (Console.IsOutputRedirected)
-            AnsiConsole.Profile.Width = 1000; // lines for programs and logs are not wrapped at 80 columns
         try
         {
             // Our own handler below prints user errors as "vnvdimm: message", not as a stack trace.
