@@ -82,6 +82,37 @@ public sealed class GuestToolkitTests
     }
 
     [Fact]
+    public void Flush_hints_interleave_and_block_windows_decode()
+    {
+        var fit = new byte[32 + 24 + 40];
+        BinaryPrimitives.WriteUInt16LittleEndian(fit, NfitStructureView.FlushHint);
+        BinaryPrimitives.WriteUInt16LittleEndian(fit.AsSpan(2), 32);
+        BinaryPrimitives.WriteUInt32LittleEndian(fit.AsSpan(4), 0x1);
+        BinaryPrimitives.WriteUInt16LittleEndian(fit.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt64LittleEndian(fit.AsSpan(16), 0xfee0_0000);
+        BinaryPrimitives.WriteUInt64LittleEndian(fit.AsSpan(24), 0xfee0_1000);
+        var il = fit.AsSpan(32);
+        BinaryPrimitives.WriteUInt16LittleEndian(il, NfitStructureView.Interleave);
+        BinaryPrimitives.WriteUInt16LittleEndian(il[2..], 24);
+        BinaryPrimitives.WriteUInt16LittleEndian(il[4..], 9);
+        BinaryPrimitives.WriteUInt32LittleEndian(il[8..], 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(il[12..], 256);
+        BinaryPrimitives.WriteUInt32LittleEndian(il[16..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(il[20..], 4);
+        var bdw = fit.AsSpan(56);
+        BinaryPrimitives.WriteUInt16LittleEndian(bdw, NfitStructureView.BlockDataWindow);
+        BinaryPrimitives.WriteUInt16LittleEndian(bdw[2..], 40);
+        BinaryPrimitives.WriteUInt16LittleEndian(bdw[4..], 3);
+        BinaryPrimitives.WriteUInt64LittleEndian(bdw[16..], 8192);
+        var view = NfitView.FromFit(fit);
+        var hint = Assert.Single(view.FlushHints);
+        Assert.Equal((0x1u, new ulong[] { 0xfee0_0000, 0xfee0_1000 }), (hint.Handle, hint.Addresses.ToArray()));
+        var interleave = Assert.Single(view.Interleaves);
+        Assert.Equal((9, 256u, new uint[] { 0, 4 }), (interleave.Index, interleave.LineSize, interleave.LineOffsets.ToArray()));
+        Assert.Equal((3, 8192UL), (Assert.Single(view.BlockDataWindows).ControlRegionIndex, view.BlockDataWindows.Single().Size));
+    }
+
+    [Fact]
     public void Table_split_stops_at_padding_and_checks_checksums()
     {
         var blob = new byte[200];

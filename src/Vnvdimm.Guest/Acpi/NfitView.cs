@@ -5,8 +5,12 @@ namespace Vnvdimm.Guest.Acpi;
 /// <summary>A raw NFIT sub-structure: its type and bytes (length included).</summary>
 public sealed record NfitStructureView(ushort Type, byte[] Bytes)
 {
-    public const ushort SpaRange = 0, MemoryMap = 1, ControlRegion = 4, PlatformCapabilities = 7;
+    public const ushort SpaRange = 0, MemoryMap = 1, Interleave = 2, Smbios = 3, ControlRegion = 4, BlockDataWindow = 5, FlushHint = 6, PlatformCapabilities = 7;
 }
+
+public sealed record NfitInterleave(ushort Index, uint LineSize, IReadOnlyList<uint> LineOffsets);
+public sealed record NfitBlockDataWindow(ushort ControlRegionIndex, ushort Windows, ulong Offset, ulong Size, ulong Capacity, ulong StartAddress);
+public sealed record NfitFlushHint(uint Handle, IReadOnlyList<ulong> Addresses);
 
 public sealed record NfitSpa(ushort Index, uint ProximityDomain, Guid RangeType, ulong Base, ulong Length);
 public sealed record NfitMemoryMap(uint Handle, ushort PhysicalId, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, ulong RegionOffset, ushort Flags)
@@ -54,6 +58,16 @@ public sealed class NfitView
 
     public IEnumerable<NfitControlRegionView> ControlRegions => Structures.Where(s => s.Type == NfitStructureView.ControlRegion && s.Bytes.Length >= 80).Select(s =>
         new NfitControlRegionView(U16(s, 4), U16(s, 6), U16(s, 8), s.Bytes[19], U16(s, 20), U32(s, 24), U16(s, 28)));
+
+    public IEnumerable<NfitInterleave> Interleaves => Structures.Where(s => s.Type == NfitStructureView.Interleave && s.Bytes.Length >= 16).Select(s =>
+        new NfitInterleave(U16(s, 4), U32(s, 12), [.. Enumerable.Range(0, (int)Math.Min(U32(s, 8), (uint)(s.Bytes.Length - 16) / 4)).Select(i => U32(s, 16 + 4 * i))]));
+
+    public IEnumerable<NfitBlockDataWindow> BlockDataWindows => Structures.Where(s => s.Type == NfitStructureView.BlockDataWindow && s.Bytes.Length >= 40).Select(s =>
+        new NfitBlockDataWindow(U16(s, 4), U16(s, 6), U64(s, 8), U64(s, 16), U64(s, 24), U64(s, 32)));
+
+    /// <summary>Flush hint addresses per DIMM: where a driver writes to drain the memory controller's write queues.</summary>
+    public IEnumerable<NfitFlushHint> FlushHints => Structures.Where(s => s.Type == NfitStructureView.FlushHint && s.Bytes.Length >= 16).Select(s =>
+        new NfitFlushHint(U32(s, 4), [.. Enumerable.Range(0, Math.Min(U16(s, 8), (s.Bytes.Length - 16) / 8)).Select(i => U64(s, 16 + 8 * i))]));
 
     /// <summary>The platform capabilities bits, or null when the NFIT has no such structure.</summary>
     public uint? PlatformCapabilities => Structures.Where(s => s.Type == NfitStructureView.PlatformCapabilities && s.Bytes.Length >= 12)
