@@ -106,9 +106,11 @@ public sealed class GuestToolkitTests
         BinaryPrimitives.WriteUInt64LittleEndian(bdw[16..], 8192);
         var view = NfitView.FromFit(fit);
         var hint = Assert.Single(view.FlushHints);
-        Assert.Equal((0x1u, new ulong[] { 0xfee0_0000, 0xfee0_1000 }), (hint.Handle, hint.Addresses.ToArray()));
+        Assert.Equal(0x1u, hint.Handle);
+        Assert.Equal([0xfee0_0000UL, 0xfee0_1000UL], hint.Addresses);
         var interleave = Assert.Single(view.Interleaves);
-        Assert.Equal((9, 256u, new uint[] { 0, 4 }), (interleave.Index, interleave.LineSize, interleave.LineOffsets.ToArray()));
+        Assert.Equal((9, 256u), (interleave.Index, interleave.LineSize));
+        Assert.Equal([0u, 4u], interleave.LineOffsets);
         Assert.Equal((3, 8192UL), (Assert.Single(view.BlockDataWindows).ControlRegionIndex, view.BlockDataWindows.Single().Size));
     }
 
