@@ -52,6 +52,11 @@ internal static class Entry
             ConsoleDiagnostics.Error(e.ToString());
             return 1;
         }
+        catch (MonitorException e)
+        {
+            ConsoleDiagnostics.Error(e.Message);
+            return 1;
+        }
     }
 
     /// <summary>
@@ -63,11 +68,22 @@ internal static class Entry
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         using var qtest = config.Qtest is null ? null : QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
-        using var monitors = MonitorServers.Start(new MachineMonitor(machine, logger), config, logger);
-        var ends = new List<Task> { machine.ShutdownRequested };
+        var monitor = new MachineMonitor(machine, logger);
+        using var monitors = MonitorServers.Start(monitor, config, logger);
+        if (config.Incoming is string incoming && incoming != "defer")
+            monitor.Migrate(m => { m.StartIncoming(incoming); return 0; });
+        var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
         if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
             ends.Add(qtest.Completion);
-        Task.WaitAny([.. ends]);
-        return 0;
+        while (true)
+        {
+            var ended = ends[Task.WaitAny([.. ends])];
+            if (ended != monitor.Migration.Incoming)
+                return 0;
+            // As QEMU: a destination whose incoming migration failed exits with an error.
+            if (!monitor.Migration.Incoming.Result)
+                return 1;
+            ends.Remove(ended);
+        }
     }
 }

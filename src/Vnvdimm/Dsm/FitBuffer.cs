@@ -20,6 +20,23 @@ public sealed class FitBuffer
         }
     }
 
+    /// <summary>The FIT and its changed flag, together (what migration carries).</summary>
+    public (byte[] Fit, bool Dirty) Snapshot()
+    {
+        lock (_lock)
+            return (_fit, _dirty);
+    }
+
+    /// <summary>Takes over a migrated FIT with its changed flag.</summary>
+    public void Restore(byte[] fit, bool dirty)
+    {
+        lock (_lock)
+        {
+            _fit = fit;
+            _dirty = dirty;
+        }
+    }
+
     public bool Dirty
     {
         get

@@ -49,6 +49,36 @@ public sealed unsafe class HostMapping : IDisposable
         return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0);
     }
 
+    /// <summary>Dirty tracking works in 64 KiB granules: fine enough for precopy, a small bitmap for terabytes.</summary>
+    public const int DirtyGranuleShift = 16;
+    public const ulong DirtyGranule = 1UL << DirtyGranuleShift;
+
+    private ulong[]? _dirty;
+
+    public ulong Granules => (Length + DirtyGranule - 1) >> DirtyGranuleShift;
+
+    /// <summary>Starts recording which granules are written (live migration's dirty log).</summary>
+    public void StartDirtyLog() => Volatile.Write(ref _dirty, new ulong[(Granules + 63) / 64]);
+
+    public void StopDirtyLog() => Volatile.Write(ref _dirty, null);
+
+    /// <summary>Records a write; every writer of guest-visible content calls this after writing.</summary>
+    public void MarkDirty(ulong offset, ulong length)
+    {
+        var dirty = Volatile.Read(ref _dirty);
+        if (dirty is null || length == 0)
+            return;
+        for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
+            Interlocked.Or(ref dirty[g >> 6], 1UL << (int)(g & 63));
+    }
+
+    /// <summary>The granules written since the last call (or since the log started), and a fresh log.</summary>
+    public ulong[] TakeDirty()
+    {
+        var fresh = new ulong[(Granules + 63) / 64];
+        return Interlocked.Exchange(ref _dirty, fresh) ?? throw new InvalidOperationException("dirty log not started");
+    }
+
     public Span<byte> Span(ulong offset, int length)
     {
         CheckRange(offset, (ulong)length);

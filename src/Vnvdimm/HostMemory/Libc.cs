@@ -25,6 +25,19 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint addr, nuint length, int advice);
 
+    public const int SeekData = 3, SeekHole = 4;
+    public const int FallocPunchHole = 0x02, FallocKeepSize = 0x01;
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    public static partial long Lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int Fallocate(int fd, int mode, long offset, long length);
+
+    /// <summary>fstat into a raw struct stat (x86-64 layout: st_dev at 0, st_ino at 8).</summary>
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    public static unsafe partial int Fstat(int fd, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errnum);
 

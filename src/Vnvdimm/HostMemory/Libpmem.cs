@@ -49,6 +49,12 @@ public sealed partial class Libpmem
             MemcpyPersist(destination, (nint)src, (nuint)source.Length);
     }
 
+    /// <summary>Flushes CPU caches for a range already written (pmem_persist(3)).</summary>
+    public void Persist(nint address, nuint length) => PmemPersist(address, length);
+
+    [LibraryImport(DefaultLibraryName, EntryPoint = "pmem_persist")]
+    private static partial void PmemPersist(nint address, nuint length);
+
     [LibraryImport(DefaultLibraryName, EntryPoint = "pmem_memcpy_persist")]
     private static partial nint MemcpyPersist(nint destination, nint source, nuint length);
 

@@ -211,6 +211,96 @@ public sealed class MemoryBackend : IDisposable
                 data.CopyTo(destination);
                 break;
         }
+        Mapping.MarkDirty(offset, (ulong)data.Length);
+    }
+
+    /// <summary>
+    /// Makes bytes already written into the mapping durable, as <see cref="WriteDurably"/> would have:
+    /// what an incoming migration does for each chunk it applies.
+    /// </summary>
+    public void MakeDurable(ulong offset, ulong length)
+    {
+        switch (Durability)
+        {
+            case WriteDurability.Libpmem:
+                Libpmem!.Persist(Mapping.Address + (nint)offset, (nuint)length);
+                break;
+            case WriteDurability.LibpmemThenMsync:
+                Libpmem!.Persist(Mapping.Address + (nint)offset, (nuint)length);
+                Mapping.Sync(offset, length);
+                break;
+            case WriteDurability.Msync:
+                Mapping.Sync(offset, length);
+                break;
+        }
+    }
+
+    /// <summary>fdatasync of the backing file: what makes punched holes and file metadata durable.</summary>
+    public void SyncFile()
+    {
+        if (SharesFile)
+            RandomAccess.FlushToDisk(_file!);
+    }
+
+    /// <summary>Whether the file is where guest writes land: a shared file mapping (holes there are zeros).</summary>
+    public bool SharesFile => _file is not null && Options.Share;
+
+    /// <summary>
+    /// The stretches of [offset, offset+length) that may hold data: for a shared file, its data extents
+    /// (SEEK_DATA/SEEK_HOLE; holes read as zeros); otherwise the whole range.
+    /// </summary>
+    public IEnumerable<(ulong Offset, ulong Length)> DataExtents(ulong offset, ulong length)
+    {
+        ulong end = offset + length;
+        if (!SharesFile)
+        {
+            yield return (offset, length);
+            yield break;
+        }
+        int fd = (int)_file!.DangerousGetHandle();
+        ulong at = offset;
+        while (at < end)
+        {
+            long data = Libc.Lseek(fd, (long)at, Libc.SeekData);
+            if (data < 0 || (ulong)data >= end)
+                yield break; // ENXIO: only a hole remains
+            long hole = Libc.Lseek(fd, data, Libc.SeekHole);
+            ulong stop = hole < 0 ? end : Math.Min(end, (ulong)hole);
+            yield return ((ulong)data, stop - (ulong)data);
+            at = stop;
+        }
+    }
+
+    /// <summary>Makes a range read as zeros: punched out of a shared file, cleared elsewhere (only where not zero already).</summary>
+    public void Zero(ulong offset, ulong length)
+    {
+        if (SharesFile)
+        {
+            if (DataExtents(offset, length).Any() &&
+                Libc.Fallocate((int)_file!.DangerousGetHandle(), Libc.FallocPunchHole | Libc.FallocKeepSize, (long)offset, (long)length) != 0)
+                throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            return;
+        }
+        for (ulong at = offset; at < offset + length; at += 1UL << 20)
+        {
+            var span = Mapping.Span(at, (int)Math.Min(1UL << 20, offset + length - at));
+            if (span.IndexOfAnyExcept((byte)0) >= 0)
+                span.Clear();
+        }
+    }
+
+    /// <summary>(device, inode) of the backing file, or null for RAM backends: "the same file" for x-ignore-shared.</summary>
+    public unsafe (ulong Device, ulong Inode)? FileIdentity
+    {
+        get
+        {
+            if (_file is null)
+                return null;
+            byte* stat = stackalloc byte[256];
+            if (Libc.Fstat((int)_file.DangerousGetHandle(), stat) != 0)
+                return null;
+            return (*(ulong*)stat, *(ulong*)(stat + 8));
+        }
     }
 
     /// <summary>Whether the content is punched out when the backend goes; QOM may change it at run time, as in QEMU.</summary>

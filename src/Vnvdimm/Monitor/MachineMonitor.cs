@@ -20,6 +20,21 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
 
     public QomTree Qom { get; } = new(machine);
 
+    public Migration.MigrationManager Migration { get; } = new(machine, logger);
+
+    /// <summary>Runs a migration command, its refusals reported as the monitor's errors.</summary>
+    public T Migrate<T>(Func<Migration.MigrationManager, T> command)
+    {
+        try
+        {
+            return command(Migration);
+        }
+        catch (Migration.MigrationException e)
+        {
+            throw MonitorException.Generic(e.Message);
+        }
+    }
+
     public static string ProductVersion =>
         typeof(MachineMonitor).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
@@ -33,6 +48,8 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
             RunState.Prelaunch => "prelaunch",
             RunState.Running => "running",
             RunState.Paused => "paused",
+            RunState.InMigrate => "inmigrate",
+            RunState.PostMigrate => "postmigrate",
             _ => "shutdown",
         };
         return new StatusInfo(status, false, state == RunState.Running);

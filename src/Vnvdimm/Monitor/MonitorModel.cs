@@ -20,3 +20,7 @@ public sealed record NameInfo(string? Name);
 public sealed record CommandInfo(string Name);
 
 public sealed record QomPropertyInfo(string Name, string Type);
+
+public sealed record MigrationCapabilityInfo(string Capability, bool State);
+
+public sealed record MigrationParametersInfo(ulong MaxBandwidth);

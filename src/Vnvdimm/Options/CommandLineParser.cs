@@ -23,6 +23,7 @@ public static class CommandLineParser
         ["qtest-log"] = ("qtest-log", Arity.Value),
         ["qmp"] = ("qmp", Arity.Value),
         ["monitor"] = ("monitor", Arity.Value),
+        ["incoming"] = ("incoming", Arity.Value),
         ["S"] = ("S", Arity.Flag),
         ["nodefaults"] = ("nodefaults", Arity.Flag),
         ["display"] = ("display", Arity.Value),
@@ -35,7 +36,7 @@ public static class CommandLineParser
     };
 
     /// <summary>Options QEMU has that later vnvdimm capabilities will serve; refused clearly until then.</summary>
-    private static readonly HashSet<string> NotYet = ["incoming", "daemonize"];
+    private static readonly HashSet<string> NotYet = ["daemonize"];
 
     private static readonly string[] MachineTypesPc = ["pc", "pc-i440fx-7.2"];
     private static readonly string[] MachineTypesQ35 = ["q35", "pc-q35-7.2"];
@@ -108,6 +109,11 @@ public static class CommandLineParser
                     break;
                 case "qtest-log":
                     config = config with { QtestLog = value };
+                    break;
+                case "incoming":
+                    if (value != "defer")
+                        Migration.MigrationUri.Parse(value, "-incoming");
+                    config = config with { Incoming = value };
                     break;
                 case "S":
                     config = config with { StartStopped = true };

@@ -71,6 +71,9 @@ public sealed record MachineConfiguration
     public IReadOnlyList<EndpointOptions> Monitors { get; init; } = [];
     public string? QtestLog { get; init; }
     public bool StartStopped { get; init; }
+
+    /// <summary>-incoming: "tcp:HOST:PORT", "unix:PATH" or "defer".</summary>
+    public string? Incoming { get; init; }
     public string? Name { get; init; }
     public string? PidFile { get; init; }
 }

@@ -28,6 +28,11 @@ public sealed class GpeBlock : IIoPortDevice
         _ => (0xafe0, 4),
     };
 
+    /// <summary>The status bytes (what migration carries; enable bits are the guest's to set again).</summary>
+    public byte[] StatusBytes() => [.. _status];
+
+    public void RestoreStatus(ReadOnlySpan<byte> status) => status[..Math.Min(status.Length, _status.Length)].CopyTo(_status);
+
     public void Raise(int bit) => _status[bit / 8] |= (byte)(1 << (bit % 8));
 
     public bool IsRaised(int bit) => (_status[bit / 8] & (1 << (bit % 8))) != 0;

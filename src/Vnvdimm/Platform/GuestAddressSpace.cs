@@ -34,14 +34,20 @@ public sealed class GuestAddressSpace
     {
         foreach (var (region, regionOffset, bufferOffset, length) in Pieces(address, (ulong)source.Length))
             if (region.Mapping.Writable)
+            {
                 source.Slice((int)bufferOffset, length).CopyTo(region.Mapping.Span(region.Offset + regionOffset, length));
+                region.Mapping.MarkDirty(region.Offset + regionOffset, (ulong)length);
+            }
     }
 
     public void Fill(ulong address, ulong length, byte value)
     {
         foreach (var (region, regionOffset, _, chunk) in Pieces(address, length))
             if (region.Mapping.Writable)
+            {
                 region.Mapping.Span(region.Offset + regionOffset, chunk).Fill(value);
+                region.Mapping.MarkDirty(region.Offset + regionOffset, (ulong)chunk);
+            }
     }
 
     // The mapped pieces of [address, address+length), in chunks that fit a span.

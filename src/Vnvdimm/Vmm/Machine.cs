@@ -21,8 +21,9 @@ public sealed class Machine : IDisposable
 
     internal Machine(MachineConfiguration configuration, MemoryLayout layout, IReadOnlyList<ulong> nodeMemory, GuestAddressSpace memory,
         IoPortBus io, FwCfgDevice fwCfg, GpeBlock gpe, MemoryDevicePlanner planner, IEnumerable<MemoryBackend> backends,
-        IEnumerable<NvdimmDevice> nvdimms, FitBuffer fit, IReadOnlyList<IDisposable> owned)
+        IEnumerable<NvdimmDevice> nvdimms, FitBuffer fit, IReadOnlyList<IDisposable> owned, HostMapping? anonymousRam)
     {
+        AnonymousRam = anonymousRam;
         Configuration = configuration;
         Layout = layout;
         NodeMemory = nodeMemory;
@@ -35,7 +36,7 @@ public sealed class Machine : IDisposable
         _nvdimms = [.. nvdimms];
         Fit = fit;
         _owned = owned;
-        RunState = configuration.StartStopped ? RunState.Prelaunch : RunState.Running;
+        RunState = configuration.Incoming is not null ? RunState.InMigrate : configuration.StartStopped ? RunState.Prelaunch : RunState.Running;
     }
 
     public MachineConfiguration Configuration { get; }
@@ -45,6 +46,9 @@ public sealed class Machine : IDisposable
     public IReadOnlyList<ulong> NodeMemory { get; }
 
     public GuestAddressSpace Memory { get; }
+
+    /// <summary>Guest RAM when no -numa memdev provides it: the one mapping the machine owns outright.</summary>
+    public HostMapping? AnonymousRam { get; }
     public IoPortBus Io { get; }
     public FwCfgDevice FwCfg { get; }
     public GpeBlock Gpe { get; }
@@ -100,6 +104,21 @@ public sealed class Machine : IDisposable
         }
         Events.Publish(new ResumeEvent());
         return true;
+    }
+
+    /// <summary>Moves between run states for migration (inmigrate → running/paused, running → postmigrate), with QEMU's events.</summary>
+    public void SetRunState(RunState state)
+    {
+        RunState before;
+        lock (SyncRoot)
+        {
+            before = RunState;
+            RunState = state;
+        }
+        if (before == RunState.Running && state != RunState.Running)
+            Events.Publish(new StopEvent());
+        else if (before != RunState.Running && state == RunState.Running)
+            Events.Publish(new ResumeEvent());
     }
 
     public void RequestShutdown(string reason)

@@ -50,7 +50,7 @@ public static class MachineBuilder
             }
 
             var memory = new GuestAddressSpace();
-            MapRam(config, layout, memory, opened, owned);
+            var anonymousRam = MapRam(config, layout, memory, opened, owned);
 
             var nvdimms = planner.Placed.Select(p => new NvdimmDevice(p, opened[p.Backend.Id], hotplugged: false)).ToList();
             foreach (var d in nvdimms)
@@ -66,7 +66,7 @@ public static class MachineBuilder
             // From here the machine owns the backends; RAM and other resources stay in "owned".
             var backends = opened.Values.ToList();
             owned.RemoveAll(r => r is MemoryBackend);
-            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned);
+            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned, anonymousRam);
             owned = [machine];
 
             var nfit = MachineAcpi.Publish(machine);
@@ -127,11 +127,12 @@ public static class MachineBuilder
         return sizes;
     }
 
-    /// <summary>Maps guest RAM: the -numa memdevs in node order, or one anonymous mapping.</summary>
-    private static void MapRam(MachineConfiguration config, MemoryLayout layout, GuestAddressSpace memory,
+    /// <summary>Maps guest RAM: the -numa memdevs in node order, or one anonymous mapping (returned).</summary>
+    private static HostMapping? MapRam(MachineConfiguration config, MemoryLayout layout, GuestAddressSpace memory,
         Dictionary<string, MemoryBackend> backends, List<IDisposable> owned)
     {
         var pieces = new List<(HostMapping Mapping, ulong Size)>();
+        HostMapping? anonymous = null;
         if (config.NumaNodes.Count > 0)
         {
             foreach (var node in config.NumaNodes.OrderBy(n => n.NodeId))
@@ -144,6 +145,7 @@ public static class MachineBuilder
                 Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve);
             owned.Add(ram);
             pieces.Add((ram, layout.RamSize));
+            anonymous = ram;
         }
 
         // Lay the pieces end to end in "RAM offset" space, then cut that at the below/above-4G split.
@@ -160,5 +162,6 @@ public static class MachineBuilder
             }
             pieceStart += size;
         }
+        return anonymous;
     }
 }

@@ -9,4 +9,8 @@ public enum RunState
     /// <summary>Stopped by <c>stop</c>.</summary>
     Paused,
     Shutdown,
+    /// <summary>Waiting for an incoming migration (-incoming).</summary>
+    InMigrate,
+    /// <summary>A source whose state has been migrated away.</summary>
+    PostMigrate,
 }

@@ -32,6 +32,13 @@ public sealed class HmpInterpreter
             new("device_del", "device", "remove device", (args, _) => _monitor.DeviceDel(Required(args, "id"))),
             new("help", "[cmd]", "show the help", Help, Alias: "?"),
             new("info", "[subcommand]", "show various information about the system state", Info),
+            new("migrate", "[-d] uri", "migrate to URI (using -d to not wait for completion)",
+                (args, _) => _monitor.Migrate(m => { m.Start(Required(args.Replace("-d", "", StringComparison.Ordinal).Trim(), "uri")); return 0; })),
+            new("migrate_cancel", "", "cancel the current VM migration", (_, _) => _monitor.Migration.Cancel()),
+            new("migrate_incoming", "uri", "Continue an incoming migration from an -incoming defer",
+                (args, _) => _monitor.Migrate(m => { m.StartIncoming(Required(args, "uri")); return 0; })),
+            new("migrate_set_capability", "capability state", "Enable/Disable the usage of a capability for migration", MigrateSetCapability),
+            new("migrate_set_parameter", "parameter value", "Set the parameter for migration", MigrateSetParameter),
             new("object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
                 (args, _) => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type"))),
             new("object_del", "id", "destroy QOM object", (args, _) => _monitor.ObjectDel(Required(args, "id"))),
@@ -45,6 +52,14 @@ public sealed class HmpInterpreter
         [
             new("memdev", "", "show memory backends", (_, o) => InfoMemdev(o)),
             new("memory-devices", "", "show memory devices", (_, o) => InfoMemoryDevices(o)),
+            new("migrate", "", "show migration status", (_, o) => InfoMigrate(o)),
+            new("migrate_capabilities", "", "show current migration capabilities", (_, o) =>
+            {
+                var s = _monitor.Migration.Settings;
+                o.Append(CultureInfo.InvariantCulture, $"events: {(s.Events ? "on" : "off")}\nx-ignore-shared: {(s.IgnoreShared ? "on" : "off")}\n");
+            }),
+            new("migrate_parameters", "", "show current migration parameters", (_, o) =>
+                o.Append(CultureInfo.InvariantCulture, $"max-bandwidth: {_monitor.Migration.Settings.MaxBandwidth} bytes/second\n")),
             new("name", "", "show the current VM name", (_, o) =>
             {
                 if (_monitor.Machine.Configuration.Name is string name)
@@ -169,6 +184,62 @@ public sealed class HmpInterpreter
         output.Append(heading).Append('\n');
         foreach (var (label, value) in fields)
             output.Append("  ").Append(label).Append(value).Append('\n');
+    }
+
+    /// <summary>QEMU's "info migrate" lines for what vnvdimm measures.</summary>
+    private void InfoMigrate(StringBuilder output)
+    {
+        var info = _monitor.Migration.Info();
+        if (info.Status == "none")
+            return;
+        output.Append(CultureInfo.InvariantCulture, $"Migration status: {info.Status}");
+        output.Append(info.ErrorDesc is string error ? $" (error: {error})\n" : "\n");
+        if (info.TotalTime is long total)
+            output.Append(CultureInfo.InvariantCulture, $"total time: {total} ms\n");
+        if (info.Downtime is long downtime)
+            output.Append(CultureInfo.InvariantCulture, $"downtime: {downtime} ms\n");
+        if (info.SetupTime is long setup)
+            output.Append(CultureInfo.InvariantCulture, $"setup: {setup} ms\n");
+        if (info.Ram is { } ram)
+        {
+            output.Append(CultureInfo.InvariantCulture, $"transferred ram: {ram.Transferred >> 10} kbytes\n");
+            output.Append(CultureInfo.InvariantCulture, $"throughput: {ram.Mbps:0.00} mbps\n");
+            output.Append(CultureInfo.InvariantCulture, $"remaining ram: {ram.Remaining >> 10} kbytes\n");
+            output.Append(CultureInfo.InvariantCulture, $"total ram: {ram.Total >> 10} kbytes\n");
+            output.Append(CultureInfo.InvariantCulture, $"duplicate: {ram.Duplicate} pages\n");
+            output.Append(CultureInfo.InvariantCulture, $"skipped: {ram.Skipped} pages\n");
+            output.Append(CultureInfo.InvariantCulture, $"normal: {ram.Normal} pages\n");
+            output.Append(CultureInfo.InvariantCulture, $"normal bytes: {ram.NormalBytes >> 10} kbytes\n");
+            output.Append(CultureInfo.InvariantCulture, $"dirty sync count: {ram.DirtySyncCount}\n");
+            output.Append(CultureInfo.InvariantCulture, $"page size: {ram.PageSize >> 10} kbytes\n");
+        }
+    }
+
+    private void MigrateSetCapability(string args, StringBuilder output)
+    {
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length < 2)
+            throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "capability" : "state")}' is missing");
+        bool state = words[1] switch
+        {
+            "on" or "true" => true,
+            "off" or "false" => false,
+            _ => throw MonitorException.Generic($"Parameter 'state' expects 'on' or 'off'"),
+        };
+        _monitor.Migrate(m => { m.SetCapability(words[0], state); return 0; });
+    }
+
+    private void MigrateSetParameter(string args, StringBuilder output)
+    {
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length < 2)
+            throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "parameter" : "value")}' is missing");
+        if (words[0] != "max-bandwidth")
+            throw MonitorException.Generic($"Parameter '{words[0]}' is not supported by vnvdimm (max-bandwidth is)");
+        // As QEMU's HMP: a plain number is MiB/s, suffixes as for sizes.
+        if (!SizeParser.TryParse(words[1], 1UL << 20, out ulong bytes))
+            throw MonitorException.Generic($"Parameter 'max-bandwidth' expects a size");
+        _monitor.Migration.SetMaxBandwidth(bytes);
     }
 
     private void QomList(string args, StringBuilder output)

@@ -39,6 +39,37 @@ public sealed class QmpCommands
             ["qom-get"] = QomGet,
             ["qom-set"] = QomSet,
             ["human-monitor-command"] = HumanMonitorCommand,
+            ["migrate"] = args => Empty(() =>
+            {
+                string uri = args.RequiredString("uri");
+                args.Bool("detach");
+                args.Bool("blk");
+                args.Bool("inc");
+                if (args.Bool("resume") == true)
+                    throw MonitorException.Generic("vnvdimm has no postcopy to resume");
+                args.RejectUnknown();
+                _monitor.Migrate(m => { m.Start(uri); return 0; });
+            }),
+            ["migrate-incoming"] = args => Empty(() =>
+            {
+                string uri = args.RequiredString("uri");
+                args.RejectUnknown();
+                _monitor.Migrate(m => { m.StartIncoming(uri); return 0; });
+            }),
+            ["migrate_cancel"] = NoArguments(() => Empty(() => _monitor.Migration.Cancel())),
+            ["query-migrate"] = NoArguments(() => QueryMigrate()),
+            ["migrate-set-capabilities"] = MigrateSetCapabilities,
+            ["query-migrate-capabilities"] = NoArguments(() => Serialize(
+                Migration.MigrationManager.Capabilities.Select(c => new MigrationCapabilityInfo(c, c == "events" ? _monitor.Migration.Settings.Events : _monitor.Migration.Settings.IgnoreShared)).ToList(),
+                QmpJsonContext.Default.IReadOnlyListMigrationCapabilityInfo)),
+            ["migrate-set-parameters"] = args => Empty(() =>
+            {
+                ulong? bandwidth = args.UInt64("max-bandwidth");
+                args.RejectUnknown();
+                if (bandwidth is ulong b)
+                    _monitor.Migration.SetMaxBandwidth(b);
+            }),
+            ["query-migrate-parameters"] = NoArguments(() => Serialize(new MigrationParametersInfo(_monitor.Migration.Settings.MaxBandwidth), QmpJsonContext.Default.MigrationParametersInfo)),
             ["stop"] = NoArguments(() => Empty(_monitor.Stop)),
             ["cont"] = NoArguments(() => Empty(_monitor.Continue)),
             ["quit"] = NoArguments(() => Empty(() => _monitor.Quit(QuitReason))),
@@ -100,6 +131,30 @@ public sealed class QmpCommands
         var pairs = new List<KeyValuePair<string, string>> { new("driver", driver) };
         pairs.AddRange(args.AsOptionStrings("driver"));
         _monitor.DeviceAdd(OptionGroup.FromPairs("device", pairs));
+        return new JsonObject();
+    }
+
+    /// <summary>QEMU answers {} before any migration, and only the members that apply after.</summary>
+    private JsonNode? QueryMigrate()
+    {
+        var info = _monitor.Migration.Info();
+        return info.Status == "none" ? new JsonObject() : Serialize(info, QmpJsonContext.Default.MigrationInfo);
+    }
+
+    private JsonNode? MigrateSetCapabilities(QmpArguments args)
+    {
+        var list = args.Value("capabilities") ?? throw QmpArguments.Missing("capabilities");
+        args.RejectUnknown();
+        if (list.ValueKind != JsonValueKind.Array)
+            throw MonitorException.Generic("Invalid parameter type for 'capabilities', expected: array");
+        foreach (var item in list.EnumerateArray())
+        {
+            var entry = new QmpArguments(item.ValueKind == JsonValueKind.Object ? item : throw MonitorException.Generic("Invalid parameter type for 'capabilities', expected: object"));
+            string name = entry.RequiredString("capability");
+            bool state = entry.Bool("state") ?? throw QmpArguments.Missing("state");
+            entry.RejectUnknown();
+            _monitor.Migrate(m => { m.SetCapability(name, state); return 0; });
+        }
         return new JsonObject();
     }
 

@@ -12,4 +12,7 @@ namespace Vnvdimm.Monitor.Qmp;
 [JsonSerializable(typeof(IReadOnlyList<MemdevInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<QomPropertyInfo>))]
+[JsonSerializable(typeof(Migration.MigrationInfo))]
+[JsonSerializable(typeof(IReadOnlyList<MigrationCapabilityInfo>))]
+[JsonSerializable(typeof(MigrationParametersInfo))]
 internal sealed partial class QmpJsonContext : JsonSerializerContext;

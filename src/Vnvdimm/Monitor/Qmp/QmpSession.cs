@@ -184,8 +184,15 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
             ["timestamp"] = new JsonObject { ["seconds"] = micros / 1_000_000, ["microseconds"] = micros % 1_000_000 },
             ["event"] = e.Name,
         };
-        if (e is ShutdownEvent shutdown)
-            message["data"] = new JsonObject { ["guest"] = shutdown.Guest, ["reason"] = shutdown.Reason };
+        message["data"] = e switch
+        {
+            ShutdownEvent shutdown => new JsonObject { ["guest"] = shutdown.Guest, ["reason"] = shutdown.Reason },
+            MigrationStatusEvent migration => new JsonObject { ["status"] = migration.Status },
+            MigrationPassEvent pass => new JsonObject { ["pass"] = pass.Pass },
+            _ => null,
+        };
+        if (message["data"] is null)
+            message.Remove("data");
         Send(message);
     }
 

@@ -1,0 +1,33 @@
+namespace Vnvdimm.Migration;
+
+/// <summary>query-migrate's "ram" member, QEMU's names: guest RAM and every backend (NVDIMM content and labels) count.</summary>
+public sealed record MigrationRamInfo(ulong Transferred, ulong Remaining, ulong Total, ulong Duplicate, ulong Skipped, ulong Normal,
+    ulong NormalBytes, double Mbps, ulong DirtySyncCount, ulong PageSize);
+
+/// <summary>What query-migrate answers (times in milliseconds).</summary>
+public sealed record MigrationInfo(string Status, long? TotalTime, long? Downtime, long? SetupTime, MigrationRamInfo? Ram, string? ErrorDesc);
+
+/// <summary>Counters of one migration, updated by its thread and read by query-migrate.</summary>
+public sealed class MigrationProgress
+{
+    public const ulong PageSize = 4096;
+    private long _transferred, _remaining, _duplicatePages, _normalPages, _passes;
+
+    public ulong Total { get; init; }
+    public long Transferred => Interlocked.Read(ref _transferred);
+
+    public void Sent(long wireBytes) => Interlocked.Add(ref _transferred, wireBytes);
+    public void DataPages(ulong bytes) => Interlocked.Add(ref _normalPages, (long)((bytes + PageSize - 1) / PageSize));
+    public void ZeroPages(ulong bytes) => Interlocked.Add(ref _duplicatePages, (long)(bytes / PageSize));
+    public void SetRemaining(ulong bytes) => Interlocked.Exchange(ref _remaining, (long)bytes);
+    public void Pass() => Interlocked.Increment(ref _passes);
+
+    public MigrationRamInfo Snapshot(TimeSpan elapsed)
+    {
+        ulong transferred = (ulong)Transferred;
+        double mbps = elapsed.TotalSeconds > 0 ? transferred * 8 / 1e6 / elapsed.TotalSeconds : 0;
+        ulong normal = (ulong)Interlocked.Read(ref _normalPages);
+        return new MigrationRamInfo(transferred, (ulong)Interlocked.Read(ref _remaining), Total, (ulong)Interlocked.Read(ref _duplicatePages), 0,
+            normal, normal * PageSize, Math.Round(mbps, 3), (ulong)Interlocked.Read(ref _passes), PageSize);
+    }
+}

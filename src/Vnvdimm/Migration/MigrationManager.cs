@@ -1,0 +1,208 @@
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Migration;
+
+/// <summary>
+/// The machine's migration state, as QMP and HMP see it: at most one outgoing migration at a time
+/// (on its own thread), the incoming one for -incoming, capabilities and parameters, status events.
+/// </summary>
+public sealed class MigrationManager(Machine machine, ILogger logger)
+{
+    private readonly object _lock = new();
+    private MigrationSettings _settings = MigrationSettings.Default;
+    private MigrationSource? _source;
+    private CancellationTokenSource? _cancel;
+    private string _status = "none";
+    private string? _error;
+    private TimeSpan? _totalTime;
+    private bool _incomingStarted;
+
+    public static readonly string[] Capabilities = ["events", "x-ignore-shared"];
+
+    public MigrationSettings Settings
+    {
+        get { lock (_lock) return _settings; }
+    }
+
+    /// <summary>Completes when an incoming migration ends: true when completed, false when it failed.</summary>
+    public Task<bool> Incoming => _incoming.Task;
+    private readonly TaskCompletionSource<bool> _incoming = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool Active
+    {
+        get { lock (_lock) return _status is "setup" or "active" or "cancelling"; }
+    }
+
+    public void SetCapability(string name, bool state)
+    {
+        lock (_lock)
+        {
+            if (Active)
+                throw new MigrationException("There's a migration process in progress");
+            _settings = name switch
+            {
+                "events" => _settings with { Events = state },
+                "x-ignore-shared" => _settings with { IgnoreShared = state },
+                _ => throw new MigrationException($"Parameter 'capability' does not accept value '{name}' (vnvdimm supports {string.Join(", ", Capabilities)})"),
+            };
+        }
+    }
+
+    public void SetMaxBandwidth(ulong bytesPerSecond)
+    {
+        lock (_lock)
+            _settings = _settings with { MaxBandwidth = bytesPerSecond };
+    }
+
+    /// <summary>Starts sending this machine to <paramref name="uri"/>; progress through <see cref="Info"/>.</summary>
+    public void Start(string uri)
+    {
+        var parsed = ParseUri(uri);
+        lock (_lock)
+        {
+            if (Active)
+                throw new MigrationException("There's a migration process in progress");
+            if (machine.RunState is RunState.InMigrate)
+                throw new MigrationException("Guest is waiting for an incoming migration");
+            _error = null;
+            _totalTime = null;
+            _cancel = new CancellationTokenSource();
+            _source = new MigrationSource(machine, _settings, SetStatus);
+            SetStatusLocked("setup");
+        }
+        var source = _source;
+        var cancel = _cancel.Token;
+        new Thread(() =>
+        {
+            try
+            {
+                source.Run(parsed, cancel);
+                Finish(source, "completed", null);
+            }
+            catch (Exception e) when (cancel.IsCancellationRequested)
+            {
+                Finish(source, "cancelled", e.Message);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                logger.LogWarning("migration failed: {Reason}", e.Message);
+                Finish(source, "failed", e.Message);
+            }
+        }) { IsBackground = true, Name = "migration" }.Start();
+    }
+
+    private void Finish(MigrationSource source, string status, string? error)
+    {
+        lock (_lock)
+        {
+            if (!ReferenceEquals(source, _source))
+                return;
+            _totalTime = source.Elapsed;
+            _error = error;
+            SetStatusLocked(status);
+        }
+    }
+
+    public void Cancel()
+    {
+        lock (_lock)
+        {
+            if (!Active)
+                return;
+            SetStatusLocked("cancelling");
+            _cancel?.Cancel();
+        }
+    }
+
+    public MigrationInfo Info()
+    {
+        lock (_lock)
+        {
+            if (_status == "none")
+                return new MigrationInfo("none", null, null, null, null, null);
+            var s = _source;
+            if (s is null)
+                return new MigrationInfo(_status, null, null, null, null, _error); // the destination's side
+            var elapsed = _totalTime ?? s.Elapsed;
+            return new MigrationInfo(_status, (long)elapsed.TotalMilliseconds, s.Downtime is { } d ? (long)d.TotalMilliseconds : null,
+                s.SetupTime is { } st ? (long)st.TotalMilliseconds : null, s.Progress.Snapshot(elapsed), _error);
+        }
+    }
+
+    /// <summary>Waits for incoming state on <paramref name="uri"/> (-incoming, or migrate-incoming after -incoming defer).</summary>
+    public void StartIncoming(string uri)
+    {
+        var parsed = ParseUri(uri);
+        lock (_lock)
+        {
+            if (machine.Configuration.Incoming is null)
+                throw new MigrationException("'-incoming' was not specified on the command line");
+            if (_incomingStarted)
+                throw new MigrationException("The incoming migration has already been started");
+            _incomingStarted = true;
+        }
+        var destination = new MigrationDestination(machine);
+        var started = new ManualResetEventSlim();
+        Exception? bindFailure = null;
+        new Thread(() =>
+        {
+            try
+            {
+                destination.Listen(parsed, status =>
+                {
+                    started.Set();
+                    SetStatus(status);
+                }, CancellationToken.None);
+                logger.LogInformation("incoming migration completed; final flush took {Ms} ms", destination.LastFlush?.TotalMilliseconds);
+                SetStatus("completed");
+                machine.SetRunState(machine.Configuration.StartStopped ? RunState.Paused : RunState.Running);
+                _incoming.TrySetResult(true);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or System.Net.Sockets.SocketException)
+            {
+                bindFailure = e;
+                started.Set();
+                lock (_lock)
+                    _error = e.Message;
+                SetStatus("failed");
+                logger.LogError("load of migration failed: {Reason}", e.Message);
+                _incoming.TrySetResult(false);
+            }
+        }) { IsBackground = true, Name = "incoming migration" }.Start();
+        // A listening socket that cannot be bound is the caller's error, reported at once.
+        started.Wait(TimeSpan.FromMilliseconds(200));
+        if (bindFailure is System.Net.Sockets.SocketException s)
+            throw new MigrationException($"Failed to listen on '{uri}': {s.Message}");
+    }
+
+    private static MigrationUri ParseUri(string uri)
+    {
+        try
+        {
+            return MigrationUri.Parse(uri);
+        }
+        catch (Options.ConfigurationException e)
+        {
+            throw new MigrationException(e.Message);
+        }
+    }
+
+    private void SetStatus(string status)
+    {
+        lock (_lock)
+            SetStatusLocked(status);
+    }
+
+    private void SetStatusLocked(string status)
+    {
+        if (_status == status)
+            return;
+        _status = status;
+        if (_settings.Events)
+            machine.Events.Publish(new MigrationStatusEvent(status));
+    }
+}
+
+/// <summary>A migration command cannot be carried out (answered as a GenericError).</summary>
+public sealed class MigrationException(string message) : Exception(message);

@@ -1,0 +1,25 @@
+using Vnvdimm.HostMemory;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Migration;
+
+/// <summary>
+/// Memory the stream carries, in an order both sides derive alike: the machine's own RAM, then every
+/// backend by id (an NVDIMM's backend includes its label area, the file's last bytes).
+/// </summary>
+public sealed record MigrationRegion(ushort Index, string Name, HostMapping Mapping, ulong Size, MemoryBackend? Backend)
+{
+    public static IReadOnlyList<MigrationRegion> Of(Machine machine)
+    {
+        var regions = new List<MigrationRegion>();
+        if (machine.AnonymousRam is HostMapping ram)
+            regions.Add(new MigrationRegion(0, "ram", ram, machine.Layout.RamSize, null));
+        foreach (var b in machine.Backends.OrderBy(b => b.Id, StringComparer.Ordinal))
+            regions.Add(new MigrationRegion((ushort)regions.Count, b.Id, b.Mapping, b.Size, b));
+        return regions;
+    }
+
+    /// <summary>The stretches that may hold data (file holes excluded).</summary>
+    public IEnumerable<(ulong Offset, ulong Length)> DataExtents() =>
+        Backend?.DataExtents(0, Size) ?? [(0UL, Size)];
+}

@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Migration;
+
+/// <summary>
+/// Sends a machine: description, then precopy passes (everything once, then what guests wrote
+/// meanwhile, tracked by the mappings' dirty logs) until little is left, then a short stop-and-copy
+/// under the machine's lock (no guest access runs), the device state and the end marker; then it
+/// waits for the destination to say its copy is durable. Any failure leaves this machine running.
+/// </summary>
+public sealed class MigrationSource
+{
+    /// <summary>Precopy ends when a pass would send less than this, or after <see cref="MaxPasses"/>.</summary>
+    public const ulong ConvergedBytes = 8UL << 20;
+    public const int MaxPasses = 30;
+
+    private readonly Machine _machine;
+    private readonly MigrationSettings _settings;
+    private readonly Action<string> _status;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public MigrationSource(Machine machine, MigrationSettings settings, Action<string> status)
+    {
+        _machine = machine;
+        _settings = settings;
+        _status = status;
+        Regions = MigrationRegion.Of(machine).Where(r => !Skipped(r)).ToList();
+        Progress = new MigrationProgress { Total = Regions.Aggregate(0UL, (sum, r) => sum + r.Size) };
+    }
+
+    public IReadOnlyList<MigrationRegion> Regions { get; }
+    public MigrationProgress Progress { get; }
+    public TimeSpan Elapsed => _clock.Elapsed;
+    public TimeSpan? Downtime { get; private set; }
+    public TimeSpan? SetupTime { get; private set; }
+
+    private bool Skipped(MigrationRegion r) => _settings.IgnoreShared && r.Backend is { SharesFile: true };
+
+    public void Run(MigrationUri uri, CancellationToken cancel)
+    {
+        using var socket = uri.NewSocket();
+        try
+        {
+            socket.ConnectAsync(uri.EndPoint, cancel).AsTask().GetAwaiter().GetResult();
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"Failed to connect to '{uri.Text}': {e.Message}");
+        }
+        if (socket.ProtocolType == ProtocolType.Tcp)
+            socket.NoDelay = true;
+        using var network = new NetworkStream(socket, ownsSocket: false);
+        using var cancelRegistration = cancel.Register(() => socket.Dispose());
+        var output = new BufferedStream(new ThrottledStream(network, _settings.MaxBandwidth, Progress), 1 << 20);
+
+        foreach (var r in Regions)
+            r.Mapping.StartDirtyLog();
+        bool stopped = false;
+        var runStateBefore = _machine.RunState;
+        try
+        {
+            MigrationStream.WriteStart(output);
+            var description = MachineDescription.Of(_machine, b => _settings.IgnoreShared && b.SharesFile);
+            MigrationStream.WriteRecord(output, RecordType.Description, description.ToJson());
+            SetupTime = _clock.Elapsed;
+            _status("active");
+
+            // Pass 1: everything (holes as zero ranges).
+            Pass(output, 1);
+            foreach (var r in Regions)
+                SendRegion(output, r, cancel);
+
+            // Further passes: what was written meanwhile, until it is little.
+            int pass = 1;
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var dirty = Regions.Select(r => r.Mapping.TakeDirty()).ToList();
+                ulong bytes = DirtyBytes(dirty);
+                Progress.SetRemaining(bytes);
+                if (bytes <= ConvergedBytes || ++pass > MaxPasses)
+                {
+                    // Stop-and-copy: nothing touches guest memory while we hold the machine's lock.
+                    var downtime = Stopwatch.StartNew();
+                    lock (_machine.SyncRoot)
+                    {
+                        stopped = true;
+                        foreach (var (r, bits) in Regions.Zip(dirty))
+                            SendDirty(output, r, bits, cancel);
+                        foreach (var (r, bits) in Regions.Zip(Regions.Select(r => r.Mapping.TakeDirty())))
+                            SendDirty(output, r, bits, cancel);
+                        SendDeviceState(output);
+                        Span<byte> end = stackalloc byte[8];
+                        BinaryPrimitives.WriteInt64LittleEndian(end, Progress.Transferred);
+                        MigrationStream.WriteRecord(output, RecordType.End, end);
+                        output.Flush();
+                        Progress.SetRemaining(0);
+                        if (runStateBefore == RunState.Running)
+                            _machine.SetRunState(RunState.Paused);
+                    }
+                    Downtime = downtime.Elapsed;
+                    break;
+                }
+                Pass(output, pass);
+                foreach (var (r, bits) in Regions.Zip(dirty))
+                    SendDirty(output, r, bits, cancel);
+            }
+
+            // The destination answers once its copy is durable (or why it is not).
+            string answer = ReadAnswer(network);
+            if (answer != "OK")
+                throw new IOException($"the destination refused the migration: {answer}");
+            _machine.SetRunState(RunState.PostMigrate);
+        }
+        catch when (stopped)
+        {
+            // Nothing was switched over: this machine keeps running as before.
+            _machine.SetRunState(runStateBefore);
+            throw;
+        }
+        finally
+        {
+            foreach (var r in Regions)
+                r.Mapping.StopDirtyLog();
+        }
+    }
+
+    private void Pass(Stream output, int pass)
+    {
+        Progress.Pass();
+        Span<byte> payload = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, pass);
+        MigrationStream.WriteRecord(output, RecordType.Pass, payload);
+        if (_settings.Events)
+            _machine.Events.Publish(new MigrationPassEvent(pass));
+    }
+
+    private static ulong DirtyBytes(List<ulong[]> dirty) =>
+        (ulong)dirty.Sum(bits => bits.Sum(w => System.Numerics.BitOperations.PopCount(w))) * Vnvdimm.HostMemory.HostMapping.DirtyGranule;
+
+    /// <summary>A whole region: data extents in chunks, the holes between them as zero ranges.</summary>
+    private void SendRegion(Stream output, MigrationRegion region, CancellationToken cancel)
+    {
+        ulong at = 0;
+        foreach (var (offset, length) in region.DataExtents())
+        {
+            if (offset > at)
+                SendZero(output, region, at, offset - at);
+            SendRange(output, region, offset, length, cancel);
+            at = offset + length;
+            Progress.SetRemaining(Progress.Total - (_covered + at));
+        }
+        if (at < region.Size)
+            SendZero(output, region, at, region.Size - at);
+        _covered += region.Size;
+        Progress.SetRemaining(Progress.Total - _covered);
+    }
+
+    private ulong _covered; // bytes of the first pass done, for "remaining"
+
+    private void SendDirty(Stream output, MigrationRegion region, ulong[] bits, CancellationToken cancel)
+    {
+        ulong granule = Vnvdimm.HostMemory.HostMapping.DirtyGranule;
+        for (int word = 0; word < bits.Length; word++)
+        {
+            ulong w = bits[word];
+            while (w != 0)
+            {
+                int bit = System.Numerics.BitOperations.TrailingZeroCount(w);
+                w &= w - 1;
+                ulong offset = ((ulong)word * 64 + (ulong)bit) * granule;
+                if (offset < region.Size)
+                    SendRange(output, region, offset, Math.Min(granule, region.Size - offset), cancel);
+            }
+        }
+    }
+
+    /// <summary>Sends [offset, offset+length) as data chunks, runs of zero pages as zero ranges.</summary>
+    private void SendRange(Stream output, MigrationRegion region, ulong offset, ulong length, CancellationToken cancel)
+    {
+        ulong page = MigrationProgress.PageSize;
+        ulong end = offset + length;
+        ulong at = offset;
+        while (at < end)
+        {
+            cancel.ThrowIfCancellationRequested();
+            ulong chunkEnd = Math.Min(end, at + MigrationStream.MaxChunk);
+            // Split the chunk into runs of zero and non-zero pages.
+            ulong runStart = at;
+            bool runZero = IsZero(region, at, Math.Min(page, chunkEnd - at));
+            for (ulong p = at + page; p < chunkEnd; p += page)
+            {
+                bool zero = IsZero(region, p, Math.Min(page, chunkEnd - p));
+                if (zero == runZero)
+                    continue;
+                SendRun(output, region, runStart, p - runStart, runZero);
+                runStart = p;
+                runZero = zero;
+            }
+            SendRun(output, region, runStart, chunkEnd - runStart, runZero);
+            at = chunkEnd;
+        }
+    }
+
+    private bool IsZero(MigrationRegion region, ulong offset, ulong length) =>
+        region.Mapping.Span(offset, (int)length).IndexOfAnyExcept((byte)0) < 0;
+
+    private void SendRun(Stream output, MigrationRegion region, ulong offset, ulong length, bool zero)
+    {
+        if (zero)
+        {
+            SendZero(output, region, offset, length);
+            return;
+        }
+        Span<byte> head = stackalloc byte[10];
+        BinaryPrimitives.WriteUInt16LittleEndian(head, region.Index);
+        BinaryPrimitives.WriteUInt64LittleEndian(head[2..], offset);
+        MigrationStream.WriteRecord(output, RecordType.Data, head, region.Mapping.Span(offset, (int)length));
+        Progress.DataPages(length);
+    }
+
+    private void SendZero(Stream output, MigrationRegion region, ulong offset, ulong length)
+    {
+        Span<byte> payload = stackalloc byte[18];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, region.Index);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload[2..], offset);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload[10..], length);
+        MigrationStream.WriteRecord(output, RecordType.Zero, payload);
+        Progress.ZeroPages(length);
+    }
+
+    /// <summary>The FIT and whether a guest's read sequence must restart; the GPE0 status bits.</summary>
+    private void SendDeviceState(Stream output)
+    {
+        var (fit, dirty) = _machine.Fit.Snapshot();
+        var gpe = _machine.Gpe.StatusBytes();
+        var payload = new byte[1 + 1 + gpe.Length + fit.Length];
+        payload[0] = dirty ? (byte)1 : (byte)0;
+        payload[1] = (byte)gpe.Length;
+        gpe.CopyTo(payload.AsSpan(2));
+        fit.CopyTo(payload.AsSpan(2 + gpe.Length));
+        MigrationStream.WriteRecord(output, RecordType.DeviceState, payload);
+    }
+
+    private static string ReadAnswer(Stream input)
+    {
+        var line = new List<byte>();
+        int b;
+        while ((b = input.ReadByte()) >= 0 && b != '\n' && line.Count < 4096)
+            line.Add((byte)b);
+        if (b < 0)
+            throw new IOException("the destination closed the connection before confirming");
+        return Encoding.UTF8.GetString([.. line]);
+    }
+}
