@@ -39,9 +39,31 @@ public sealed class MigrationDestination(Machine machine)
         catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or SocketException)
         {
             TryAnswer(stream, "ERR " + e.Message);
+            DrainBriefly(connection);
             throw;
         }
         TryAnswer(stream, "OK");
+    }
+
+    /// <summary>
+    /// Closing a socket with unread data resets the connection, and the source would lose our
+    /// answer: read (and drop) what it still sends until it notices and hangs up, a few seconds at most.
+    /// </summary>
+    private static void DrainBriefly(Socket connection)
+    {
+        try
+        {
+            connection.Shutdown(SocketShutdown.Send);
+            connection.ReceiveTimeout = 500;
+            var sink = new byte[1 << 16];
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            while (DateTime.UtcNow < deadline && connection.Receive(sink) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
     }
 
     private static void TryAnswer(Stream stream, string answer)

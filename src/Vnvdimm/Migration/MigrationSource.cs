@@ -53,6 +53,7 @@ public sealed class MigrationSource
         }
         if (socket.ProtocolType == ProtocolType.Tcp)
             socket.NoDelay = true;
+        _socket = socket;
         using var network = new NetworkStream(socket, ownsSocket: false);
         using var cancelRegistration = cancel.Register(() => socket.Dispose());
         var output = new BufferedStream(new ThrottledStream(network, _settings.MaxBandwidth, Progress), 1 << 20);
@@ -89,6 +90,7 @@ public sealed class MigrationSource
                     lock (_machine.SyncRoot)
                     {
                         stopped = true;
+                        Progress.Pass(); // the final bitmap sync counts, as in QEMU's dirty-sync-count
                         foreach (var (r, bits) in Regions.Zip(dirty))
                             SendDirty(output, r, bits, cancel);
                         foreach (var (r, bits) in Regions.Zip(Regions.Select(r => r.Mapping.TakeDirty())))
@@ -115,6 +117,13 @@ public sealed class MigrationSource
             if (answer != "OK")
                 throw new IOException($"the destination refused the migration: {answer}");
             _machine.SetRunState(RunState.PostMigrate);
+        }
+        catch (IOException e) when (DestinationReason(socket) is string reason)
+        {
+            // The destination hung up on us: its answer says why (a bad checksum, another machine).
+            if (stopped)
+                _machine.SetRunState(runStateBefore);
+            throw new IOException($"the destination refused the migration: {reason}", e);
         }
         catch when (stopped)
         {
@@ -161,6 +170,21 @@ public sealed class MigrationSource
     }
 
     private ulong _covered; // bytes of the first pass done, for "remaining"
+    private Socket? _socket;
+
+    /// <summary>
+    /// The destination speaks only to confirm or to refuse; anything it sent before the end is a
+    /// refusal (a bad checksum, another machine): stop sending and report its reason.
+    /// </summary>
+    private void CheckDestination()
+    {
+        if (_socket is { Available: > 0 } socket)
+        {
+            using var input = new NetworkStream(socket, ownsSocket: false);
+            string answer = ReadAnswer(input);
+            throw new IOException($"the destination refused the migration: {(answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : answer)}");
+        }
+    }
 
     private void SendDirty(Stream output, MigrationRegion region, ulong[] bits, CancellationToken cancel)
     {
@@ -221,6 +245,7 @@ public sealed class MigrationSource
         BinaryPrimitives.WriteUInt64LittleEndian(head[2..], offset);
         MigrationStream.WriteRecord(output, RecordType.Data, head, region.Mapping.Span(offset, (int)length));
         Progress.DataPages(length);
+        CheckDestination();
     }
 
     private void SendZero(Stream output, MigrationRegion region, ulong offset, ulong length)
@@ -231,6 +256,7 @@ public sealed class MigrationSource
         BinaryPrimitives.WriteUInt64LittleEndian(payload[10..], length);
         MigrationStream.WriteRecord(output, RecordType.Zero, payload);
         Progress.ZeroPages(length);
+        CheckDestination();
     }
 
     /// <summary>The FIT and whether a guest's read sequence must restart; the GPE0 status bits.</summary>
@@ -244,6 +270,22 @@ public sealed class MigrationSource
         gpe.CopyTo(payload.AsSpan(2));
         fit.CopyTo(payload.AsSpan(2 + gpe.Length));
         MigrationStream.WriteRecord(output, RecordType.DeviceState, payload);
+    }
+
+    /// <summary>After a failed write, the "ERR reason" line the destination sent before closing, if any.</summary>
+    private static string? DestinationReason(Socket socket)
+    {
+        try
+        {
+            socket.ReceiveTimeout = 1000;
+            using var input = new NetworkStream(socket, ownsSocket: false);
+            string answer = ReadAnswer(input);
+            return answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : null;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     private static string ReadAnswer(Stream input)

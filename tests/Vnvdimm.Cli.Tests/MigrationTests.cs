@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vnvdimm.Guest;
+using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Ndctl;
+using Vnvdimm.Guest.Transport;
+using Vnvdimm.Testing;
+
+namespace Vnvdimm.Cli.Tests;
+
+/// <summary>Live migration between two vnvdimm processes, and what happens when it goes wrong.</summary>
+public sealed class MigrationTests
+{
+    private const int SizeMiB = 64;
+
+    private sealed class Node : IDisposable
+    {
+        public required Process Process { get; init; }
+        public required string Qmp { get; init; }
+        public required string Qtest { get; init; }
+        public required string Image { get; init; }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                Process.WaitForExit();
+            }
+            Process.Dispose();
+        }
+    }
+
+    private static Node Start(TempFolder dir, string name, string? incoming = null, string labelSize = "128K")
+    {
+        string image = dir.File($"{name}.img");
+        string[] args =
+        [
+            "-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "128M,slots=2,maxmem=4G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={image},size={SizeMiB}M",
+            "-device", $"nvdimm,id=nv0,memdev=m0,label-size={labelSize}",
+            "-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off",
+            "-qtest", $"unix:{dir.File(name + ".qtest")},server=on,wait=off",
+            .. incoming is null ? Array.Empty<string>() : ["-incoming", incoming],
+        ];
+        return new Node { Process = TestMachines.LaunchVnvdimm(args), Qmp = dir.File(name + ".qmp"), Qtest = dir.File(name + ".qtest"), Image = image };
+    }
+
+    private static QtestClient Qtest(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        for (int i = 0; ; i++)
+        {
+            try
+            {
+                socket.Connect(new UnixDomainSocketEndPoint(path));
+                break;
+            }
+            catch (SocketException) when (i < 500)
+            {
+                Thread.Sleep(20);
+            }
+        }
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return new QtestClient(stream, stream);
+    }
+
+    private static void FillRandom(string image, long offset, int length)
+    {
+        using var f = new FileStream(image, FileMode.OpenOrCreate);
+        if (f.Length < (long)SizeMiB << 20)
+            f.SetLength((long)SizeMiB << 20);
+        f.Position = offset;
+        f.Write(RandomNumberGenerator.GetBytes(length));
+    }
+
+    private static JsonNode WaitFor(QmpClient qmp, params string[] statuses)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            var info = qmp.Execute("{\"execute\":\"query-migrate\"}")["return"]!;
+            if (statuses.Contains(info["status"]?.GetValue<string>()))
+                return info;
+            Thread.Sleep(20);
+        }
+        throw new TimeoutException("migration did not finish");
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static string Listing(NvdimmGuest guest) => JsonSerializer.Serialize(NdctlListing.From(guest), NdctlJsonContext.Default.NdctlListing);
+
+    [Fact]
+    public void Migration_carries_content_labels_and_the_writes_made_during_it()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 1 << 20, 24 << 20);
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using var guest = Qtest(source.Qtest);
+
+        // Labels through the DSM, so that the label area and guest RAM (the loader's tables) have content.
+        var view = NvdimmGuest.Boot(guest);
+        var region = view.Topology!.Regions[0];
+        var labels = view.Labels(region.Mappings[0].Dimm)!;
+        labels.Initialize(LabelVersion.V1_2);
+        labels.Create(new NamespaceRequest(16 << 20, "migrated", Guid.NewGuid()), region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
+        string sourceView = Listing(view);
+
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}");
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":16777216}}"); // ~2 s: time to write meanwhile
+        Assert.NotNull(qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
+
+        // Guest writes while the migration runs: early (already sent) and late parts of the NVDIMM.
+        var written = new List<(ulong Address, byte[] Data)>();
+        for (int i = 0; i < 20; i++)
+        {
+            var data = RandomNumberGenerator.GetBytes(512);
+            ulong address = region.Spa.Base + (ulong)(i * 3 + 1) * (1UL << 20) + 4096;
+            guest.WriteMemory(address, data);
+            written.Add((address, data));
+            Thread.Sleep(50);
+        }
+
+        var info = WaitFor(qmp, "completed", "failed");
+        Assert.Equal("completed", info["status"]!.GetValue<string>());
+        Assert.True(info["ram"]!["dirty-sync-count"]!.GetValue<int>() >= 2, info.ToJsonString()); // the writes were re-sent
+        Assert.Equal("postmigrate", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal(["setup", "active", "completed"], qmp.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()));
+
+        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+        using var arrived = Qtest(destination.Qtest);
+        foreach (var (address, data) in written)
+            Assert.Equal(data, arrived.ReadMemory(address, data.Length));
+        using var destinationQmp = QmpClient.ConnectUnix(destination.Qmp);
+        Assert.Equal("running", destinationQmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal(sourceView, Listing(NvdimmGuest.Boot(arrived)));
+    }
+
+    [Fact]
+    public void A_mismatching_destination_refuses_and_the_source_keeps_running()
+    {
+        using var dir = new TempFolder();
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}", labelSize: "256K");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using var _ = QmpClient.ConnectUnix(destination.Qmp); // the destination is up
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        var info = WaitFor(qmp, "completed", "failed");
+        Assert.Equal("failed", info["status"]!.GetValue<string>());
+        Assert.Contains("label-size=262144", info["error-desc"]!.GetValue<string>());
+        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.True(destination.Process.WaitForExit(10_000));
+        Assert.Equal(1, destination.Process.ExitCode);
+    }
+
+    [Fact]
+    public void A_killed_destination_fails_the_migration_and_the_source_can_migrate_again()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 0, 40 << 20);
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":10485760}}");
+        using (var doomed = Start(dir, "dst1", incoming: $"unix:{dir.File("mig1.sock")}"))
+        {
+            using (QmpClient.ConnectUnix(doomed.Qmp)) { }
+            qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig1.sock")}\"}}}}");
+            Thread.Sleep(700);
+            doomed.Process.Kill();
+            var info = WaitFor(qmp, "completed", "failed");
+            Assert.Equal("failed", info["status"]!.GetValue<string>());
+        }
+        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+
+        using var second = Start(dir, "dst2", incoming: $"unix:{dir.File("mig2.sock")}");
+        using (QmpClient.ConnectUnix(second.Qmp)) { }
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig2.sock")}\"}}}}");
+        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
+        Assert.Equal(Hash(source.Image), Hash(second.Image));
+    }
+
+    [Fact]
+    public void A_corrupted_chunk_is_caught_and_never_reported_completed()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 0, 8 << 20);
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        using var proxy = CorruptingProxy.Start(dir.File("proxy.sock"), dir.File("mig.sock"), flipAt: 3 << 20);
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("proxy.sock")}\"}}}}");
+        var info = WaitFor(qmp, "completed", "failed");
+        Assert.Equal("failed", info["status"]!.GetValue<string>());
+        Assert.Contains("checksum", info["error-desc"]!.GetValue<string>());
+        Assert.True(destination.Process.WaitForExit(10_000));
+        Assert.Equal(1, destination.Process.ExitCode);
+        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+    }
+
+    /// <summary>Forwards one connection, flipping one byte of the source's stream on the way.</summary>
+    private sealed class CorruptingProxy : IDisposable
+    {
+        private readonly Socket _listener;
+
+        private CorruptingProxy(Socket listener) => _listener = listener;
+
+        public static CorruptingProxy Start(string listenPath, string targetPath, long flipAt)
+        {
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(listenPath));
+            listener.Listen(1);
+            var proxy = new CorruptingProxy(listener);
+            new Thread(() =>
+            {
+                try
+                {
+                    using var client = listener.Accept();
+                    using var target = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    target.Connect(new UnixDomainSocketEndPoint(targetPath));
+                    var back = new Thread(() => Pump(target, client, long.MaxValue)) { IsBackground = true };
+                    back.Start();
+                    Pump(client, target, flipAt);
+                    back.Join();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }) { IsBackground = true }.Start();
+            return proxy;
+        }
+
+        private static void Pump(Socket from, Socket to, long flipAt)
+        {
+            var buffer = new byte[65536];
+            long seen = 0;
+            try
+            {
+                int n;
+                while ((n = from.Receive(buffer)) > 0)
+                {
+                    if (flipAt >= seen && flipAt < seen + n)
+                        buffer[flipAt - seen] ^= 0x40;
+                    seen += n;
+                    to.Send(buffer.AsSpan(0, n));
+                }
+                to.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
