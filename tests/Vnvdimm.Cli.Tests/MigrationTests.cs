@@ -205,6 +205,28 @@ public sealed class MigrationTests
         Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void X_ignore_shared_skips_the_content_of_a_file_both_sides_share()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("shared.img"), 0, 32 << 20);
+        string before = Hash(dir.File("shared.img"));
+        // Both machines on the same file, as on shared storage.
+        File.CreateSymbolicLink(dir.File("dst.img"), dir.File("shared.img"));
+        File.CreateSymbolicLink(dir.File("src.img"), dir.File("shared.img"));
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        var info = WaitFor(qmp, "completed", "failed");
+        Assert.Equal("completed", info["status"]!.GetValue<string>());
+        Assert.True(info["ram"]!["transferred"]!.GetValue<long>() < 1 << 20, info.ToJsonString()); // RAM zeros only, no 32 MiB of content
+        Assert.Equal(before, Hash(dir.File("shared.img")));
+    }
+
     /// <summary>Forwards one connection, flipping one byte of the source's stream on the way.</summary>
     private sealed class CorruptingProxy : IDisposable
     {

@@ -56,6 +56,9 @@ public sealed class MemoryBackend : IDisposable
             return;
         string path = options.MemPath!;
         var info = new FileInfo(path);
+        // A symbolic link stands for its target, as open(2) follows it.
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+            info = target;
         if (info.Exists)
         {
             if (info.Length > 0 && (ulong)info.Length < descriptor.Size)

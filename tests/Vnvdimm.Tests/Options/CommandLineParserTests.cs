@@ -57,7 +57,7 @@ public sealed class CommandLineParserTests
     [InlineData("-qmp", "tcp:localhost:4444")]
     [InlineData("-monitor", "vc")]
     [InlineData("-qmp", "unix:/tmp/x,server=on")]
-    [InlineData("-incoming", "defer")]
+    [InlineData("-incoming", "exec:cat")]
     [InlineData("-hda", "disk.img")]
     [InlineData("-display", "gtk")]
     [InlineData("-machine", "pc,max-ram-below-4g=2G")]

@@ -31,6 +31,17 @@ public sealed class MachineBuilderTests
     }
 
     [Fact]
+    public void A_symlinked_mem_path_is_sized_by_its_target()
+    {
+        using var dir = new Scratch();
+        using (var f = File.Create(dir.File("target.img")))
+            f.SetLength(16 << 20);
+        File.CreateSymbolicLink(dir.File("link.img"), dir.File("target.img"));
+        using var machine = Build("-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("link.img")},size=16M");
+        Assert.Equal(16UL << 20, Assert.Single(machine.Backends).Size);
+    }
+
+    [Fact]
     public void Ram_is_mapped_below_and_above_4g()
     {
         using var machine = Build("-machine", "q35", "-m", "3G");
