@@ -5,7 +5,9 @@ public sealed record MigrationRamInfo(ulong Transferred, ulong Remaining, ulong 
     ulong NormalBytes, double Mbps, ulong DirtySyncCount, ulong PageSize);
 
 /// <summary>What query-migrate answers (times in milliseconds).</summary>
-public sealed record MigrationInfo(string Status, long? TotalTime, long? Downtime, long? SetupTime, MigrationRamInfo? Ram, string? ErrorDesc);
+/// <remarks><c>x-flush-time</c> (a vnvdimm extension, on the destination): from the last byte received to durable.</remarks>
+public sealed record MigrationInfo(string Status, long? TotalTime, long? Downtime, long? SetupTime, MigrationRamInfo? Ram, string? ErrorDesc,
+    [property: System.Text.Json.Serialization.JsonPropertyName("x-flush-time")] long? FlushTime = null);
 
 /// <summary>Counters of one migration, updated by its thread and read by query-migrate.</summary>
 public sealed class MigrationProgress

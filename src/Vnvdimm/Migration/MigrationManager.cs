@@ -17,6 +17,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     private string? _error;
     private TimeSpan? _totalTime;
     private bool _incomingStarted;
+    private TimeSpan? _incomingTime, _flushTime;
 
     public static readonly string[] Capabilities = ["events", "x-ignore-shared"];
 
@@ -123,7 +124,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 return new MigrationInfo("none", null, null, null, null, null);
             var s = _source;
             if (s is null)
-                return new MigrationInfo(_status, null, null, null, null, _error); // the destination's side
+                return new MigrationInfo(_status, _incomingTime is { } t ? (long)t.TotalMilliseconds : null, null, null, null, _error,
+                    _flushTime is { } f ? (long)f.TotalMilliseconds : null); // the destination's side
             var elapsed = _totalTime ?? s.Elapsed;
             return new MigrationInfo(_status, (long)elapsed.TotalMilliseconds, s.Downtime is { } d ? (long)d.TotalMilliseconds : null,
                 s.SetupTime is { } st ? (long)st.TotalMilliseconds : null, s.Progress.Snapshot(elapsed), _error);
@@ -143,6 +145,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             _incomingStarted = true;
         }
         var destination = new MigrationDestination(machine);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var started = new ManualResetEventSlim();
         Exception? bindFailure = null;
         new Thread(() =>
@@ -152,8 +155,14 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 destination.Listen(parsed, status =>
                 {
                     started.Set();
+                    clock.Restart();
                     SetStatus(status);
                 }, CancellationToken.None);
+                lock (_lock)
+                {
+                    _incomingTime = clock.Elapsed;
+                    _flushTime = destination.LastFlush;
+                }
                 logger.LogInformation("incoming migration completed; final flush took {Ms} ms", destination.LastFlush?.TotalMilliseconds);
                 SetStatus("completed");
                 machine.SetRunState(machine.Configuration.StartStopped ? RunState.Paused : RunState.Running);
