@@ -54,6 +54,36 @@ public sealed unsafe class HostMapping : IDisposable
     public const ulong DirtyGranule = 1UL << DirtyGranuleShift;
 
     private ulong[]? _dirty;
+    private ulong[]? _everWritten;
+
+    /// <summary>
+    /// Keeps, for the life of the mapping, which granules were ever written: for anonymous RAM,
+    /// the rest is known to be zero without touching it (reading it would fault in zero pages).
+    /// </summary>
+    public void TrackEverWritten() => _everWritten = new ulong[(Granules + 63) / 64];
+
+    /// <summary>The stretches ever written (whole mapping when not tracked), in granules.</summary>
+    public IEnumerable<(ulong Offset, ulong Length)> EverWrittenExtents()
+    {
+        if (_everWritten is not { } bits)
+        {
+            yield return (0, Length);
+            yield break;
+        }
+        ulong? start = null;
+        for (ulong g = 0; g <= Granules; g++)
+        {
+            bool written = g < Granules && (Volatile.Read(ref bits[g >> 6]) & (1UL << (int)(g & 63))) != 0;
+            if (written && start is null)
+                start = g;
+            else if (!written && start is ulong s)
+            {
+                ulong offset = s << DirtyGranuleShift;
+                yield return (offset, Math.Min(Length, g << DirtyGranuleShift) - offset);
+                start = null;
+            }
+        }
+    }
 
     public ulong Granules => (Length + DirtyGranule - 1) >> DirtyGranuleShift;
 
@@ -65,11 +95,12 @@ public sealed unsafe class HostMapping : IDisposable
     /// <summary>Records a write; every writer of guest-visible content calls this after writing.</summary>
     public void MarkDirty(ulong offset, ulong length)
     {
-        var dirty = Volatile.Read(ref _dirty);
-        if (dirty is null || length == 0)
+        if (length == 0)
             return;
-        for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
-            Interlocked.Or(ref dirty[g >> 6], 1UL << (int)(g & 63));
+        foreach (var bits in (ReadOnlySpan<ulong[]?>)[Volatile.Read(ref _dirty), _everWritten])
+            if (bits is not null)
+                for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
+                    Interlocked.Or(ref bits[g >> 6], 1UL << (int)(g & 63));
     }
 
     /// <summary>The granules written since the last call (or since the log started), and a fresh log.</summary>

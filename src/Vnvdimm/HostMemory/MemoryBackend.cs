@@ -245,6 +245,19 @@ public sealed class MemoryBackend : IDisposable
             RandomAccess.FlushToDisk(_file!);
     }
 
+    /// <summary>
+    /// Reads content through the file rather than the mapping (shared files only): the same page
+    /// cache, without faulting every page into this process.
+    /// </summary>
+    public void ReadFile(ulong offset, Span<byte> destination) => RandomAccess.Read(_file!, destination, (long)offset);
+
+    /// <summary>Writes content through the file (shared files only), visible in the mapping, recorded as written.</summary>
+    public void WriteFile(ulong offset, ReadOnlySpan<byte> data)
+    {
+        RandomAccess.Write(_file!, data, (long)offset);
+        Mapping.MarkDirty(offset, (ulong)data.Length);
+    }
+
     /// <summary>Whether the file is where guest writes land: a shared file mapping (holes there are zeros).</summary>
     public bool SharesFile => _file is not null && Options.Share;
 

@@ -105,7 +105,7 @@ public sealed class MigrationDestination(Machine machine)
                 case RecordType.Data:
                 {
                     var (region, offset) = Locate(regions, payload, length - 10);
-                    payload[10..].CopyTo(region.Mapping.Span(offset, length - 10));
+                    region.Write(offset, payload[10..]);
                     persister.Add(region, offset, (ulong)(length - 10));
                     break;
                 }
@@ -153,6 +153,17 @@ public sealed class MigrationDestination(Machine machine)
     }
 
     private static void ClearNonZero(MigrationRegion region, ulong offset, ulong length)
+    {
+        // Never-written RAM is zero already; only what was written needs looking at.
+        foreach (var (start, size) in region.Mapping.EverWrittenExtents())
+        {
+            ulong from = Math.Max(start, offset), to = Math.Min(start + size, offset + length);
+            if (from < to)
+                ClearRange(region, from, to - from);
+        }
+    }
+
+    private static void ClearRange(MigrationRegion region, ulong offset, ulong length)
     {
         for (ulong at = offset; at < offset + length; at += 1UL << 20)
         {

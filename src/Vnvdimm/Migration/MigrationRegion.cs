@@ -19,7 +19,28 @@ public sealed record MigrationRegion(ushort Index, string Name, HostMapping Mapp
         return regions;
     }
 
-    /// <summary>The stretches that may hold data (file holes excluded).</summary>
+    /// <summary>The stretches that may hold data: file holes and never-written RAM are zeros.</summary>
     public IEnumerable<(ulong Offset, ulong Length)> DataExtents() =>
-        Backend?.DataExtents(0, Size) ?? [(0UL, Size)];
+        Backend?.DataExtents(0, Size) ?? Mapping.EverWrittenExtents();
+
+    /// <summary>Copies content out, through the file when it is a shared one (no page faults here).</summary>
+    public void Read(ulong offset, Span<byte> destination)
+    {
+        if (Backend is { SharesFile: true } backend)
+            backend.ReadFile(offset, destination);
+        else
+            Mapping.Span(offset, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>Copies content in (through the file when it is a shared one) and records it as written.</summary>
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        if (Backend is { SharesFile: true } backend)
+        {
+            backend.WriteFile(offset, data);
+            return;
+        }
+        data.CopyTo(Mapping.Span(offset, data.Length));
+        Mapping.MarkDirty(offset, (ulong)data.Length);
+    }
 }

@@ -206,45 +206,47 @@ public sealed class MigrationSource
     /// <summary>Sends [offset, offset+length) as data chunks, runs of zero pages as zero ranges.</summary>
     private void SendRange(Stream output, MigrationRegion region, ulong offset, ulong length, CancellationToken cancel)
     {
-        ulong page = MigrationProgress.PageSize;
+        int page = (int)MigrationProgress.PageSize;
         ulong end = offset + length;
-        ulong at = offset;
-        while (at < end)
+        for (ulong at = offset; at < end;)
         {
             cancel.ThrowIfCancellationRequested();
-            ulong chunkEnd = Math.Min(end, at + MigrationStream.MaxChunk);
+            int size = (int)Math.Min(end - at, (ulong)MigrationStream.MaxChunk);
+            var chunk = _chunk.AsSpan(0, size);
+            region.Read(at, chunk);
             // Split the chunk into runs of zero and non-zero pages.
-            ulong runStart = at;
-            bool runZero = IsZero(region, at, Math.Min(page, chunkEnd - at));
-            for (ulong p = at + page; p < chunkEnd; p += page)
+            int runStart = 0;
+            bool runZero = IsZero(chunk[..Math.Min(page, size)]);
+            for (int p = page; p < size; p += page)
             {
-                bool zero = IsZero(region, p, Math.Min(page, chunkEnd - p));
+                bool zero = IsZero(chunk[p..Math.Min(p + page, size)]);
                 if (zero == runZero)
                     continue;
-                SendRun(output, region, runStart, p - runStart, runZero);
+                SendRun(output, region, at + (ulong)runStart, chunk[runStart..p], runZero);
                 runStart = p;
                 runZero = zero;
             }
-            SendRun(output, region, runStart, chunkEnd - runStart, runZero);
-            at = chunkEnd;
+            SendRun(output, region, at + (ulong)runStart, chunk[runStart..], runZero);
+            at += (ulong)size;
         }
     }
 
-    private bool IsZero(MigrationRegion region, ulong offset, ulong length) =>
-        region.Mapping.Span(offset, (int)length).IndexOfAnyExcept((byte)0) < 0;
+    private readonly byte[] _chunk = new byte[MigrationStream.MaxChunk];
 
-    private void SendRun(Stream output, MigrationRegion region, ulong offset, ulong length, bool zero)
+    private static bool IsZero(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept((byte)0) < 0;
+
+    private void SendRun(Stream output, MigrationRegion region, ulong offset, ReadOnlySpan<byte> data, bool zero)
     {
         if (zero)
         {
-            SendZero(output, region, offset, length);
+            SendZero(output, region, offset, (ulong)data.Length);
             return;
         }
         Span<byte> head = stackalloc byte[10];
         BinaryPrimitives.WriteUInt16LittleEndian(head, region.Index);
         BinaryPrimitives.WriteUInt64LittleEndian(head[2..], offset);
-        MigrationStream.WriteRecord(output, RecordType.Data, head, region.Mapping.Span(offset, (int)length));
-        Progress.DataPages(length);
+        MigrationStream.WriteRecord(output, RecordType.Data, head, data);
+        Progress.DataPages((ulong)data.Length);
         CheckDestination();
     }
 

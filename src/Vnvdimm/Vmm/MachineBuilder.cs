@@ -143,6 +143,7 @@ public static class MachineBuilder
         {
             var ram = HostMapping.Map(-1, layout.RamSize, BackendDescriptor.AnonymousAlignment, Libc.ProtRead | Libc.ProtWrite,
                 Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve);
+            ram.TrackEverWritten();
             owned.Add(ram);
             pieces.Add((ram, layout.RamSize));
             anonymous = ram;
