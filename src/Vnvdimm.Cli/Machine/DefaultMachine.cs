@@ -31,6 +31,32 @@ public static class DefaultMachine
         "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K",
     ];
 
+    /// <summary>A progress bar until the migration started at the prompt ends (migrate -d returns at once instead).</summary>
+    private static void ShowMigrationProgress(IAnsiConsole console, Migration.MigrationManager migration)
+    {
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("migration");
+                while (true)
+                {
+                    var info = migration.Info();
+                    if (info.Ram is { Total: > 0 } ram)
+                    {
+                        task.MaxValue = ram.Total;
+                        task.Value = ram.Total - ram.Remaining;
+                    }
+                    if (!migration.Active)
+                        break;
+                    Thread.Sleep(100);
+                }
+                task.StopTask();
+            });
+        var done = migration.Info();
+        console.MarkupLine($"migration {Markup.Escape(done.Status)}{(done.ErrorDesc is string e ? ": " + Markup.Escape(e) : "")}");
+    }
+
     /// <summary>Shows what the guest sees, then an HMP prompt until quit or the end of input.</summary>
     public static int Serve(Vmm.Machine machine, ILogger logger)
     {
@@ -49,6 +75,9 @@ public static class DefaultMachine
             Console.Out.Write(result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
             if (result.Quit)
                 return 0;
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words is ["migrate", var uri] && !uri.StartsWith('-') && hmp.Monitor.Migration.Active)
+                ShowMigrationProgress(console, hmp.Monitor.Migration);
         }
     }
 }

@@ -21,6 +21,8 @@ public sealed class HmpInterpreter
     private readonly List<Command> _commands;
     private readonly List<Command> _info;
 
+    public MachineMonitor Monitor => _monitor;
+
     public HmpInterpreter(MachineMonitor monitor)
     {
         _monitor = monitor;
