@@ -18,7 +18,8 @@ import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = shutil.which("qemu-system-x86_64")
-VNVDIMM = os.path.join(ROOT, "vnvdimm")
+# VNVDIMM_BIN: a fixed binary, so that editing the sources during a long run does not rebuild mid-way.
+VNVDIMM = os.environ.get("VNVDIMM_BIN") or os.path.join(ROOT, "vnvdimm")
 MIB = 1 << 20
 
 

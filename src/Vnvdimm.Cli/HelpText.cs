@@ -47,6 +47,10 @@ public static class HelpText
                         serve the qtest protocol (the guest's view of the machine)
         -qtest-log file log qtest traffic to file
 
+        Migration:
+        -incoming tcp:host:port|unix:path|defer
+                        wait for a migration stream (defer: until migrate-incoming)
+
         Monitor options:
         -qmp dev        QMP (JSON) monitor on dev; -monitor dev: HMP (text) monitor on dev
                         dev: stdio, unix:path,server=on,wait=off (mode 0600),
