@@ -16,7 +16,7 @@ public enum RecordType : uint
 
 /// <summary>
 /// Reads and writes the migration stream: an 8-byte magic and a version, then records of
-/// (type u32, length u32, payload, XxHash64 of type+length+payload), all little-endian.
+/// (type u32, length u32, payload, XXH3-64 of type+length+payload), all little-endian.
 /// A record that fails its checksum, is too long or is cut short ends the migration with an error.
 /// </summary>
 public static class MigrationStream
@@ -57,7 +57,7 @@ public static class MigrationStream
         Span<byte> header = stackalloc byte[HeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)type);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(head.Length + body.Length));
-        var hash = new XxHash64();
+        var hash = new XxHash3();
         hash.Append(header);
         hash.Append(head);
         hash.Append(body);
@@ -81,7 +81,7 @@ public static class MigrationStream
         stream.ReadExactly(buffer.AsSpan(0, (int)length));
         Span<byte> trailer = stackalloc byte[TrailerSize];
         stream.ReadExactly(trailer);
-        var hash = new XxHash64();
+        var hash = new XxHash3();
         hash.Append(header);
         hash.Append(buffer.AsSpan(0, (int)length));
         if (hash.GetCurrentHashAsUInt64() != BinaryPrimitives.ReadUInt64LittleEndian(trailer))
