@@ -34,13 +34,16 @@ public sealed class MigrationTests
         }
     }
 
-    private static Node Start(TempFolder dir, string name, string? incoming = null, string labelSize = "128K")
+    private static Node Start(TempFolder dir, string name, string? incoming = null, string labelSize = "128K") =>
+        StartWith(dir, name, incoming, "", labelSize);
+
+    private static Node StartWith(TempFolder dir, string name, string? incoming, string backendExtra, string labelSize = "128K")
     {
         string image = dir.File($"{name}.img");
         string[] args =
         [
             "-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "128M,slots=2,maxmem=4G",
-            "-object", $"memory-backend-file,id=m0,share=on,mem-path={image},size={SizeMiB}M",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={image},size={SizeMiB}M{backendExtra}",
             "-device", $"nvdimm,id=nv0,memdev=m0,label-size={labelSize}",
             "-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off",
             "-qtest", $"unix:{dir.File(name + ".qtest")},server=on,wait=off",
@@ -227,6 +230,42 @@ public sealed class MigrationTests
         Assert.Equal(before, Hash(dir.File("shared.img")));
     }
 
+    [Theory]
+    [InlineData(20)]        // inside the start
+    [InlineData(5000)]      // inside the description or the first records
+    [InlineData(3 << 20)]   // in the middle of the data
+    public void A_connection_cut_anywhere_fails_both_sides_and_the_source_runs_on(long cutAt)
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 0, 8 << 20);
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        using var proxy = CorruptingProxy.Start(dir.File("proxy.sock"), dir.File("mig.sock"), flipAt: -1, cutAt: cutAt);
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("proxy.sock")}\"}}}}");
+        Assert.Equal("failed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
+        Assert.True(destination.Process.WaitForExit(10_000));
+        Assert.Equal(1, destination.Process.ExitCode);
+        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_pmem_destination_completes_with_libpmem()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 0, 4 << 20);
+        FillRandom(dir.File("dst.img"), 0, 1);
+        using var destination = StartWith(dir, "dst", $"unix:{dir.File("mig.sock")}", ",pmem=on");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
+        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+    }
+
     /// <summary>Forwards one connection, flipping one byte of the source's stream on the way.</summary>
     private sealed class CorruptingProxy : IDisposable
     {
@@ -234,7 +273,9 @@ public sealed class MigrationTests
 
         private CorruptingProxy(Socket listener) => _listener = listener;
 
-        public static CorruptingProxy Start(string listenPath, string targetPath, long flipAt)
+        /// <param name="flipAt">the byte of the source's stream to flip (-1: none)</param>
+        /// <param name="cutAt">where to cut both directions (a connection that breaks)</param>
+        public static CorruptingProxy Start(string listenPath, string targetPath, long flipAt, long cutAt = long.MaxValue)
         {
             var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(listenPath));
@@ -247,9 +288,14 @@ public sealed class MigrationTests
                     using var client = listener.Accept();
                     using var target = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                     target.Connect(new UnixDomainSocketEndPoint(targetPath));
-                    var back = new Thread(() => Pump(target, client, long.MaxValue)) { IsBackground = true };
+                    var back = new Thread(() => Pump(target, client, -1, long.MaxValue)) { IsBackground = true };
                     back.Start();
-                    Pump(client, target, flipAt);
+                    Pump(client, target, flipAt, cutAt);
+                    if (cutAt != long.MaxValue)
+                    {
+                        client.Dispose();
+                        target.Dispose();
+                    }
                     back.Join();
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -259,7 +305,7 @@ public sealed class MigrationTests
             return proxy;
         }
 
-        private static void Pump(Socket from, Socket to, long flipAt)
+        private static void Pump(Socket from, Socket to, long flipAt, long cutAt)
         {
             var buffer = new byte[65536];
             long seen = 0;
@@ -270,12 +316,17 @@ public sealed class MigrationTests
                 {
                     if (flipAt >= seen && flipAt < seen + n)
                         buffer[flipAt - seen] ^= 0x40;
+                    if (cutAt < seen + n)
+                    {
+                        to.Send(buffer.AsSpan(0, (int)(cutAt - seen)));
+                        return;
+                    }
                     seen += n;
                     to.Send(buffer.AsSpan(0, n));
                 }
                 to.Shutdown(SocketShutdown.Send);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
             }
         }

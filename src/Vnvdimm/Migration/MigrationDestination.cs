@@ -186,7 +186,13 @@ public sealed class MigrationDestination(Machine machine)
     /// <summary>Makes applied chunks durable on a thread of its own while more arrive.</summary>
     private sealed class Persister : IDisposable
     {
-        private readonly BlockingCollection<(MigrationRegion Region, ulong Offset, ulong Length)> _queue = new(boundedCapacity: 4096);
+        /// <summary>
+        /// At most this many chunks wait to be made durable: receiving then slows to the storage's pace
+        /// (the source feels it through the socket), so the flush after the last byte stays short.
+        /// </summary>
+        public const int MaxPending = 16;
+
+        private readonly BlockingCollection<(MigrationRegion Region, ulong Offset, ulong Length)> _queue = new(boundedCapacity: MaxPending);
         private readonly Thread _thread;
         private Exception? _failure;
 
