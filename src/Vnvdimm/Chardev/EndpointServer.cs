@@ -72,14 +72,11 @@ public sealed class EndpointServer : IDisposable
 
     private void ListenUnix(string path, string option)
     {
-        if (File.Exists(path))
-            File.Delete(path); // a stale socket from an earlier run, as QEMU removes it too
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            // Created with the umask's mode and narrowed at once: nobody else may drive the machine.
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Nobody else may drive the machine.
+            PrivateUnixSocket.Bind(listener, path);
             listener.Listen(16);
         }
         catch (SocketException e)

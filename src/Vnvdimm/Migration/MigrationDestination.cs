@@ -23,11 +23,10 @@ public sealed class MigrationDestination(Machine machine)
     public void Listen(MigrationUri uri, Action<string> status, CancellationToken cancel)
     {
         using var listener = uri.NewSocket();
-        if (uri.EndPoint is UnixDomainSocketEndPoint unix && File.Exists(unix.ToString()))
-            File.Delete(unix.ToString());
-        listener.Bind(uri.EndPoint);
-        if (uri.EndPoint is UnixDomainSocketEndPoint bound)
-            File.SetUnixFileMode(bound.ToString(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (uri.EndPoint is UnixDomainSocketEndPoint unix)
+            Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
+        else
+            listener.Bind(uri.EndPoint);
         listener.Listen(1);
         using var connection = listener.AcceptAsync(cancel).AsTask().GetAwaiter().GetResult();
         status("active");
