@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Vnvdimm.Testing;
+
+namespace Vnvdimm.Conformance;
+
+/// <summary>
+/// The QMP session that migrates a QEMU machine, played unchanged against a QEMU pair and a vnvdimm
+/// pair: the same answers, the same MIGRATION status events, the same run states afterwards, and in
+/// both cases a destination backing file equal to the source's.
+/// </summary>
+public sealed class MigrationConformanceTests
+{
+    private static string[] Machine(TempFolder dir, string name, string? incoming) =>
+    [
+        "-machine", "pc,nvdimm=on", "-m", "128M,slots=2,maxmem=4G", "-S",
+        "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File(name + ".img")},size=32M",
+        "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K",
+        "-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off",
+        .. incoming is null ? Array.Empty<string>() : ["-incoming", incoming],
+    ];
+
+    private sealed record Outcome(List<string> Answers, List<string> SourceEvents, string SourceState, string DestinationState, bool FilesEqual);
+
+    [SkippableFact]
+    public void The_same_migration_session_migrates_qemu_and_vnvdimm()
+    {
+        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        var qemu = Play(TestMachines.LaunchQemu);
+        var ours = Play(TestMachines.LaunchVnvdimm);
+        Assert.True(qemu.FilesEqual);
+        Assert.True(ours.FilesEqual);
+        Assert.Equal(qemu.Answers, ours.Answers);
+        Assert.Equal(qemu.SourceEvents, ours.SourceEvents);
+        Assert.Equal(["setup", "active", "completed"], ours.SourceEvents);
+        Assert.Equal((qemu.SourceState, qemu.DestinationState), (ours.SourceState, ours.DestinationState));
+    }
+
+    private static Outcome Play(Func<IEnumerable<string>, Process> launch)
+    {
+        using var dir = new TempFolder();
+        using (var f = File.Create(dir.File("src.img")))
+        {
+            f.SetLength(32 << 20);
+            f.Position = 1 << 20;
+            f.Write(RandomNumberGenerator.GetBytes(4 << 20));
+        }
+        int port = FreePort();
+        // Both start stopped (-S); the source is continued, the destination stays paused after the migration.
+        using var destination = launch(Machine(dir, "dst", $"tcp:127.0.0.1:{port}"));
+        using var source = launch(Machine(dir, "src", null));
+        try
+        {
+            using var d = QmpClient.ConnectUnix(dir.File("dst.qmp"));
+            using var s = QmpClient.ConnectUnix(dir.File("src.qmp"));
+            s.Execute("{\"execute\":\"cont\"}");
+            var answers = new List<string>
+            {
+                s.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}").ToJsonString(),
+                s.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1073741824}}").ToJsonString(),
+                s.Execute("{\"execute\":\"query-migrate\"}").ToJsonString(),
+                s.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"tcp:127.0.0.1:{port}\"}}}}").ToJsonString(),
+            };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            JsonNode info;
+            while (true)
+            {
+                info = s.Execute("{\"execute\":\"query-migrate\"}")["return"]!;
+                if (info["status"]!.GetValue<string>() is "completed" or "failed" || DateTime.UtcNow > deadline)
+                    break;
+                Thread.Sleep(20);
+            }
+            answers.Add(info["status"]!.GetValue<string>());
+            while (d.Execute("{\"execute\":\"query-migrate\"}")["return"]!["status"]?.GetValue<string>() is not ("completed" or "failed") && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            string sourceState = s.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>();
+            string destinationState = d.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>();
+            var events = s.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()).ToList();
+            bool equal = SHA256.HashData(File.ReadAllBytes(dir.File("src.img"))).SequenceEqual(SHA256.HashData(File.ReadAllBytes(dir.File("dst.img"))));
+            return new Outcome(answers, events, sourceState, destinationState, equal);
+        }
+        finally
+        {
+            foreach (var p in new[] { source, destination })
+                if (!p.HasExited)
+                {
+                    p.Kill(entireProcessTree: true);
+                    p.WaitForExit();
+                }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
