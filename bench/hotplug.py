@@ -8,45 +8,15 @@ several runs, medians, and the ratio vnvdimm/QEMU.
 
 usage: bench/hotplug.py [--runs N] [--hotplugs N]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmp import Qmp  # noqa: E402
 QEMU = shutil.which("qemu-system-x86_64")
 VNVDIMM = os.path.join(ROOT, "vnvdimm")
 QTEST = ["-qtest", "stdio", "-qtest-log", "/dev/null", "-display", "none", "-nodefaults", "-S"]
 G = 1 << 30
-
-
-class Qmp:
-    def __init__(self, path):
-        deadline = time.time() + 30
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.01)
-        self.file = self.sock.makefile("rwb", buffering=0)
-        self.reader = self.sock.makefile("rb")
-        self.answer()  # greeting
-        self.execute("qmp_capabilities")
-
-    def answer(self):
-        while True:
-            message = json.loads(self.reader.readline())
-            if "event" not in message:
-                return message
-
-    def execute(self, command, **arguments):
-        self.sock.sendall(json.dumps({"execute": command, "arguments": arguments}).encode() + b"\n")
-        message = self.answer()
-        if "error" in message:
-            sys.exit(f"{command}: {message['error']['desc']}")
-        return message["return"]
 
 
 def one_run(program, folder, hotplugs):

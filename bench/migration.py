@@ -14,41 +14,15 @@ live: on a disk, durability costs the disk's write speed; on tmpfs (/dev/shm) it
 
 usage: bench/migration.py [--size-mib N] [--dir PATH] [--runs N]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmp import Qmp  # noqa: E402
 QEMU = shutil.which("qemu-system-x86_64")
 # VNVDIMM_BIN: a fixed binary, so that editing the sources during a long run does not rebuild mid-way.
 VNVDIMM = os.environ.get("VNVDIMM_BIN") or os.path.join(ROOT, "vnvdimm")
 MIB = 1 << 20
-
-
-class Qmp:
-    def __init__(self, path):
-        deadline = time.time() + 30
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.01)
-        self.reader = self.sock.makefile("rb")
-        self.reader.readline()
-        self.execute("qmp_capabilities")
-
-    def execute(self, command, **arguments):
-        self.sock.sendall(json.dumps({"execute": command, "arguments": arguments}).encode() + b"\n")
-        while True:
-            message = json.loads(self.reader.readline())
-            if "event" in message:
-                continue
-            if "error" in message:
-                sys.exit(f"{command}: {message['error']['desc']}")
-            return message["return"]
 
 
 def free_port():
