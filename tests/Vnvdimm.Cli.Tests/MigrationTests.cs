@@ -251,6 +251,40 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void Deferred_incoming_starts_on_migrate_incoming_and_cancel_leaves_the_source_running()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("src.img"), 0, 16 << 20);
+        using var destination = Start(dir, "dst", incoming: "defer");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using var destinationQmp = QmpClient.ConnectUnix(destination.Qmp);
+        Assert.Equal("inmigrate", destinationQmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+
+        // A slow migration, cancelled half-way: the source runs on.
+        using (var doomed = Start(dir, "dst0", incoming: $"unix:{dir.File("mig0.sock")}"))
+        {
+            using (QmpClient.ConnectUnix(doomed.Qmp)) { }
+            qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":4194304}}");
+            qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}");
+            Thread.Sleep(500);
+            Assert.Equal("There's a migration process in progress",
+                qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
+            qmp.Execute("{\"execute\":\"migrate_cancel\"}");
+            Assert.Equal("cancelled", WaitFor(qmp, "cancelled", "failed", "completed")["status"]!.GetValue<string>());
+            Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        }
+
+        Assert.NotNull(destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
+        Assert.Equal("The incoming migration has already been started",
+            destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
+        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
+        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+    }
+
+    [Fact]
     public void A_pmem_destination_completes_with_libpmem()
     {
         using var dir = new TempFolder();
