@@ -112,11 +112,11 @@ public sealed class MigrationDestination(Machine machine)
                 {
                     ulong size = BinaryPrimitives.ReadUInt64LittleEndian(payload[10..]);
                     var (region, offset) = Locate(regions, payload, size > long.MaxValue ? -1 : (long)size);
+                    // A punched hole is file metadata: the fdatasync at the end makes it durable, no msync of the range needed.
                     if (region.Backend is { } backend)
                         backend.Zero(offset, size);
                     else
                         ClearNonZero(region, offset, size);
-                    persister.Add(region, offset, size);
                     break;
                 }
                 case RecordType.Pass:
