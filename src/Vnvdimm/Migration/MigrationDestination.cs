@@ -35,7 +35,7 @@ public sealed class MigrationDestination(Machine machine)
         {
             Receive(new BufferedStream(stream, 1 << 20));
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException or SocketException)
+        catch (Exception e) when (e is InvalidDataException or IOException or SocketException or HostMemory.MappingException)
         {
             TryAnswer(stream, "ERR " + e.Message);
             DrainBriefly(connection);

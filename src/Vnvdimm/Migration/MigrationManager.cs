@@ -168,7 +168,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 machine.SetRunState(machine.Configuration.StartStopped ? RunState.Paused : RunState.Running);
                 _incoming.TrySetResult(true);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException)
             {
                 bindFailure = e;
                 started.Set();
