@@ -93,6 +93,23 @@ public sealed class MigrationTests
         throw new TimeoutException("migration did not finish");
     }
 
+    private static void Migrate(QmpClient qmp, string socketPath) =>
+        Assert.NotNull(qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{socketPath}\"}}}}")["return"]);
+
+    private static void Unlimited(QmpClient qmp) =>
+        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
+
+    private static string RunState(QmpClient qmp) =>
+        qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>();
+
+    /// <summary>Returns once the node's QMP socket answers: the machine is built and listening.</summary>
+    private static void WaitUp(Node node)
+    {
+        using (QmpClient.ConnectUnix(node.Qmp))
+        {
+        }
+    }
+
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     private static string Listing(NvdimmGuest guest) => JsonSerializer.Serialize(NdctlListing.From(guest), NdctlJsonContext.Default.NdctlListing);
@@ -117,7 +134,7 @@ public sealed class MigrationTests
 
         qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}");
         qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":16777216}}"); // ~2 s: time to write meanwhile
-        Assert.NotNull(qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
+        Migrate(qmp, dir.File("mig.sock"));
 
         // Guest writes while the migration runs: early (already sent) and late parts of the NVDIMM.
         var written = new List<(ulong Address, byte[] Data)>();
@@ -133,7 +150,7 @@ public sealed class MigrationTests
         var info = WaitFor(qmp, "completed", "failed");
         Assert.Equal("completed", info["status"]!.GetValue<string>());
         Assert.True(info["ram"]!["dirty-sync-count"]!.GetValue<int>() >= 2, info.ToJsonString()); // the writes were re-sent
-        Assert.Equal("postmigrate", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("postmigrate", RunState(qmp));
         Assert.Equal(["setup", "active", "completed"], qmp.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()));
 
         Assert.Equal(Hash(source.Image), Hash(destination.Image));
@@ -141,7 +158,7 @@ public sealed class MigrationTests
         foreach (var (address, data) in written)
             Assert.Equal(data, arrived.ReadMemory(address, data.Length));
         using var destinationQmp = QmpClient.ConnectUnix(destination.Qmp);
-        Assert.Equal("running", destinationQmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("running", RunState(destinationQmp));
         Assert.Equal(sourceView, Listing(NvdimmGuest.Boot(arrived)));
     }
 
@@ -152,12 +169,12 @@ public sealed class MigrationTests
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}", labelSize: "256K");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        using var _ = QmpClient.ConnectUnix(destination.Qmp); // the destination is up
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        WaitUp(destination);
+        Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
         Assert.Equal("failed", info["status"]!.GetValue<string>());
         Assert.Contains("label-size=262144", info["error-desc"]!.GetValue<string>());
-        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("running", RunState(qmp));
         Assert.True(destination.Process.WaitForExit(10_000));
         Assert.Equal(1, destination.Process.ExitCode);
     }
@@ -172,19 +189,19 @@ public sealed class MigrationTests
         qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":10485760}}");
         using (var doomed = Start(dir, "dst1", incoming: $"unix:{dir.File("mig1.sock")}"))
         {
-            using (QmpClient.ConnectUnix(doomed.Qmp)) { }
-            qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig1.sock")}\"}}}}");
+            WaitUp(doomed);
+            Migrate(qmp, dir.File("mig1.sock"));
             Thread.Sleep(700);
             doomed.Process.Kill();
             var info = WaitFor(qmp, "completed", "failed");
             Assert.Equal("failed", info["status"]!.GetValue<string>());
         }
-        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("running", RunState(qmp));
 
         using var second = Start(dir, "dst2", incoming: $"unix:{dir.File("mig2.sock")}");
-        using (QmpClient.ConnectUnix(second.Qmp)) { }
-        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig2.sock")}\"}}}}");
+        WaitUp(second);
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig2.sock"));
         Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
         Assert.Equal(Hash(source.Image), Hash(second.Image));
     }
@@ -197,15 +214,15 @@ public sealed class MigrationTests
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        WaitUp(destination);
         using var proxy = CorruptingProxy.Start(dir.File("proxy.sock"), dir.File("mig.sock"), flipAt: 3 << 20);
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("proxy.sock")}\"}}}}");
+        Migrate(qmp, dir.File("proxy.sock"));
         var info = WaitFor(qmp, "completed", "failed");
         Assert.Equal("failed", info["status"]!.GetValue<string>());
         Assert.Contains("checksum", info["error-desc"]!.GetValue<string>());
         Assert.True(destination.Process.WaitForExit(10_000));
         Assert.Equal(1, destination.Process.ExitCode);
-        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("running", RunState(qmp));
     }
 
     [Fact]
@@ -220,10 +237,10 @@ public sealed class MigrationTests
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        WaitUp(destination);
         qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
-        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
         Assert.Equal("completed", info["status"]!.GetValue<string>());
         Assert.True(info["ram"]!["transferred"]!.GetValue<long>() < 1 << 20, info.ToJsonString()); // RAM zeros only, no 32 MiB of content
@@ -241,13 +258,13 @@ public sealed class MigrationTests
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        using (QmpClient.ConnectUnix(destination.Qmp)) { }
+        WaitUp(destination);
         using var proxy = CorruptingProxy.Start(dir.File("proxy.sock"), dir.File("mig.sock"), flipAt: -1, cutAt: cutAt);
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("proxy.sock")}\"}}}}");
+        Migrate(qmp, dir.File("proxy.sock"));
         Assert.Equal("failed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
         Assert.True(destination.Process.WaitForExit(10_000));
         Assert.Equal(1, destination.Process.ExitCode);
-        Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("running", RunState(qmp));
     }
 
     [Fact]
@@ -259,27 +276,27 @@ public sealed class MigrationTests
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         using var destinationQmp = QmpClient.ConnectUnix(destination.Qmp);
-        Assert.Equal("inmigrate", destinationQmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+        Assert.Equal("inmigrate", RunState(destinationQmp));
 
         // A slow migration, cancelled half-way: the source runs on.
         using (var doomed = Start(dir, "dst0", incoming: $"unix:{dir.File("mig0.sock")}"))
         {
-            using (QmpClient.ConnectUnix(doomed.Qmp)) { }
+            WaitUp(doomed);
             qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":4194304}}");
-            qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}");
+            Migrate(qmp, dir.File("mig0.sock"));
             Thread.Sleep(500);
             Assert.Equal("There's a migration process in progress",
                 qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
             qmp.Execute("{\"execute\":\"migrate_cancel\"}");
             Assert.Equal("cancelled", WaitFor(qmp, "cancelled", "failed", "completed")["status"]!.GetValue<string>());
-            Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
+            Assert.Equal("running", RunState(qmp));
         }
 
         Assert.NotNull(destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
         Assert.Equal("The incoming migration has already been started",
             destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
-        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig.sock"));
         Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
         Assert.Equal(Hash(source.Image), Hash(destination.Image));
     }
@@ -293,9 +310,9 @@ public sealed class MigrationTests
         using var destination = StartWith(dir, "dst", $"unix:{dir.File("mig.sock")}", ",pmem=on");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        using (QmpClient.ConnectUnix(destination.Qmp)) { }
-        qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
-        qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}");
+        WaitUp(destination);
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig.sock"));
         Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
         Assert.Equal(Hash(source.Image), Hash(destination.Image));
     }
