@@ -71,7 +71,7 @@ internal static class Entry
         var monitor = new MachineMonitor(machine, logger);
         using var monitors = MonitorServers.Start(monitor, config, logger);
         if (config.Incoming is string incoming && incoming != "defer")
-            monitor.Migrate(m => { m.StartIncoming(incoming); return 0; });
+            monitor.Migrate(m => m.StartIncoming(incoming));
         var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
         if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
             ends.Add(qtest.Completion);

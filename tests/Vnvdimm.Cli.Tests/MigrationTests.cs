@@ -110,6 +110,15 @@ public sealed class MigrationTests
         }
     }
 
+    /// <summary>An unthrottled migration that must complete with the destination's file equal to the source's.</summary>
+    private static void MigrateCompletely(QmpClient qmp, string socketPath, Node source, Node destination)
+    {
+        Unlimited(qmp);
+        Migrate(qmp, socketPath);
+        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
+        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+    }
+
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     private static string Listing(NvdimmGuest guest) => JsonSerializer.Serialize(NdctlListing.From(guest), NdctlJsonContext.Default.NdctlListing);
@@ -200,10 +209,7 @@ public sealed class MigrationTests
 
         using var second = Start(dir, "dst2", incoming: $"unix:{dir.File("mig2.sock")}");
         WaitUp(second);
-        Unlimited(qmp);
-        Migrate(qmp, dir.File("mig2.sock"));
-        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
-        Assert.Equal(Hash(source.Image), Hash(second.Image));
+        MigrateCompletely(qmp, dir.File("mig2.sock"), source, second);
     }
 
     [Fact]
@@ -295,10 +301,7 @@ public sealed class MigrationTests
         Assert.NotNull(destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
         Assert.Equal("The incoming migration has already been started",
             destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
-        Unlimited(qmp);
-        Migrate(qmp, dir.File("mig.sock"));
-        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
-        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+        MigrateCompletely(qmp, dir.File("mig.sock"), source, destination);
     }
 
     [Fact]
@@ -311,10 +314,7 @@ public sealed class MigrationTests
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         WaitUp(destination);
-        Unlimited(qmp);
-        Migrate(qmp, dir.File("mig.sock"));
-        Assert.Equal("completed", WaitFor(qmp, "completed", "failed")["status"]!.GetValue<string>());
-        Assert.Equal(Hash(source.Image), Hash(destination.Image));
+        MigrateCompletely(qmp, dir.File("mig.sock"), source, destination);
     }
 
     /// <summary>Forwards one connection, flipping one byte of the source's stream on the way.</summary>

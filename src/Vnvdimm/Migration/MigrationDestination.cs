@@ -19,15 +19,29 @@ public sealed class MigrationDestination(Machine machine)
     public TimeSpan? LastFlush { get; private set; }
     public long BytesReceived { get; private set; }
 
-    /// <summary>Accepts one source on <paramref name="uri"/> and receives from it.</summary>
-    public void Listen(MigrationUri uri, Action<string> status, CancellationToken cancel)
+    /// <summary>Binds the listening socket: done at once, so that a bad address is the caller's error.</summary>
+    public static Socket Bind(MigrationUri uri)
     {
-        using var listener = uri.NewSocket();
-        if (uri.EndPoint is UnixDomainSocketEndPoint unix)
-            Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
-        else
-            listener.Bind(uri.EndPoint);
-        listener.Listen(1);
+        var listener = uri.NewSocket();
+        try
+        {
+            if (uri.EndPoint is UnixDomainSocketEndPoint unix)
+                Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
+            else
+                listener.Bind(uri.EndPoint);
+            listener.Listen(1);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Accepts one source on a socket from <see cref="Bind"/> and receives from it.</summary>
+    public void Listen(Socket listener, Action<string> status, CancellationToken cancel)
+    {
         using var connection = listener.AcceptAsync(cancel).AsTask().GetAwaiter().GetResult();
         status("active");
         using var stream = new NetworkStream(connection, ownsSocket: false);

@@ -144,17 +144,26 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 throw new MigrationException("The incoming migration has already been started");
             _incomingStarted = true;
         }
+        System.Net.Sockets.Socket listener;
+        try
+        {
+            listener = MigrationDestination.Bind(parsed);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            lock (_lock)
+                _incomingStarted = false;
+            throw new MigrationException($"Failed to listen on '{uri}': {e.Message}");
+        }
         var destination = new MigrationDestination(machine);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var started = new ManualResetEventSlim();
-        Exception? bindFailure = null;
         new Thread(() =>
         {
+            using var _ = listener;
             try
             {
-                destination.Listen(parsed, status =>
+                destination.Listen(listener, status =>
                 {
-                    started.Set();
                     clock.Restart();
                     SetStatus(status);
                 }, CancellationToken.None);
@@ -170,8 +179,6 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             }
             catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException)
             {
-                bindFailure = e;
-                started.Set();
                 lock (_lock)
                     _error = e.Message;
                 SetStatus("failed");
@@ -179,10 +186,6 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 _incoming.TrySetResult(false);
             }
         }) { IsBackground = true, Name = "incoming migration" }.Start();
-        // A listening socket that cannot be bound is the caller's error, reported at once.
-        started.Wait(TimeSpan.FromMilliseconds(200));
-        if (bindFailure is System.Net.Sockets.SocketException s)
-            throw new MigrationException($"Failed to listen on '{uri}': {s.Message}");
     }
 
     private static MigrationUri ParseUri(string uri)

@@ -23,11 +23,11 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
     public Migration.MigrationManager Migration { get; } = new(machine, logger);
 
     /// <summary>Runs a migration command, its refusals reported as the monitor's errors.</summary>
-    public T Migrate<T>(Func<Migration.MigrationManager, T> command)
+    public void Migrate(Action<Migration.MigrationManager> command)
     {
         try
         {
-            return command(Migration);
+            command(Migration);
         }
         catch (Migration.MigrationException e)
         {

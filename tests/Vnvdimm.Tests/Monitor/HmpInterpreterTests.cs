@@ -59,4 +59,17 @@ public sealed class HmpInterpreterTests
         Assert.True(m.Machine.Backends[0].DiscardData);
         m.Hmp.Execute("qom-set m0 discard-data off");
     }
+
+    [Fact]
+    public void Migrate_takes_off_only_a_leading_detach_flag()
+    {
+        using var m = new MonitorMachine();
+        Assert.Equal("", m.Hmp.Execute("migrate -d unix:/nonexistent/x-dir/-d.sock").Output);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (m.Monitor.Migration.Active && DateTime.UtcNow < deadline)
+            Thread.Sleep(10);
+        var info = m.Monitor.Migration.Info();
+        Assert.Equal("failed", info.Status);
+        Assert.Contains("unix:/nonexistent/x-dir/-d.sock", info.ErrorDesc);
+    }
 }

@@ -35,10 +35,10 @@ public sealed class HmpInterpreter
             new("help", "[cmd]", "show the help", Help, Alias: "?"),
             new("info", "[subcommand]", "show various information about the system state", Info),
             new("migrate", "[-d] uri", "migrate to URI (using -d to not wait for completion)",
-                (args, _) => _monitor.Migrate(m => { m.Start(Required(args.Replace("-d", "", StringComparison.Ordinal).Trim(), "uri")); return 0; })),
+                (args, _) => _monitor.Migrate(m => m.Start(Required(WithoutDetach(args), "uri")))),
             new("migrate_cancel", "", "cancel the current VM migration", (_, _) => _monitor.Migration.Cancel()),
             new("migrate_incoming", "uri", "Continue an incoming migration from an -incoming defer",
-                (args, _) => _monitor.Migrate(m => { m.StartIncoming(Required(args, "uri")); return 0; })),
+                (args, _) => _monitor.Migrate(m => m.StartIncoming(Required(args, "uri")))),
             new("migrate_set_capability", "capability state", "Enable/Disable the usage of a capability for migration", MigrateSetCapability),
             new("migrate_set_parameter", "parameter value", "Set the parameter for migration", MigrateSetParameter),
             new("object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
@@ -112,6 +112,10 @@ public sealed class HmpInterpreter
     }
 
     private static Command? Find(List<Command> table, string name) => table.Find(c => c.Name == name || c.Alias == name);
+
+    /// <summary>migrate's "-d" flag (never wait; the monitor never does) taken off the front, the URI untouched.</summary>
+    private static string WithoutDetach(string args) =>
+        args.StartsWith("-d ", StringComparison.Ordinal) ? args[3..].TrimStart() : args;
 
     private static string Required(string args, string name) =>
         args.Length > 0 ? args : throw MonitorException.Generic($"Parameter '{name}' is missing");
@@ -228,7 +232,7 @@ public sealed class HmpInterpreter
             "off" or "false" => false,
             _ => throw MonitorException.Generic($"Parameter 'state' expects 'on' or 'off'"),
         };
-        _monitor.Migrate(m => { m.SetCapability(words[0], state); return 0; });
+        _monitor.Migrate(m => m.SetCapability(words[0], state));
     }
 
     private void MigrateSetParameter(string args, StringBuilder output)

@@ -48,13 +48,13 @@ public sealed class QmpCommands
                 if (args.Bool("resume") == true)
                     throw MonitorException.Generic("vnvdimm has no postcopy to resume");
                 args.RejectUnknown();
-                _monitor.Migrate(m => { m.Start(uri); return 0; });
+                _monitor.Migrate(m => m.Start(uri));
             }),
             ["migrate-incoming"] = args => Empty(() =>
             {
                 string uri = args.RequiredString("uri");
                 args.RejectUnknown();
-                _monitor.Migrate(m => { m.StartIncoming(uri); return 0; });
+                _monitor.Migrate(m => m.StartIncoming(uri));
             }),
             ["migrate_cancel"] = NoArguments(() => Empty(() => _monitor.Migration.Cancel())),
             ["query-migrate"] = NoArguments(() => QueryMigrate()),
@@ -153,7 +153,7 @@ public sealed class QmpCommands
             string name = entry.RequiredString("capability");
             bool state = entry.Bool("state") ?? throw QmpArguments.Missing("state");
             entry.RejectUnknown();
-            _monitor.Migrate(m => { m.SetCapability(name, state); return 0; });
+            _monitor.Migrate(m => m.SetCapability(name, state));
         }
         return new JsonObject();
     }
