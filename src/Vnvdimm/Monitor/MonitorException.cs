@@ -7,7 +7,7 @@ public enum MonitorErrorClass { GenericError, CommandNotFound, DeviceNotFound }
 /// A monitor command failed. QMP answers <c>{"error": {"class": ..., "desc": ...}}</c>; HMP prints
 /// <c>Error: desc</c>.
 /// </summary>
-public sealed class MonitorException(MonitorErrorClass errorClass, string description) : Exception(description)
+public sealed class MonitorException(MonitorErrorClass errorClass, string description) : UserError(description)
 {
     public MonitorErrorClass ErrorClass { get; } = errorClass;
 

@@ -112,7 +112,7 @@ public static class CommandLineParser
                     break;
                 case "incoming":
                     if (value != "defer")
-                        Migration.MigrationUri.Parse(value, "-incoming");
+                        Migration.MigrationUri.Parse(value, $"-incoming {value}");
                     config = config with { Incoming = value };
                     break;
                 case "S":
@@ -302,23 +302,24 @@ public static class CommandLineParser
         {
             endpoint = null;
         }
-        else if (backend.StartsWith("unix:", StringComparison.Ordinal) && backend.Length > 5)
-        {
-            endpoint = new EndpointOptions(server ? EndpointKind.UnixServer : EndpointKind.UnixClient, backend[5..]);
-        }
-        else if (backend.StartsWith("tcp:", StringComparison.Ordinal))
-        {
-            int colon = backend.LastIndexOf(':');
-            string host = backend[4..colon];
-            if (colon < 4 || !ushort.TryParse(backend[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ushort port))
-                throw group.Error($"chardev '{backend}': expected tcp:HOST:PORT");
-            if (!server)
-                throw group.Error("vnvdimm listens for management clients: add server=on,wait=off");
-            endpoint = new EndpointOptions(EndpointKind.TcpServer, Host: host, Port: port);
-        }
         else
         {
-            throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT,server=on,wait=off");
+            SocketUri? address;
+            try
+            {
+                address = SocketUri.TryParse(backend);
+            }
+            catch (FormatException)
+            {
+                throw group.Error($"parse error: {group.Text}"); // QEMU's words for a chardev it cannot read
+            }
+            endpoint = address switch
+            {
+                SocketUri.Unix => new EndpointOptions(server ? EndpointKind.UnixServer : EndpointKind.UnixClient, address),
+                SocketUri.Inet when !server => throw group.Error("vnvdimm listens for management clients: add server=on,wait=off"),
+                SocketUri.Inet => new EndpointOptions(EndpointKind.TcpServer, address),
+                _ => throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT,server=on,wait=off"),
+            };
         }
         if (server && wait)
             throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");

@@ -57,7 +57,11 @@ public enum EndpointKind { Stdio, UnixClient, UnixServer, TcpServer }
 /// A character-device endpoint such as <c>stdio</c>, <c>unix:PATH,server=on,wait=off</c> or
 /// <c>tcp:HOST:PORT,server=on,wait=off</c> (an empty host means loopback).
 /// </summary>
-public sealed record EndpointOptions(EndpointKind Kind, string? Path = null, string? Host = null, int Port = 0);
+public sealed record EndpointOptions(EndpointKind Kind, SocketUri? Address = null)
+{
+    /// <summary>The socket path of a unix endpoint.</summary>
+    public string? Path => (Address as SocketUri.Unix)?.Path;
+}
 
 public sealed record MachineConfiguration
 {

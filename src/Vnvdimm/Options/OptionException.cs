@@ -4,7 +4,7 @@ namespace Vnvdimm.Options;
 /// A configuration error a user must fix. <see cref="Location"/> is the command-line option
 /// it came from (QEMU prefixes its messages the same way), or null for machine-wide errors.
 /// </summary>
-public sealed class ConfigurationException(string message, string? location = null) : Exception(message)
+public sealed class ConfigurationException(string message, string? location = null) : UserError(message)
 {
     public string? Location { get; } = location;
 

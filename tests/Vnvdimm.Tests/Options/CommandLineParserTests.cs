@@ -23,7 +23,7 @@ public sealed class CommandLineParserTests
         var d = Assert.Single(c.Nvdimms);
         Assert.Equal(("nv1", "mem1", 256UL << 10, 3, 0x240000000UL), (d.Id, d.Memdev, d.LabelSize, d.Slot, d.Addr));
         Assert.Equal(Guid.Parse("2b1ff0b5-0d3a-4b3c-9a5c-0ef1ad2b1a43"), d.Uuid);
-        Assert.Equal(new EndpointOptions(EndpointKind.UnixServer, "/tmp/q.sock"), c.Qtest);
+        Assert.Equal(new EndpointOptions(EndpointKind.UnixServer, new SocketUri.Unix("/tmp/q.sock")), c.Qtest);
         Assert.True(c.StartStopped);
         Assert.Equal("g1", c.Name);
     }
@@ -72,9 +72,9 @@ public sealed class CommandLineParserTests
     {
         var c = Parse("-qmp", "unix:/tmp/q.sock,server=on,wait=off", "-qmp", "tcp::4444,server,nowait",
             "-monitor", "stdio", "-monitor", "none", "-qtest", "unix:/tmp/t.sock");
-        Assert.Equal([new EndpointOptions(EndpointKind.UnixServer, "/tmp/q.sock"), new EndpointOptions(EndpointKind.TcpServer, Host: "", Port: 4444)], c.Qmp);
+        Assert.Equal([new EndpointOptions(EndpointKind.UnixServer, new SocketUri.Unix("/tmp/q.sock")), new EndpointOptions(EndpointKind.TcpServer, new SocketUri.Inet("", 4444))], c.Qmp);
         Assert.Equal([new EndpointOptions(EndpointKind.Stdio)], c.Monitors);
-        Assert.Equal(new EndpointOptions(EndpointKind.UnixClient, "/tmp/t.sock"), c.Qtest);
+        Assert.Equal(new EndpointOptions(EndpointKind.UnixClient, new SocketUri.Unix("/tmp/t.sock")), c.Qtest);
     }
 
     [Fact]
