@@ -7,27 +7,27 @@ public sealed class InProcessGuest(Vmm.Machine machine) : IGuestConnection
 {
     public void Out(ushort port, int size, uint value)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
             machine.Io.Write(port, size, value);
     }
 
     public uint In(ushort port, int size)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
             return machine.Io.Read(port, size);
     }
 
     public byte[] ReadMemory(ulong address, int length)
     {
         var data = new byte[length];
-        lock (machine.SyncRoot)
+        using (machine.Enter())
             machine.Memory.Read(address, data);
         return data;
     }
 
     public void WriteMemory(ulong address, ReadOnlySpan<byte> data)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
             machine.Memory.Write(address, data);
     }
 }

@@ -43,6 +43,7 @@ public sealed class MigrationDestination(Machine machine)
     public void Listen(Socket listener, Action<string> status, CancellationToken cancel)
     {
         using var connection = listener.AcceptAsync(cancel).AsTask().GetAwaiter().GetResult();
+        using var abort = cancel.Register(connection.Dispose); // shutdown: the blocked read ends
         status("active");
         using var stream = new NetworkStream(connection, ownsSocket: false);
         try

@@ -60,21 +60,27 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     public void Start(string uri)
     {
         var parsed = ParseUri(uri);
+        MigrationSource source;
+        CancellationToken cancel;
+        // The machine lock makes capturing the devices and becoming Active one step for a hotplug
+        // (which checks Active under the same lock): no device can be added between the two.
+        using (machine.Enter())
         lock (_lock)
         {
             if (Active)
                 throw new MigrationException("There's a migration process in progress");
             if (machine.RunState is RunState.InMigrate)
                 throw new MigrationException("Guest is waiting for an incoming migration");
+            if (machine.RunState is RunState.Shutdown)
+                throw new MigrationException("The machine is shutting down");
             _error = null;
             _totalTime = null;
             _cancel = new CancellationTokenSource();
-            _source = new MigrationSource(machine, _settings, SetStatus);
+            _source = source = new MigrationSource(machine, _settings, SetStatus);
+            cancel = _cancel.Token;
             SetStatusLocked("setup");
         }
-        var source = _source;
-        var cancel = _cancel.Token;
-        new Thread(() =>
+        _outgoing = StartThread("migration", () =>
         {
             try
             {
@@ -85,12 +91,47 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             {
                 Finish(source, "cancelled", e.Message);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException
+                or OperationCanceledException or HostMemory.MappingException)
             {
                 logger.LogWarning("migration failed: {Reason}", e.Message);
                 Finish(source, "failed", e.Message);
             }
-        }) { IsBackground = true, Name = "migration" }.Start();
+            catch (Exception e)
+            {
+                // A defect: the migration fails with the reason, the machine runs on.
+                logger.LogError(e, "migration failed: internal error");
+                Finish(source, "failed", $"internal error: {e.Message}");
+            }
+        });
+    }
+
+    private Thread? _outgoing, _incomingThread;
+    private readonly CancellationTokenSource _incomingCancel = new();
+
+    private static Thread StartThread(string name, ThreadStart body)
+    {
+        var thread = new Thread(body) { IsBackground = true, Name = name };
+        thread.Start();
+        return thread;
+    }
+
+    /// <summary>
+    /// For shutdown: cancels both directions and waits (until <paramref name="deadline"/>) for their
+    /// threads to leave guest memory alone. True when they did; the machine may then be unmapped.
+    /// </summary>
+    public bool Shutdown(DateTime deadline)
+    {
+        lock (_lock)
+            _cancel?.Cancel();
+        _incomingCancel.Cancel();
+        foreach (var thread in new[] { _outgoing, _incomingThread })
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (thread is not null && !thread.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+                return false;
+        }
+        return true;
     }
 
     private void Finish(MigrationSource source, string status, string? error)
@@ -157,7 +198,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         }
         var destination = new MigrationDestination(machine);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        new Thread(() =>
+        var cancel = _incomingCancel.Token;
+        _incomingThread = StartThread("incoming migration", () =>
         {
             using var _ = listener;
             try
@@ -165,8 +207,10 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 destination.Listen(listener, status =>
                 {
                     clock.Restart();
-                    SetStatus(status);
-                }, CancellationToken.None);
+                    // Under the machine lock, so that a hotplug is either done before or refused after.
+                    using (machine.Enter())
+                        SetStatus(status);
+                }, cancel);
                 lock (_lock)
                 {
                     _incomingTime = clock.Elapsed;
@@ -174,18 +218,24 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 }
                 logger.LogInformation("incoming migration completed; final flush took {Ms} ms", destination.LastFlush?.TotalMilliseconds);
                 SetStatus("completed");
-                machine.SetRunState(machine.Configuration.StartStopped ? RunState.Paused : RunState.Running);
+                machine.FinishIncomingMigration();
                 _incoming.TrySetResult(true);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException)
+            catch (Exception e)
             {
+                bool expected = e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException
+                    or OperationCanceledException or ObjectDisposedException;
+                string reason = expected ? e.Message : $"internal error: {e.Message}";
                 lock (_lock)
-                    _error = e.Message;
+                    _error = reason;
                 SetStatus("failed");
-                logger.LogError("load of migration failed: {Reason}", e.Message);
+                if (expected)
+                    logger.LogError("load of migration failed: {Reason}", reason);
+                else
+                    logger.LogError(e, "load of migration failed: {Reason}", reason);
                 _incoming.TrySetResult(false);
             }
-        }) { IsBackground = true, Name = "incoming migration" }.Start();
+        });
     }
 
     private static MigrationUri ParseUri(string uri)
@@ -217,4 +267,4 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
 }
 
 /// <summary>A migration command cannot be carried out (answered as a GenericError).</summary>
-public sealed class MigrationException(string message) : Exception(message);
+public sealed class MigrationException(string message) : UserError(message);

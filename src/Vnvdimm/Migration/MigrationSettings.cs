@@ -15,12 +15,15 @@ internal sealed class ThrottledStream(Stream inner, ulong bytesPerSecond, Migrat
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private long _written;
 
+    /// <summary>Off for the stop-and-copy, as in QEMU: the machine is stopped, every millisecond counts.</summary>
+    public bool Limited { get; set; } = true;
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         inner.Write(buffer);
         _written += buffer.Length;
         progress.Sent(buffer.Length);
-        if (bytesPerSecond == 0)
+        if (bytesPerSecond == 0 || !Limited)
             return;
         double due = _written / (double)bytesPerSecond;
         double ahead = due - _clock.Elapsed.TotalSeconds;

@@ -18,6 +18,12 @@ public sealed class MigrationSource
     public const ulong ConvergedBytes = 8UL << 20;
     public const int MaxPasses = 30;
 
+    /// <summary>
+    /// How long the stop-and-copy, which holds the machine lock, may wait for the destination to take
+    /// data; a destination that stops reading fails the migration rather than freezing this machine.
+    /// </summary>
+    public static readonly TimeSpan StopAndCopySendTimeout = TimeSpan.FromSeconds(10);
+
     private readonly Machine _machine;
     private readonly MigrationSettings _settings;
     private readonly Action<string> _status;
@@ -56,12 +62,13 @@ public sealed class MigrationSource
         _socket = socket;
         using var network = new NetworkStream(socket, ownsSocket: false);
         using var cancelRegistration = cancel.Register(() => socket.Dispose());
-        var output = new BufferedStream(new ThrottledStream(network, _settings.MaxBandwidth, Progress), 1 << 20);
+        var throttle = new ThrottledStream(network, _settings.MaxBandwidth, Progress);
+        var output = new BufferedStream(throttle, 1 << 20);
 
         foreach (var r in Regions)
             r.Mapping.StartDirtyLog();
         bool stopped = false;
-        var runStateBefore = _machine.RunState;
+        var runStateBefore = RunState.Running;
         try
         {
             MigrationStream.WriteStart(output);
@@ -87,9 +94,14 @@ public sealed class MigrationSource
                 {
                     // Stop-and-copy: nothing touches guest memory while we hold the machine's lock.
                     var downtime = Stopwatch.StartNew();
-                    lock (_machine.SyncRoot)
+                    using (_machine.Enter())
                     {
+                        runStateBefore = _machine.RunState;
+                        if (!_machine.SetRunState(runStateBefore, RunState.FinishMigrate) || runStateBefore == RunState.Shutdown)
+                            throw new IOException("the machine is shutting down");
                         stopped = true;
+                        throttle.Limited = false;
+                        socket.SendTimeout = (int)StopAndCopySendTimeout.TotalMilliseconds;
                         Progress.Pass(); // the final bitmap sync counts, as in QEMU's dirty-sync-count
                         foreach (var (r, bits) in Regions.Zip(dirty))
                             SendDirty(output, r, bits, cancel);
@@ -101,8 +113,6 @@ public sealed class MigrationSource
                         MigrationStream.WriteRecord(output, RecordType.End, end);
                         output.Flush();
                         Progress.SetRemaining(0);
-                        if (runStateBefore == RunState.Running)
-                            _machine.SetRunState(RunState.Paused);
                     }
                     Downtime = downtime.Elapsed;
                     break;
@@ -116,19 +126,19 @@ public sealed class MigrationSource
             string answer = ReadAnswer(network);
             if (answer != "OK")
                 throw new IOException($"the destination refused the migration: {answer}");
-            _machine.SetRunState(RunState.PostMigrate);
+            _machine.SetRunState(RunState.FinishMigrate, RunState.PostMigrate);
         }
         catch (IOException e) when (DestinationReason(socket) is string reason)
         {
             // The destination hung up on us: its answer says why (a bad checksum, another machine).
             if (stopped)
-                _machine.SetRunState(runStateBefore);
+                _machine.SetRunState(RunState.FinishMigrate, runStateBefore);
             throw new IOException($"the destination refused the migration: {reason}", e);
         }
         catch when (stopped)
         {
             // Nothing was switched over: this machine keeps running as before.
-            _machine.SetRunState(runStateBefore);
+            _machine.SetRunState(RunState.FinishMigrate, runStateBefore);
             throw;
         }
         finally

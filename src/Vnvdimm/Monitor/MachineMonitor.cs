@@ -43,28 +43,19 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
     public StatusInfo Status()
     {
         var state = machine.RunState;
-        string status = state switch
-        {
-            RunState.Prelaunch => "prelaunch",
-            RunState.Running => "running",
-            RunState.Paused => "paused",
-            RunState.InMigrate => "inmigrate",
-            RunState.PostMigrate => "postmigrate",
-            _ => "shutdown",
-        };
-        return new StatusInfo(status, false, state == RunState.Running);
+        return new StatusInfo(RunStates.Name(state), false, state == RunState.Running);
     }
 
     public IReadOnlyList<MemoryDeviceInfo> MemoryDevices()
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
             return [.. machine.Nvdimms.OrderBy(d => d.Address).Select(d => new MemoryDeviceInfo("nvdimm",
                 new PcDimmInfo(d.Id, d.Address, d.RegionSize, d.Slot, d.Node, QomTree.BackendPath(d.Backend.Id), d.Hotplugged, true)))];
     }
 
     public IReadOnlyList<MemdevInfo> Memdevs()
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
         {
             var list = new List<MemdevInfo>();
             if (machine.Configuration.NumaNodes.Count == 0)
@@ -82,20 +73,55 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
         _hotplug.AddBackend(backend);
     });
 
-    public void ObjectDel(string id) => Translate(() => _hotplug.DeleteBackend(id));
+    /// <summary>
+    /// <c>object-del</c>. Refused while a migration runs: it would unmap memory the migration is reading
+    /// or writing. QEMU has no such check (it unmaps under the migration); the words follow its device_del's.
+    /// </summary>
+    public void ObjectDel(string id) => Translate(() =>
+    {
+        using (machine.Enter())
+        {
+            RefuseWhileMigrating("object-del");
+            _hotplug.DeleteBackend(id);
+        }
+    });
 
-    /// <summary><c>device_add</c>, given as QemuOpts ("driver" is the implied key).</summary>
+    /// <summary><c>device_add</c>, given as QemuOpts ("driver" is the implied key); refused while migrating, as in QEMU.</summary>
     public void DeviceAdd(OptionGroup options) => Translate(() =>
     {
         var nvdimm = CommandLineParser.ParseDevice(options);
-        _hotplug.AddNvdimm(nvdimm);
+        using (machine.Enter())
+        {
+            RefuseWhileMigrating("device_add");
+            _hotplug.AddNvdimm(nvdimm);
+        }
     });
 
-    public void DeviceDel(string id) => Translate(() => _hotplug.DeleteDevice(id));
+    public void DeviceDel(string id) => Translate(() =>
+    {
+        using (machine.Enter())
+        {
+            if (machine.Nvdimms.Any(d => d.Id == id)) // QEMU names a missing device first
+                RefuseWhileMigrating("device_del");
+            _hotplug.DeleteDevice(id);
+        }
+    });
+
+    /// <summary>
+    /// A migration captures the machine's devices when it starts, under the machine lock: a device
+    /// change after that would reach one side only. Called with the machine lock held, so the check and
+    /// the change are one step for a migration starting meanwhile.
+    /// </summary>
+    private void RefuseWhileMigrating(string command)
+    {
+        machine.AssertLocked();
+        if (Migration.Active)
+            throw MonitorException.Generic($"{command} not allowed while migrating");
+    }
 
     public void Stop() => machine.Stop();
 
-    public void Continue() => machine.Continue();
+    public void Continue() => Translate(machine.Continue);
 
     /// <summary>Asks the machine to shut down; QEMU's reason for a monitor <c>quit</c>.</summary>
     public void Quit(string reason) => machine.RequestShutdown(reason);
@@ -110,6 +136,10 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
         {
             // The monitor names no command-line option: the message alone, as QEMU reports it.
             throw new MonitorException(e.IsNotFound ? MonitorErrorClass.DeviceNotFound : MonitorErrorClass.GenericError, e.Message);
+        }
+        catch (StateError e)
+        {
+            throw MonitorException.Generic(e.Message);
         }
     }
 }

@@ -9,11 +9,29 @@ namespace Vnvdimm.Vmm;
 
 /// <summary>
 /// A built machine: guest memory, the I/O bus with its devices, the memory backends and the NVDIMMs.
-/// Guest accesses and changes (hotplug, run state) from several clients are serialised on
-/// <see cref="SyncRoot"/>, as QEMU serialises them on its main loop.
 /// </summary>
+/// <remarks>
+/// Which lock protects what (QEMU has one big lock for all of this; we have the same one, plus a leaf):
+/// <list type="bullet">
+/// <item>The machine lock (<see cref="Enter"/>) protects everything a guest or a hotplug touches: guest
+/// memory accesses and the address-space map, the I/O bus and its devices (DSM mailbox, fw_cfg, GPE0,
+/// the FIT), the backend and NVDIMM lists and the slot/address planner. Code that needs it calls
+/// <see cref="AssertLocked"/>, as QEMU asserts the BQL.</item>
+/// <item>The run-state lock protects <see cref="RunState"/> and the autostart flag only. It is a leaf:
+/// nothing is acquired, waited for or written while it is held, so a signal handler can always take it.</item>
+/// <item>Under neither lock: socket or terminal I/O, waiting for another thread. Events are queued
+/// per client (<see cref="MachineEvents"/> never blocks), so publishing one under a lock is safe.</item>
+/// </list>
+/// The one exception is migration's stop-and-copy, which sends the last dirty pages under the machine
+/// lock (that is what stops the guest); its socket has a send timeout, so a stalled destination
+/// fails the migration instead of holding the machine.
+/// </remarks>
 public sealed class Machine : IDisposable
 {
+    private readonly Lock _lock = new();
+    private readonly Lock _runStateLock = new();
+    private bool _autostart;
+    private bool _disposed;
     private readonly List<MemoryBackend> _backends;
     private readonly List<NvdimmDevice> _nvdimms;
     private readonly IReadOnlyList<IDisposable> _owned;
@@ -37,6 +55,26 @@ public sealed class Machine : IDisposable
         Fit = fit;
         _owned = owned;
         RunState = configuration.Incoming is not null ? RunState.InMigrate : configuration.StartStopped ? RunState.Prelaunch : RunState.Running;
+        _autostart = !configuration.StartStopped;
+    }
+
+    /// <summary>Takes the machine lock (see the remarks above); throws once the machine is disposed.</summary>
+    public Lock.Scope Enter()
+    {
+        var scope = _lock.EnterScope();
+        if (_disposed)
+        {
+            scope.Dispose();
+            throw new ObjectDisposedException(nameof(Machine), "the machine is shutting down");
+        }
+        return scope;
+    }
+
+    /// <summary>Fails loudly when the caller does not hold the machine lock: a broken invariant, not a user error.</summary>
+    public void AssertLocked()
+    {
+        if (!_lock.IsHeldByCurrentThread)
+            throw new InvalidOperationException("the machine lock must be held here");
     }
 
     public MachineConfiguration Configuration { get; }
@@ -53,9 +91,15 @@ public sealed class Machine : IDisposable
     public FwCfgDevice FwCfg { get; }
     public GpeBlock Gpe { get; }
     public FitBuffer Fit { get; }
-    public object SyncRoot { get; } = new();
     public MachineEvents Events { get; } = new();
-    public RunState RunState { get; private set; }
+
+    public RunState RunState
+    {
+        get { lock (_runStateLock) return _runState; }
+        private set => _runState = value;
+    }
+
+    private RunState _runState;
 
     /// <summary>Completes when the machine is asked to shut down (QMP/HMP <c>quit</c>, a signal).</summary>
     public Task<ShutdownEvent> ShutdownRequested => _shutdown.Task;
@@ -74,71 +118,147 @@ public sealed class Machine : IDisposable
     /// <summary>Whether a device or a NUMA node uses the backend.</summary>
     public bool IsBackendInUse(string id) => Planner.IsInUse(id);
 
-    internal void AddBackend(MemoryBackend backend) => _backends.Add(backend);
-
-    internal void RemoveBackend(MemoryBackend backend) => _backends.Remove(backend);
-
-    internal void AddNvdimm(NvdimmDevice device) => _nvdimms.Add(device);
-
-    /// <summary>Pauses the machine; returns false when it was not running.</summary>
-    public bool Stop()
+    internal void AddBackend(MemoryBackend backend)
     {
-        lock (SyncRoot)
-        {
-            if (RunState != RunState.Running)
-                return false;
-            RunState = RunState.Paused;
-        }
-        Events.Publish(new StopEvent());
-        return true;
+        AssertLocked();
+        _backends.Add(backend);
     }
 
-    /// <summary>Runs the machine (from -S or <c>stop</c>); returns false when it was already running.</summary>
-    public bool Continue()
+    internal void RemoveBackend(MemoryBackend backend)
     {
-        lock (SyncRoot)
-        {
-            if (RunState is RunState.Running or RunState.Shutdown)
-                return false;
-            RunState = RunState.Running;
-        }
-        Events.Publish(new ResumeEvent());
-        return true;
+        AssertLocked();
+        _backends.Remove(backend);
     }
 
-    /// <summary>Moves between run states for migration (inmigrate → running/paused, running → postmigrate), with QEMU's events.</summary>
+    internal void AddNvdimm(NvdimmDevice device)
+    {
+        AssertLocked();
+        _nvdimms.Add(device);
+    }
+
+    /// <summary>
+    /// <c>stop</c>: pauses a running machine (STOP event). As in QEMU, on a destination waiting for its
+    /// migration it only cancels the autostart, and in any other state it does nothing.
+    /// </summary>
+    public void Stop()
+    {
+        lock (_runStateLock)
+        {
+            if (_runState == RunState.InMigrate)
+            {
+                _autostart = false;
+                return;
+            }
+            if (_runState != RunState.Running)
+                return;
+            Transition(RunState.Paused);
+        }
+    }
+
+    /// <summary>
+    /// <c>cont</c>: runs the machine (RESUME event). On a destination waiting for its migration it asks
+    /// for the machine to run once the migration completes, as QEMU does.
+    /// </summary>
+    public void Continue()
+    {
+        lock (_runStateLock)
+        {
+            switch (_runState)
+            {
+                case RunState.InMigrate:
+                    _autostart = true;
+                    return;
+                case RunState.FinishMigrate:
+                    throw new StateError("Migration is not finalized yet");
+                case RunState.Shutdown:
+                    throw new StateError("Resetting the Virtual Machine is required");
+                case RunState.Running:
+                    return;
+                default:
+                    Transition(RunState.Running);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>An incoming migration completed: run, or stay paused after -S or a <c>stop</c> (QEMU's autostart).</summary>
+    public void FinishIncomingMigration()
+    {
+        lock (_runStateLock)
+            Transition(_autostart ? RunState.Running : RunState.Paused);
+    }
+
+    /// <summary>Moves between run states for migration (running → finish-migrate → postmigrate, or back on failure), with QEMU's events.</summary>
     public void SetRunState(RunState state)
     {
-        RunState before;
-        lock (SyncRoot)
+        lock (_runStateLock)
+            Transition(state);
+    }
+
+    /// <summary>Moves to <paramref name="state"/> only from <paramref name="expected"/> (a quit meanwhile wins); true when it moved.</summary>
+    public bool SetRunState(RunState expected, RunState state)
+    {
+        lock (_runStateLock)
         {
-            before = RunState;
-            RunState = state;
+            if (_runState != expected)
+                return false;
+            Transition(state);
+            return true;
         }
-        if (before == RunState.Running && state != RunState.Running)
-            Events.Publish(new StopEvent());
-        else if (before != RunState.Running && state == RunState.Running)
-            Events.Publish(new ResumeEvent());
     }
 
     public void RequestShutdown(string reason)
     {
-        var e = new ShutdownEvent(false, reason);
-        lock (SyncRoot)
+        lock (_runStateLock)
         {
-            if (RunState == RunState.Shutdown)
+            if (_runState == RunState.Shutdown)
                 return;
-            RunState = RunState.Shutdown;
+            Transition(RunState.Shutdown, reason);
         }
-        Events.Publish(e);
-        _shutdown.TrySetResult(e);
+        _shutdown.TrySetResult(new ShutdownEvent(false, reason));
     }
 
+    /// <summary>Changes the run state if QEMU's transition table allows it; a forbidden transition is a defect.</summary>
+    private void Transition(RunState to, string? shutdownReason = null)
+    {
+        var from = _runState;
+        if (from == to)
+            return;
+        if (!RunStates.Allowed(from, to))
+            throw new InvalidOperationException($"invalid run state transition: {RunStates.Name(from)} -> {RunStates.Name(to)}");
+        _runState = to;
+        // Publishing only queues (MachineEvents never blocks), so it is safe under the leaf lock and keeps events in order.
+        if (to == RunState.Shutdown)
+            Events.Publish(new ShutdownEvent(false, shutdownReason!));
+        else if (from == RunState.Running)
+            Events.Publish(new StopEvent());
+        else if (to == RunState.Running)
+            Events.Publish(new ResumeEvent());
+    }
+
+    /// <summary>
+    /// Unmaps everything, under the machine lock so that no guest access is under way; later accesses
+    /// fail with <see cref="ObjectDisposedException"/> instead of touching unmapped memory. When the lock
+    /// cannot be had in time (a thread stuck while holding it), the mappings are left to the process's
+    /// exit: better a leak at exit than a fault.
+    /// </summary>
     public void Dispose()
     {
-        foreach (var backend in Enumerable.Reverse(_backends))
-            backend.Dispose();
-        foreach (var resource in _owned.Reverse())
-            resource.Dispose();
+        if (!_lock.TryEnter(TimeSpan.FromMilliseconds(300)))
+            return;
+        try
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            foreach (var backend in Enumerable.Reverse(_backends))
+                backend.Dispose();
+            foreach (var resource in _owned.Reverse())
+                resource.Dispose();
+        }
+        finally
+        {
+            _lock.Exit();
+        }
     }
 }

@@ -15,7 +15,7 @@ public sealed class MemoryHotplug(Machine machine, ILogger logger)
     /// <summary><c>object-add</c> of a memory backend: creates (or opens) and maps its file.</summary>
     public MemoryBackend AddBackend(BackendOptions options)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
         {
             if (machine.FindBackend(options.Id) is not null)
                 throw new ConfigurationException($"attempt to add duplicate property '{options.Id}' to object (type 'container')");
@@ -30,7 +30,7 @@ public sealed class MemoryHotplug(Machine machine, ILogger logger)
     /// <summary><c>object-del</c>: unmaps a backend nothing uses. Its file stays, as in QEMU.</summary>
     public void DeleteBackend(string id)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
         {
             var backend = machine.FindBackend(id) ?? throw new ConfigurationException($"object '{id}' not found");
             if (machine.IsBackendInUse(id))
@@ -46,7 +46,7 @@ public sealed class MemoryHotplug(Machine machine, ILogger logger)
     /// </summary>
     public NvdimmDevice AddNvdimm(NvdimmOptions options)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
         {
             if (options.Id is string id && machine.Nvdimms.Any(d => d.Id == id))
                 throw new ConfigurationException($"Duplicate device ID '{id}'");
@@ -70,7 +70,7 @@ public sealed class MemoryHotplug(Machine machine, ILogger logger)
     /// <summary><c>device_del</c>: QEMU cannot unplug an NVDIMM, and neither can we.</summary>
     public void DeleteDevice(string id)
     {
-        lock (machine.SyncRoot)
+        using (machine.Enter())
         {
             if (!machine.Nvdimms.Any(d => d.Id == id))
                 throw ConfigurationException.NotFound($"Device '{id}' not found");

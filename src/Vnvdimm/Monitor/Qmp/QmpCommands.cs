@@ -163,7 +163,7 @@ public sealed class QmpCommands
         string path = args.RequiredString("path");
         string property = args.RequiredString("property");
         args.RejectUnknown();
-        lock (_monitor.Machine.SyncRoot)
+        using (_monitor.Machine.Enter())
             return _monitor.Qom.Resolve(path).Get(property);
     }
 
@@ -173,7 +173,7 @@ public sealed class QmpCommands
         string property = args.RequiredString("property");
         var value = args.Value("value") ?? throw QmpArguments.Missing("value");
         args.RejectUnknown();
-        lock (_monitor.Machine.SyncRoot)
+        using (_monitor.Machine.Enter())
             _monitor.Qom.Resolve(path).Set(property, value);
         return new JsonObject();
     }
