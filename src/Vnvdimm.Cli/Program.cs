@@ -14,6 +14,12 @@ internal static class Entry
 {
     public static int Run(string[] args)
     {
+        // The last resort for a defect on any thread: a clear message and exit status 1, never SIGABRT.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            ConsoleDiagnostics.Error($"internal error: {e.ExceptionObject}");
+            Environment.Exit(1);
+        };
         if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = 1000; // output for programs and logs is not wrapped at 80 columns
         if (args.Length > 0 && Vnvdimm.Cli.Tools.ToolCommands.Names.Contains(args[0]))
@@ -62,28 +68,46 @@ internal static class Entry
     /// <summary>
     /// Serves qtest and the monitors until a monitor says quit, a stdio or client-mode qtest channel
     /// closes, or a termination signal arrives (reported to QMP clients as QEMU does: SHUTDOWN, "host-signal").
+    /// Then everything stops within <see cref="ShutdownBudget"/>, whatever the clients do.
     /// </summary>
     private static int Serve(Vnvdimm.Vmm.Machine machine, MachineConfiguration config, ILogger logger)
     {
+        // The handlers only flag the request (the run-state lock is a leaf): a signal is never stuck behind a client or the machine lock.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
-        using var qtest = config.Qtest is null ? null : QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
+        QtestServer? qtest = null;
+        MonitorServers? monitors = null;
         var monitor = new MachineMonitor(machine, logger);
-        using var monitors = MonitorServers.Start(monitor, config, logger);
-        if (config.Incoming is string incoming && incoming != "defer")
-            monitor.Migrate(m => m.StartIncoming(incoming));
-        var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
-        if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
-            ends.Add(qtest.Completion);
-        while (true)
+        try
         {
-            var ended = ends[Task.WaitAny([.. ends])];
-            if (ended != monitor.Migration.Incoming)
-                return 0;
-            // As QEMU: a destination whose incoming migration failed exits with an error.
-            if (!monitor.Migration.Incoming.Result)
-                return 1;
-            ends.Remove(ended);
+            qtest = config.Qtest is null ? null : QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
+            monitors = MonitorServers.Start(monitor, config, logger);
+            if (config.Incoming is string incoming && incoming != "defer")
+                monitor.Migrate(m => m.StartIncoming(incoming));
+            var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
+            if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
+                ends.Add(qtest.Completion);
+            while (true)
+            {
+                var ended = ends[Task.WaitAny([.. ends])];
+                if (ended != monitor.Migration.Incoming)
+                    return 0;
+                // As QEMU: a destination whose incoming migration failed exits with an error.
+                if (!monitor.Migration.Incoming.Result)
+                    return 1;
+                ends.Remove(ended);
+            }
+        }
+        finally
+        {
+            var deadline = DateTime.UtcNow + ShutdownBudget;
+            if (!monitor.Migration.Shutdown(deadline))
+                logger.LogWarning("a migration thread did not stop in time; its memory is left mapped until exit");
+            monitors?.Stop(deadline);
+            qtest?.Stop(deadline);
         }
     }
+
+    /// <summary>From a shutdown request to the last client hung up on; the machine's unmapping follows.</summary>
+    private static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(1.2);
 }

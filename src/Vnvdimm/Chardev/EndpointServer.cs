@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -14,19 +13,28 @@ namespace Vnvdimm.Chardev;
 /// </summary>
 public sealed class EndpointServer : IDisposable
 {
-    /// <summary>Connections beyond this many are closed at once: a runaway client cannot exhaust threads.</summary>
+    /// <summary>
+    /// Clients served at once per listening socket; a further connection is closed at once, so a
+    /// runaway client cannot exhaust threads. A client counts from its accept until its session's
+    /// thread has ended, whatever ended it.
+    /// </summary>
     public const int MaxClients = 64;
 
-    private readonly Action<Stream, Stream, CancellationToken> _serve;
+    /// <summary>How long a stopping server lets sessions finish their command and send what they queued.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
+    private readonly Action<ClientConnection, CancellationToken> _serve;
     private readonly ILogger _logger;
     private readonly string _protocol;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<Socket, Task> _clients = new();
+    private readonly object _lock = new();
+    private readonly Dictionary<Socket, Task> _clients = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private string? _socketPath;
+    private int _served;
 
-    private EndpointServer(Action<Stream, Stream, CancellationToken> serve, ILogger logger, string protocol)
+    private EndpointServer(Action<ClientConnection, CancellationToken> serve, ILogger logger, string protocol)
     {
         _serve = serve;
         _logger = logger;
@@ -36,34 +44,43 @@ public sealed class EndpointServer : IDisposable
     /// <summary>Ends when a stdio or client-mode connection closes; a listener ends only when disposed.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
+    /// <summary>Sessions being served now.</summary>
+    public int ClientCount
+    {
+        get { lock (_lock) return _clients.Count; }
+    }
+
     /// <param name="option">The command-line option ("-qmp"), for error messages.</param>
-    public static EndpointServer Start(EndpointOptions endpoint, string option, Action<Stream, Stream, CancellationToken> serve, ILogger logger)
+    public static EndpointServer Start(EndpointOptions endpoint, string option, Action<ClientConnection, CancellationToken> serve, ILogger logger)
     {
         var server = new EndpointServer(serve, logger, option.TrimStart('-'));
         switch (endpoint.Kind)
         {
             case EndpointKind.Stdio:
-                server.Completion = OnOwnThread(() => serve(Console.OpenStandardInput(), Console.OpenStandardOutput(), server._stop.Token));
+                var input = Console.OpenStandardInput();
+                var output = Console.OpenStandardOutput();
+                var stdio = new ClientConnection(input, output, () => output.Dispose(), $"{server._protocol} stdio");
+                server.Completion = OnOwnThread(() => server.ServeGuarded(stdio));
                 break;
             case EndpointKind.UnixClient:
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 try
                 {
-                    socket.Connect(new UnixDomainSocketEndPoint(endpoint.Path!));
+                    socket.Connect(endpoint.Address!.EndPoint);
                 }
                 catch (SocketException e)
                 {
                     socket.Dispose();
-                    throw new ConfigurationException($"Failed to connect to '{endpoint.Path}': {e.Message}", $"{option} unix:{endpoint.Path}");
+                    throw new ConfigurationException($"Failed to connect to '{endpoint.Path}': {e.Message}", $"{option} {endpoint.Address}");
                 }
-                server.Completion = server.ServeClient(socket);
+                server.Completion = server.ServeClient(socket) ?? Task.CompletedTask;
                 break;
             case EndpointKind.UnixServer:
                 server.ListenUnix(endpoint.Path!, option);
                 server.Completion = server._stopped.Task;
                 break;
             case EndpointKind.TcpServer:
-                server.ListenTcp(endpoint.Host ?? "", endpoint.Port, option);
+                server.ListenTcp((SocketUri.Inet)endpoint.Address!, option);
                 server.Completion = server._stopped.Task;
                 break;
         }
@@ -79,7 +96,7 @@ public sealed class EndpointServer : IDisposable
             PrivateUnixSocket.Bind(listener, path);
             listener.Listen(16);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
             throw new ConfigurationException($"Failed to bind socket to {path}: {e.Message}", $"{option} unix:{path}");
@@ -89,108 +106,172 @@ public sealed class EndpointServer : IDisposable
         _ = AcceptLoopAsync(listener);
     }
 
-    private void ListenTcp(string host, int port, string option)
+    private void ListenTcp(SocketUri.Inet address, string option)
     {
-        var address = ResolveListenAddress(host, option, port);
-        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var ip = ResolveListenAddress(address, option);
+        var listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(new IPEndPoint(address, port));
+            listener.Bind(new IPEndPoint(ip, address.Port));
             listener.Listen(16);
         }
         catch (SocketException e)
         {
             listener.Dispose();
-            throw new ConfigurationException($"Failed to bind socket: {e.Message}", $"{option} tcp:{host}:{port}");
+            throw new ConfigurationException($"Failed to bind socket: {e.Message}", $"{option} {address}");
         }
         _listener = listener;
         _ = AcceptLoopAsync(listener);
     }
 
     /// <summary>No host means loopback: a management socket is never exposed to the network by default.</summary>
-    private static IPAddress ResolveListenAddress(string host, string option, int port)
+    private static IPAddress ResolveListenAddress(SocketUri.Inet address, string option)
     {
-        if (host.Length == 0 || host == "localhost")
-            return IPAddress.Loopback;
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
-            return address;
-        try
+        switch (address.EndPoint)
         {
-            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? Dns.GetHostAddresses(host)[0];
-        }
-        catch (SocketException e)
-        {
-            throw new ConfigurationException($"address resolution failed for {host}:{port}: {e.Message}", $"{option} tcp:{host}:{port}");
+            case IPEndPoint ip:
+                return ip.Address;
+            default:
+                try
+                {
+                    var all = Dns.GetHostAddresses(address.Host);
+                    return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all[0];
+                }
+                catch (Exception e) when (e is SocketException or IndexOutOfRangeException or ArgumentException)
+                {
+                    throw new ConfigurationException($"address resolution failed for {address.Host}:{address.Port}: {e.Message}", $"{option} {address}");
+                }
         }
     }
 
     private async Task AcceptLoopAsync(Socket listener)
     {
-        try
+        while (!_stop.IsCancellationRequested)
         {
-            while (!_stop.IsCancellationRequested)
+            Socket client;
+            try
             {
-                var client = await listener.AcceptAsync(_stop.Token);
-                if (_clients.Count >= MaxClients)
-                {
-                    _logger.LogWarning("{Protocol}: more than {Max} clients; closing the new connection", _protocol, MaxClients);
-                    client.Dispose();
-                    continue;
-                }
-                _ = ServeClient(client);
+                client = await listener.AcceptAsync(_stop.Token);
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-        {
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // A connection that died in the backlog, or no descriptors left for a moment: keep accepting.
+                _logger.LogDebug("{Protocol}: accept failed: {Reason}", _protocol, e.Message);
+                await Task.Delay(10);
+                continue;
+            }
+            if (ServeClient(client) is null)
+            {
+                _logger.LogWarning("{Protocol}: {Max} clients are connected; closing the new connection", _protocol, MaxClients);
+                client.Dispose();
+            }
         }
     }
 
-    private Task ServeClient(Socket client)
+    /// <summary>
+    /// Serves a connected client on its own thread; null when <see cref="MaxClients"/> are served already.
+    /// The client is registered before its thread starts, so a session that ends at once cannot leave a stale entry.
+    /// </summary>
+    private Task? ServeClient(Socket socket)
     {
-        var task = OnOwnThread(() =>
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task task;
+        lock (_lock)
         {
-            using var stream = new NetworkStream(client, ownsSocket: true);
-            try
+            if (_clients.Count >= MaxClients || _stop.IsCancellationRequested)
+                return null;
+            _served++;
+            string name = $"{_protocol} client {_served}";
+            task = started.Task.ContinueWith(_ =>
             {
-                _serve(stream, stream, _stop.Token);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
-            {
-                _logger.LogDebug("{Protocol} client dropped: {Reason}", _protocol, e.Message);
-            }
-            finally
-            {
-                _clients.TryRemove(client, out _);
-            }
-        });
-        _clients[client] = task;
+                try
+                {
+                    using var stream = new NetworkStream(socket, ownsSocket: true);
+                    ServeGuarded(new ClientConnection(stream, stream, () => HangUp(socket), name));
+                }
+                finally
+                {
+                    lock (_lock)
+                        _clients.Remove(socket);
+                }
+            }, CancellationToken.None, TaskContinuationOptions.LongRunning, TaskScheduler.Default);
+            _clients[socket] = task;
+        }
+        started.SetResult();
         return task;
+    }
+
+    /// <summary>The root of every session's thread: nothing a session throws ends the process.</summary>
+    private void ServeGuarded(ClientConnection client)
+    {
+        try
+        {
+            _serve(client, _stop.Token);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or OperationCanceledException)
+        {
+            _logger.LogDebug("{Client} dropped: {Reason}", client.Name, e.Message);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "{Client}: internal error; closing the connection", client.Name);
+        }
+    }
+
+    private static void HangUp(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both); // ends a read or write blocked on it, in any thread
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            // Gone already.
+        }
     }
 
     private static Task OnOwnThread(Action serve) => Task.Factory.StartNew(serve, TaskCreationOptions.LongRunning);
 
-    /// <summary>Stops accepting, lets each session finish the command it is executing, then closes the connections.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Stops accepting, lets each session finish the command it is executing and send what it queued
+    /// until <paramref name="deadline"/>, then hangs up on whoever is left (a client that never reads).
+    /// </summary>
+    public void Stop(DateTime deadline)
     {
         _stop.Cancel();
         _listener?.Dispose();
         if (_socketPath is not null)
+        {
             File.Delete(_socketPath);
-        foreach (var client in _clients.Keys)
+            _socketPath = null;
+        }
+        KeyValuePair<Socket, Task>[] clients;
+        lock (_lock)
+            clients = [.. _clients];
+        foreach (var (socket, _) in clients)
         {
             try
             {
-                client.Shutdown(SocketShutdown.Receive); // ends the session's blocking read
+                socket.Shutdown(SocketShutdown.Receive); // the session's read ends after its current command
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
-                // The session ended on its own meanwhile.
             }
         }
-        Task.WaitAll([.. _clients.Values], TimeSpan.FromSeconds(2));
-        foreach (var client in _clients.Keys)
-            client.Dispose();
+        var left = deadline - DateTime.UtcNow;
+        Task.WaitAll([.. clients.Select(c => c.Value)], left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        foreach (var (socket, _) in clients)
+        {
+            HangUp(socket);
+            socket.Dispose();
+        }
         _stopped.TrySetResult();
     }
+
+    public void Dispose() => Stop(DateTime.UtcNow + StopGrace);
 }

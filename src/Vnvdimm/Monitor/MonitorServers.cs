@@ -24,10 +24,10 @@ public sealed class MonitorServers : IDisposable
         {
             foreach (var endpoint in config.Qmp)
                 servers._endpoints.Add(EndpointServer.Start(endpoint, "-qmp",
-                    (input, output, cancel) => new QmpSession(commands, monitor, input, output).Run(cancel), logger));
+                    (client, cancel) => new QmpSession(commands, monitor).Run(client, logger, cancel), logger));
             foreach (var endpoint in config.Monitors)
                 servers._endpoints.Add(EndpointServer.Start(endpoint, "-monitor",
-                    (input, output, cancel) => new HmpSession(hmp, input, output).Run(cancel), logger));
+                    (client, cancel) => new HmpSession(hmp, client.Input, client.Output).Run(cancel), logger));
         }
         catch
         {
@@ -37,9 +37,12 @@ public sealed class MonitorServers : IDisposable
         return servers;
     }
 
-    public void Dispose()
+    /// <summary>Stops every endpoint; clients still there at <paramref name="deadline"/> are hung up on.</summary>
+    public void Stop(DateTime deadline)
     {
         foreach (var endpoint in _endpoints)
-            endpoint.Dispose();
+            endpoint.Stop(deadline);
     }
+
+    public void Dispose() => Stop(DateTime.UtcNow + EndpointServer.StopGrace);
 }

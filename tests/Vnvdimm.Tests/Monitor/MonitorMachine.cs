@@ -20,7 +20,7 @@ public sealed class MonitorMachine : IDisposable
             "-object", $"memory-backend-file,id=m0,share=on,mem-path={Folder.File("nv0.img")},size=16M",
             "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Configuration, new TestLogger());
         Monitor = new MachineMonitor(Machine, new TestLogger());
-        _session = new QmpSession(new QmpCommands(Monitor), Monitor, Stream.Null, Stream.Null);
+        _session = new QmpSession(new QmpCommands(Monitor), Monitor);
         Qmp("{'execute':'qmp_capabilities'}");
         Hmp = new HmpInterpreter(Monitor);
     }
@@ -32,6 +32,9 @@ public sealed class MonitorMachine : IDisposable
 
     /// <summary>One message through the framer (so QEMU's single-quoted strings work) and the session.</summary>
     public JsonObject Qmp(string json) => _session.Answer(Assert.Single(new QmpFramer().Feed(System.Text.Encoding.UTF8.GetBytes(json))));
+
+    /// <summary>One framed message through the session.</summary>
+    public JsonObject Qmp(QmpFrame frame) => _session.Answer(frame);
 
     /// <summary>The "return" of a command that must succeed.</summary>
     public JsonNode? Return(string json)

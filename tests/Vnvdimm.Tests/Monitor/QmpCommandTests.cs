@@ -10,7 +10,7 @@ public sealed class QmpCommandTests
     public void Commands_wait_for_capabilities_negotiation_and_negotiation_happens_once()
     {
         using var m = new MonitorMachine();
-        var fresh = new Vnvdimm.Monitor.Qmp.QmpSession(new Vnvdimm.Monitor.Qmp.QmpCommands(m.Monitor), m.Monitor, Stream.Null, Stream.Null);
+        var fresh = new Vnvdimm.Monitor.Qmp.QmpSession(new Vnvdimm.Monitor.Qmp.QmpCommands(m.Monitor), m.Monitor);
         var early = fresh.Answer(new("{\"execute\":\"query-status\",\"id\":7}", null));
         Assert.Equal("CommandNotFound", early["error"]!["class"]!.GetValue<string>());
         Assert.Equal(7, early["id"]!.GetValue<int>());

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Vnvdimm.Chardev;
 using Vnvdimm.Vmm;
 
 namespace Vnvdimm.Monitor.Qmp;
@@ -7,9 +10,11 @@ namespace Vnvdimm.Monitor.Qmp;
 /// <summary>
 /// One QMP connection: greeting, capabilities negotiation, then commands answered in order with
 /// their "id" echoed, and machine events interleaved. A bad message gets an error answer and the
-/// connection goes on; only the peer going away ends it.
+/// connection goes on; only the peer going away ends it. Everything it sends goes through a
+/// <see cref="ClientOutput"/>: events from other threads are queued, never written by the thread that
+/// raised them, and a client that stops reading is dropped instead of stalling anyone.
 /// </summary>
-public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Stream input, Stream output)
+public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = QmpFramer.DefaultMaxNesting + 1 };
     private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
@@ -17,25 +22,34 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
     // Paths and descriptions go out as they are: QMP clients read UTF-8, no need to escape "'" or "+".
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly object _writeLock = new();
     private readonly QmpFramer _framer = new();
-    private bool _negotiated;
-    private volatile bool _broken;
+    private volatile bool _negotiated;
+    private ClientOutput? _output;
+    private ILogger? _logger;
 
-    /// <summary>Serves until the peer closes the connection or a write to it fails.</summary>
-    public void Run(CancellationToken cancel)
+    /// <summary>Serves until the peer closes the connection, is dropped, or the server stops.</summary>
+    public void Run(ClientConnection client, ILogger logger, CancellationToken cancel)
     {
-        using var events = monitor.Machine.Events.Subscribe(OnEvent);
-        Send(Greeting());
-        var buffer = new byte[16 << 10];
-        while (!cancel.IsCancellationRequested && !_broken)
+        _logger = logger;
+        _output = new ClientOutput(client, logger);
+        try
         {
-            int n = input.Read(buffer);
-            var frames = n == 0 ? _framer.Finish() : _framer.Feed(buffer.AsSpan(0, n));
-            foreach (var frame in frames)
-                Send(Answer(frame));
-            if (n == 0)
-                break;
+            using var events = monitor.Machine.Events.Subscribe(OnEvent);
+            Send(Greeting());
+            var buffer = new byte[16 << 10];
+            while (!cancel.IsCancellationRequested && _output.IsOpen)
+            {
+                int n = client.Input.Read(buffer);
+                var frames = n == 0 ? _framer.Finish() : _framer.Feed(buffer.AsSpan(0, n));
+                foreach (var frame in frames)
+                    Send(Answer(frame));
+                if (n == 0)
+                    break;
+            }
+        }
+        finally
+        {
+            _output.Complete(DateTime.UtcNow + Chardev.EndpointServer.StopGrace);
         }
     }
 
@@ -100,11 +114,21 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
         {
             return Error(e.ErrorClass, e.Message, id);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        catch (UserError e)
+        {
+            return Error(MonitorErrorClass.GenericError, e.Message, id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A host failure inside a command (a file that cannot be created or mapped): the client
             // hears about it and the machine, unchanged, goes on serving.
             return Error(MonitorErrorClass.GenericError, e.Message, id);
+        }
+        catch (Exception e)
+        {
+            // A defect, not the client's fault: it still gets an answer, and the log has the details.
+            _logger?.LogError(e, "QMP: internal error");
+            return Error(MonitorErrorClass.GenericError, $"internal error: {e.Message}", id);
         }
     }
 
@@ -139,6 +163,11 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
         {
             throw MonitorException.Generic(IsBareWord(json) ? $"JSON parse error, invalid keyword '{json}'" : "JSON parse error, expecting value");
         }
+        if (LoneSurrogate(json) is string escape)
+        {
+            document.Dispose();
+            throw MonitorException.Generic($"JSON parse error, {escape} is not a valid Unicode character");
+        }
         if (HasDuplicateKey(document.RootElement))
         {
             document.Dispose();
@@ -146,6 +175,45 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
         }
         return document;
     }
+
+    /// <summary>
+    /// The first <c>\uXXXX</c> escape in a string that is half of a surrogate pair without its other
+    /// half, as QEMU's parser refuses it; .NET would accept it and fail later, when writing it back.
+    /// </summary>
+    internal static string? LoneSurrogate(string json)
+    {
+        bool inString = false;
+        for (int i = 0; i < json.Length; i++)
+        {
+            char c = json[i];
+            if (c == '"' && !inString)
+                inString = true;
+            else if (c == '"')
+                inString = false;
+            else if (c == '\\' && inString)
+            {
+                if (i + 1 < json.Length && json[i + 1] == 'u' && Escape(json, i) is int unit)
+                {
+                    bool high = unit is >= 0xD800 and <= 0xDBFF;
+                    bool low = unit is >= 0xDC00 and <= 0xDFFF;
+                    if (high && Escape(json, i + 6) is int next && next is >= 0xDC00 and <= 0xDFFF)
+                        i += 6; // a proper pair
+                    else if (high || low)
+                        return json.Substring(i, 6);
+                    i += 5;
+                }
+                else
+                {
+                    i++; // any other escape
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int? Escape(string json, int at) =>
+        at + 6 <= json.Length && json[at] == '\\' && json[at + 1] == 'u'
+        && int.TryParse(json.AsSpan(at + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int unit) ? unit : null;
 
     private static bool IsBareWord(string json) => json.Length > 0 && char.IsLetter(json[0]);
 
@@ -196,30 +264,16 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor, Str
         Send(message);
     }
 
-    private void Send(JsonObject message)
+    /// <summary>Queues one message for the client; never blocks, whatever the client does.</summary>
+    private void Send(JsonObject message) => _output?.TryWrite(Encode(message));
+
+    /// <summary>One message as it goes on the wire: compact JSON and "\r\n", as QEMU sends it.</summary>
+    public static byte[] Encode(JsonObject message)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             message.WriteTo(writer);
-        var bytes = buffer.WrittenSpan;
-        lock (_writeLock)
-        {
-            if (_broken)
-                return;
-            try
-            {
-                output.Write(bytes);
-                output.Write(LineEnd);
-                output.Flush();
-            }
-            catch (IOException)
-            {
-                _broken = true; // the peer left; the reader notices on its next read
-            }
-            catch (ObjectDisposedException)
-            {
-                _broken = true;
-            }
-        }
+        System.Buffers.BuffersExtensions.Write(buffer, LineEnd);
+        return buffer.WrittenSpan.ToArray();
     }
 }
