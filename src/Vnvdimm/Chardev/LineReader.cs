@@ -2,48 +2,120 @@ using System.Text;
 
 namespace Vnvdimm.Chardev;
 
-/// <summary>
-/// Reads '\n'-terminated lines with a length limit, so that a client that never sends a newline
-/// cannot make the machine buffer without bound. Knows whether more input is already buffered.
-/// Latin-1 unless told otherwise: qtest is ASCII, HMP may carry UTF-8 paths.
-/// </summary>
-public sealed class LineReader(Stream stream, int maxLineLength, Encoding? encoding = null)
+/// <summary>What <see cref="LineReader.Read"/> found.</summary>
+public enum LineStatus
 {
-    private readonly byte[] _buffer = new byte[1 << 16];
+    Line,
+    /// <summary>A line over the limit: it was read to its end and dropped, never held whole.</summary>
+    TooLong,
+    End,
+}
+
+/// <summary>
+/// Reads '\n'-terminated lines as bytes, with a length limit: a line over it is consumed and dropped as
+/// it streams in, so a client that sends a huge line (or never a newline) costs at most the limit in
+/// memory. The buffer shrinks back after a large line. Knows whether more input is already buffered.
+/// </summary>
+public sealed class LineReader(Stream stream, int maxLineLength)
+{
+    private const int InitialSize = 1 << 16;
+
+    private byte[] _buffer = new byte[InitialSize];
     private int _start, _end;
+
+    public int MaxLineLength => maxLineLength;
 
     /// <summary>True when a complete further line is already buffered.</summary>
     public bool HasBufferedLine => _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n') >= 0;
 
-    /// <summary>The next line without its terminator, or null at end of input. Over-long lines throw.</summary>
-    public string? ReadLine()
+    /// <summary>
+    /// The next line without its terminator ("\r\n" or "\n"); the span is valid until the next call.
+    /// A last line without a newline counts as a line. <paramref name="limitOf"/>, given the start of a
+    /// line still arriving, may name a tighter limit for it (a command that announces its length): the
+    /// line is then dropped as soon as it passes that, and its buffer is sized once, not doubled.
+    /// </summary>
+    public LineStatus Read(out ReadOnlySpan<byte> line, Func<ReadOnlySpan<byte>, long>? limitOf = null)
     {
-        var line = new MemoryStream();
+        line = default;
+        if (_start == _end && _buffer.Length > InitialSize)
+        {
+            _buffer = new byte[InitialSize]; // a large line is not kept alive by an idle client
+            _start = _end = 0;
+        }
+        int scanned = _start;
         while (true)
         {
-            int newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
-            int take = newline >= 0 ? newline : _end - _start;
-            if (line.Length + take > maxLineLength)
-                throw new InvalidDataException($"line longer than {maxLineLength} bytes");
-            line.Write(_buffer, _start, take);
+            int newline = _buffer.AsSpan(scanned, _end - scanned).IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                _start += newline + 1;
-                return Decode(line);
+                int end = scanned + newline;
+                line = TrimCr(_buffer.AsSpan(_start, end - _start));
+                _start = end + 1;
+                return LineStatus.Line;
             }
-            _start = _end = 0;
-            int read = stream.Read(_buffer);
+            scanned = _end;
+            long limit = Math.Min(maxLineLength, limitOf?.Invoke(_buffer.AsSpan(_start, _end - _start)) ?? maxLineLength);
+            if (_end - _start > limit)
+                return SkipRestOfLine();
+            if (_end == _buffer.Length)
+                MakeRoom(ref scanned, limit);
+            int read = stream.Read(_buffer, _end, _buffer.Length - _end);
             if (read == 0)
-                return line.Length > 0 ? Decode(line) : null;
-            _end = read;
+            {
+                if (_end == _start)
+                    return LineStatus.End;
+                line = TrimCr(_buffer.AsSpan(_start, _end - _start));
+                _start = _end;
+                return LineStatus.Line;
+            }
+            _end += read;
         }
     }
 
-    private string Decode(MemoryStream line)
+    /// <summary>The next line as text (UTF-8 for monitors), null at end of input or for a line over the limit (see <paramref name="tooLong"/>).</summary>
+    public string? ReadLine(out bool tooLong)
     {
-        var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
-        if (bytes.Length > 0 && bytes[^1] == '\r')
-            bytes = bytes[..^1];
-        return (encoding ?? Encoding.Latin1).GetString(bytes);
+        var status = Read(out var line);
+        tooLong = status == LineStatus.TooLong;
+        return status == LineStatus.Line ? Encoding.UTF8.GetString(line) : null;
     }
+
+    private void MakeRoom(ref int scanned, long limit)
+    {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            scanned -= _start;
+            _end -= _start;
+            _start = 0;
+            return;
+        }
+        // A line whose length is known gets its buffer at once; others double, up to the limit.
+        long size = limit < maxLineLength ? limit + 2 : Math.Min((long)_buffer.Length * 2, (long)maxLineLength + 2);
+        var bigger = new byte[Math.Max(size, _buffer.Length + 1)];
+        _buffer.AsSpan(0, _end).CopyTo(bigger);
+        _buffer = bigger;
+    }
+
+    private LineStatus SkipRestOfLine()
+    {
+        _buffer = new byte[InitialSize];
+        _start = _end = 0;
+        while (true)
+        {
+            int read = stream.Read(_buffer, 0, _buffer.Length);
+            if (read == 0)
+                return LineStatus.TooLong;
+            int newline = _buffer.AsSpan(0, read).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                _start = newline + 1;
+                _end = read;
+                return LineStatus.TooLong;
+            }
+        }
+    }
+
+    private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) =>
+        line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
 }

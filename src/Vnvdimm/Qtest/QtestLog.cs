@@ -12,6 +12,9 @@ public sealed class QtestLog(TextWriter? writer) : IDisposable
     public static QtestLog Open(string? path) =>
         new(path is null ? null : new StreamWriter(path, append: false) { AutoFlush = true });
 
+    /// <summary>False for no log: callers then skip formatting lines nobody reads.</summary>
+    public bool IsOpen => writer is not null;
+
     public void Received(string line) => Write('R', line);
     public void Sent(string line) => Write('S', line);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vnvdimm.Chardev;
@@ -12,8 +13,51 @@ namespace Vnvdimm.Qtest;
 /// </summary>
 public sealed class QtestServer : IDisposable
 {
-    /// <summary>A line longer than this ends the session: no legitimate command comes near it (a 64 MiB hex write is 128 MiB).</summary>
-    public const int MaxLineLength = 160 << 20;
+    /// <summary>
+    /// The longest command line: a 32 MiB <c>write</c> in hex or a 48 MiB <c>b64write</c>. A longer line
+    /// is dropped as it streams in and answered with an error; the session goes on. With a read's data and
+    /// answer, one client holds at most about three times this much, and only while its command runs.
+    /// </summary>
+    public const int MaxLineLength = (64 << 20) + 64;
+
+    /// <summary>Every command but write and b64write fits in this; they announce their length.</summary>
+    public const int ShortLine = 4096;
+
+    private const int LargeBuffer = 16 << 20;
+
+    /// <summary>
+    /// How long a line that starts with <paramref name="prefix"/> may grow: a data-carrying write may hold
+    /// its announced length (in hex or base64, with slack for what QEMU ignores), anything else a short line.
+    /// </summary>
+    internal static long LineLimit(ReadOnlySpan<byte> prefix)
+    {
+        bool hex = prefix.StartsWith("write "u8), base64 = prefix.StartsWith("b64write "u8);
+        if (!hex && !base64)
+            return ShortLine;
+        // "write ADDR LEN DATA": the length is the third word, complete once the data has begun.
+        var rest = prefix;
+        for (int word = 0; word < 2; word++)
+        {
+            rest = rest[rest.IndexOf((byte)' ')..].TrimStart((byte)' ');
+            if (rest.IndexOf((byte)' ') < 0)
+                return ShortLine;
+        }
+        int end = rest.IndexOf((byte)' ');
+        if (rest[end..].TrimStart((byte)' ').IsEmpty)
+            return ShortLine;
+        string text = Encoding.ASCII.GetString(rest[..end]);
+        ulong length;
+        try
+        {
+            length = Math.Min(QtestSession.Number(text), QtestSession.MaxTransfer);
+        }
+        catch (QtestArgumentException)
+        {
+            return ShortLine;
+        }
+        ulong payload = hex ? 2 + 2 * length : (length + 2) / 3 * 4;
+        return (long)payload + ShortLine;
+    }
 
     private readonly Machine _machine;
     private readonly QtestLog _log;
@@ -48,37 +92,52 @@ public sealed class QtestServer : IDisposable
     /// Answers commands until the input ends. Blocking I/O on a thread of its own: a qtest client
     /// waits for each answer, so the round trip is the cost that matters.
     /// </summary>
-    private void Serve(Stream input, Stream output, CancellationToken cancel)
+    private void Serve(ClientConnection client, CancellationToken cancel)
     {
         var session = new QtestSession(_machine);
-        var reader = new LineReader(input, MaxLineLength);
-        using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16) { AutoFlush = false, NewLine = "\n" };
-        try
+        var reader = new LineReader(client.Input, MaxLineLength);
+        var output = new BufferedStream(client.Output, 1 << 16);
+        var answer = new ArrayBufferWriter<byte>(256);
+        while (!cancel.IsCancellationRequested)
         {
-            while (!cancel.IsCancellationRequested)
+            var status = reader.Read(out var line, LineLimit);
+            if (status == LineStatus.End)
+                break;
+            answer.ResetWrittenCount();
+            if (status == LineStatus.TooLong)
             {
-                string? line = reader.ReadLine();
-                if (line is null)
-                    break;
-                _log.Received(line);
-                string answer = session.Execute(line);
-                _log.Sent(answer);
-                writer.WriteLine(answer);
-                // Pipelined commands are answered in one write.
-                if (!reader.HasBufferedLine)
-                    writer.Flush();
+                _logger.LogWarning("{Client}: a line too long for its command was dropped", client.Name);
+                Encoding.ASCII.GetBytes($"ERR line too long: {ShortLine} bytes at most, or what write/b64write announce, up to {MaxLineLength}", answer);
             }
-            writer.Flush();
+            else
+            {
+                if (_log.IsOpen)
+                    _log.Received(Encoding.Latin1.GetString(line));
+                session.Execute(line, answer);
+            }
+            if (_log.IsOpen)
+                _log.Sent(Encoding.Latin1.GetString(answer.WrittenSpan));
+            output.Write(answer.WrittenSpan);
+            output.WriteByte((byte)'\n');
+            if (answer.Capacity > LargeBuffer || line.Length > LargeBuffer)
+            {
+                // A large transfer's buffers are not kept alive by an idle client, and go back to the system now.
+                answer = new ArrayBufferWriter<byte>(256);
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            // Pipelined commands are answered in one write.
+            if (!reader.HasBufferedLine)
+                output.Flush();
         }
-        catch (InvalidDataException e)
-        {
-            _logger.LogWarning("qtest: {Reason}; closing the connection", e.Message);
-        }
+        output.Flush();
     }
 
-    public void Dispose()
+    /// <summary>Stops serving; clients still there at <paramref name="deadline"/> are hung up on.</summary>
+    public void Stop(DateTime deadline)
     {
-        _endpoint?.Dispose();
+        _endpoint?.Stop(deadline);
         _log.Dispose();
     }
+
+    public void Dispose() => Stop(DateTime.UtcNow + EndpointServer.StopGrace);
 }

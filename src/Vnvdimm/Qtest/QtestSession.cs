@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Text;
 using Vnvdimm.Vmm;
 
 namespace Vnvdimm.Qtest;
@@ -15,113 +17,197 @@ public sealed class QtestSession(Machine machine)
 
     private long _clockNs;
 
+    /// <summary>One command as text, its answer as text: for tests and tools; servers use the byte form.</summary>
     public string Execute(string line)
     {
-        string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0)
-            return "ERR empty command";
+        var answer = new ArrayBufferWriter<byte>();
+        Execute(Encoding.Latin1.GetBytes(line), answer);
+        return Encoding.Latin1.GetString(answer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Executes one command line and writes its answer (without the newline). The line stays bytes: a
+    /// write's payload is decoded straight from it, and a read's answer encoded straight into
+    /// <paramref name="answer"/>, so a large transfer costs its data plus its text once, no more.
+    /// The machine lock is held for the guest access only, never while decoding or encoding.
+    /// </summary>
+    public void Execute(ReadOnlySpan<byte> line, IBufferWriter<byte> answer)
+    {
+        Span<Range> words = stackalloc Range[MaxWords];
+        int count = Split(line, words);
         try
         {
-            lock (machine.SyncRoot)
-                return Dispatch(words);
+            if (count == 0)
+                throw new QtestArgumentException("empty command");
+            var name = line[words[0]];
+            bool carriesData = name.SequenceEqual("write"u8) || name.SequenceEqual("b64write"u8);
+            var w = new string[count];
+            for (int i = 0; i < count; i++)
+                w[i] = carriesData && i == PayloadWord ? "" : Encoding.Latin1.GetString(line[words[i]]);
+            var payload = carriesData && count > PayloadWord ? line[words[PayloadWord]] : default;
+            Dispatch(w, payload, answer);
         }
-        catch (QtestArgumentException e)
+        catch (UserError e)
         {
-            return $"ERR {e.Message}";
+            Text(answer, $"ERR {e.Message}");
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            // A defect or a host failure: this command fails, the session and the machine go on.
+            Text(answer, $"ERR internal error: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
 
-    private string Dispatch(string[] w)
+    /// <summary>No command has more than a name and three arguments; further words are ignored, as QEMU does.</summary>
+    private const int MaxWords = 4;
+
+    /// <summary>The word that may be huge (write's and b64write's data): it stays bytes.</summary>
+    private const int PayloadWord = 3;
+
+    /// <summary>The first <see cref="MaxWords"/> space-separated words; the last one runs to the next space.</summary>
+    private static int Split(ReadOnlySpan<byte> line, Span<Range> words)
     {
-        switch (w[0])
+        int count = 0, at = 0;
+        while (count < words.Length)
+        {
+            while (at < line.Length && line[at] == ' ')
+                at++;
+            if (at == line.Length)
+                break;
+            int end = line[at..].IndexOf((byte)' ');
+            end = end < 0 ? line.Length : at + end;
+            words[count++] = at..end;
+            at = end;
+        }
+        return count;
+    }
+
+    private void Dispatch(string[] w, ReadOnlySpan<byte> payload, IBufferWriter<byte> answer)
+    {
+        string name = w[0];
+        switch (name)
         {
             case "outb" or "outw" or "outl":
+            {
                 Args(w, 2);
-                machine.Io.Write(Port(w[1]), AccessSize(w[0][3]), (uint)Number(w[2]));
-                return "OK";
+                ushort port = Port(w[1]);
+                uint value = (uint)Number(w[2]);
+                using (machine.Enter())
+                    machine.Io.Write(port, AccessSize(name[3]), value);
+                Text(answer, "OK");
+                return;
+            }
             case "inb" or "inw" or "inl":
+            {
                 Args(w, 1);
-                return $"OK 0x{machine.Io.Read(Port(w[1]), AccessSize(w[0][2])):x4}";
+                ushort port = Port(w[1]);
+                uint value;
+                using (machine.Enter())
+                    value = machine.Io.Read(port, AccessSize(name[2]));
+                Text(answer, $"OK 0x{value:x4}");
+                return;
+            }
             case "writeb" or "writew" or "writel" or "writeq":
             {
                 Args(w, 2);
-                int size = AccessSize(w[0][5]);
+                ulong address = Number(w[1]);
+                int size = AccessSize(name[5]);
                 Span<byte> bytes = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(bytes, Number(w[2]));
-                machine.Memory.Write(Number(w[1]), bytes[..size]);
-                return "OK";
+                using (machine.Enter())
+                    machine.Memory.Write(address, bytes[..size]);
+                Text(answer, "OK");
+                return;
             }
             case "readb" or "readw" or "readl" or "readq":
             {
                 Args(w, 1);
-                int size = AccessSize(w[0][4]);
+                ulong address = Number(w[1]);
+                int size = AccessSize(name[4]);
                 Span<byte> bytes = stackalloc byte[8];
                 bytes.Clear();
-                machine.Memory.Read(Number(w[1]), bytes[..size]);
-                return $"OK 0x{BinaryPrimitives.ReadUInt64LittleEndian(bytes):x16}";
+                using (machine.Enter())
+                    machine.Memory.Read(address, bytes[..size]);
+                Text(answer, $"OK 0x{BinaryPrimitives.ReadUInt64LittleEndian(bytes):x16}");
+                return;
             }
             case "read":
                 Args(w, 2);
-                return $"OK 0x{Convert.ToHexStringLower(ReadBlock(w[1], w[2]))}";
+                QtestEncoding.WriteHexAnswer(answer, ReadBlock(w[1], w[2]));
+                return;
             case "b64read":
                 Args(w, 2);
-                return $"OK {Convert.ToBase64String(ReadBlock(w[1], w[2]))}";
+                QtestEncoding.WriteBase64Answer(answer, ReadBlock(w[1], w[2]));
+                return;
             case "write":
             {
                 Args(w, 3);
                 ulong address = Number(w[1]);
-                byte[] data = new byte[Length(w[2])];
-                string hex = w[3];
-                if (hex.Length < 3 || !hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-                    throw new QtestArgumentException("invalid argument size");
+                var data = new byte[Length(w[2])];
                 // Like QEMU: missing trailing digits write zeros.
-                for (int i = 0; i < data.Length && 2 * i + 4 <= hex.Length; i++)
-                    data[i] = byte.TryParse(hex.AsSpan(2 * i + 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b)
-                        ? b : throw new QtestArgumentException($"invalid hex data '{hex}'");
-                machine.Memory.Write(address, data);
-                return "OK";
+                if (!QtestEncoding.TryDecodeHex(payload, data))
+                    throw new QtestArgumentException("invalid hex data");
+                using (machine.Enter())
+                    machine.Memory.Write(address, data);
+                Text(answer, "OK");
+                return;
             }
             case "b64write":
             {
                 Args(w, 3);
                 ulong address = Number(w[1]);
-                byte[] data = new byte[Length(w[2])];
-                byte[] decoded;
-                try
-                {
-                    decoded = Convert.FromBase64String(w[3]);
-                }
-                catch (FormatException)
-                {
+                var data = new byte[Length(w[2])];
+                if (!QtestEncoding.TryDecodeBase64(payload, data))
                     throw new QtestArgumentException("invalid base64 data");
-                }
-                decoded.AsSpan(0, Math.Min(decoded.Length, data.Length)).CopyTo(data);
-                machine.Memory.Write(address, data);
-                return "OK";
+                using (machine.Enter())
+                    machine.Memory.Write(address, data);
+                Text(answer, "OK");
+                return;
             }
             case "memset":
+            {
                 Args(w, 3);
-                machine.Memory.Fill(Number(w[1]), Number(w[2]), (byte)Number(w[3]));
-                return "OK";
+                ulong address = Number(w[1]);
+                ulong length = Number(w[2]);
+                byte value = (byte)Number(w[3]);
+                using (machine.Enter())
+                    machine.Memory.Fill(address, length, value);
+                Text(answer, "OK");
+                return;
+            }
             case "endianness":
-                return "OK little";
+                Text(answer, "OK little");
+                return;
             case "clock_step":
                 // No guest timers run here; the virtual clock only moves when asked to.
                 _clockNs += w.Length > 1 ? (long)Number(w[1]) : 0;
-                return $"OK {_clockNs}";
+                Text(answer, $"OK {_clockNs}");
+                return;
             case "clock_set":
                 Args(w, 1);
                 _clockNs = Math.Max(_clockNs, (long)Number(w[1]));
-                return $"OK {_clockNs}";
+                Text(answer, $"OK {_clockNs}");
+                return;
             case "irq_intercept_in" or "irq_intercept_out":
                 Args(w, 1);
-                return "OK"; // no device of ours raises an interrupt line
+                Text(answer, "OK"); // no device of ours raises an interrupt line
+                return;
             case "set_irq_in":
-                return "FAIL Unknown device";
+                Text(answer, "FAIL Unknown device");
+                return;
             default:
-                return $"FAIL Unknown command '{w[0]}'";
+                Text(answer, $"FAIL Unknown command '{name}'");
+                return;
         }
     }
+
+    private static void Args(string[] words, int count)
+    {
+        if (words.Length < count + 1)
+            throw new QtestArgumentException($"'{words[0]}' needs {count} argument(s)");
+    }
+
+    private static void Text(IBufferWriter<byte> answer, string text) => Encoding.Latin1.GetBytes(text, answer);
 
     private byte[] ReadBlock(string addressText, string lengthText)
     {
@@ -130,7 +216,8 @@ public sealed class QtestSession(Machine machine)
         if (length == 0)
             throw new QtestArgumentException("read of zero bytes");
         var data = new byte[length];
-        machine.Memory.Read(address, data);
+        using (machine.Enter())
+            machine.Memory.Read(address, data);
         return data;
     }
 
@@ -138,12 +225,6 @@ public sealed class QtestSession(Machine machine)
     {
         ulong length = Number(text);
         return length <= MaxTransfer ? length : throw new QtestArgumentException($"size {text} exceeds the limit of {MaxTransfer} bytes per command");
-    }
-
-    private static void Args(string[] words, int count)
-    {
-        if (words.Length < count + 1)
-            throw new QtestArgumentException($"'{words[0]}' needs {count} argument(s)");
     }
 
     private static int AccessSize(char suffix) => suffix switch { 'b' => 1, 'w' => 2, 'l' => 4, _ => 8 };
@@ -181,4 +262,4 @@ public sealed class QtestSession(Machine machine)
     }
 }
 
-public sealed class QtestArgumentException(string message) : Exception(message);
+public sealed class QtestArgumentException(string message) : UserError(message);

@@ -98,13 +98,18 @@ public sealed class HmpInterpreter
                     command.Run(args, output);
                     quit = command.Name == "quit";
                 }
-                catch (MonitorException e)
+                catch (UserError e)
                 {
                     output.Append(CultureInfo.InvariantCulture, $"Error: {e.Message}\n");
                 }
-                catch (ConfigurationException e)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     output.Append(CultureInfo.InvariantCulture, $"Error: {e.Message}\n");
+                }
+                catch (Exception e)
+                {
+                    // A defect: the line still gets an answer and the monitor goes on.
+                    output.Append(CultureInfo.InvariantCulture, $"Error: internal error: {e.Message}\n");
                 }
             }
         }
@@ -250,7 +255,7 @@ public sealed class HmpInterpreter
 
     private void QomList(string args, StringBuilder output)
     {
-        lock (_monitor.Machine.SyncRoot)
+        using (_monitor.Machine.Enter())
             foreach (var p in _monitor.Qom.Resolve(Required(args, "path")).List())
                 output.Append(CultureInfo.InvariantCulture, $"{p.Name} ({p.Type})\n");
     }
@@ -261,7 +266,7 @@ public sealed class HmpInterpreter
         if (words.Length < 2)
             throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "path" : "property")}' is missing");
         JsonNode? value;
-        lock (_monitor.Machine.SyncRoot)
+        using (_monitor.Machine.Enter())
             value = _monitor.Qom.Resolve(words[0]).Get(words[1]);
         output.Append(value?.ToJsonString() ?? "null").Append('\n');
     }
@@ -272,15 +277,16 @@ public sealed class HmpInterpreter
         var words = args.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length < 3)
             throw MonitorException.Generic($"Parameter '{(words.Length == 0 ? "path" : words.Length == 1 ? "property" : "value")}' is missing");
-        string text = words[2] switch
+        JsonNode node = words[2] switch
         {
-            "on" or "yes" or "true" => "true",
-            "off" or "no" or "false" => "false",
-            var t when ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out _) => t,
-            var t => JsonValue.Create(t).ToJsonString(),
+            "on" or "yes" or "true" => JsonValue.Create(true),
+            "off" or "no" or "false" => JsonValue.Create(false),
+            // Digits are a number whatever their leading zeros ("01"), as QEMU's HMP reads them.
+            var t when ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) => JsonValue.Create(n),
+            var t => JsonValue.Create(t),
         };
-        using var value = JsonDocument.Parse(text);
-        lock (_monitor.Machine.SyncRoot)
+        using var value = JsonDocument.Parse(node.ToJsonString());
+        using (_monitor.Machine.Enter())
             _monitor.Qom.Resolve(words[0]).Set(words[1], value.RootElement);
     }
 

@@ -11,29 +11,27 @@ public sealed class HmpSession(HmpInterpreter interpreter, Stream input, Stream 
 {
     public const string Prompt = "(qemu) ";
 
-    /// <summary>An HMP line longer than this is refused and ends the session.</summary>
+    /// <summary>An HMP line longer than this is dropped with an error; the session goes on.</summary>
     public const int MaxLineLength = 64 << 10;
 
     public void Run(CancellationToken cancel)
     {
-        var reader = new LineReader(input, MaxLineLength, Encoding.UTF8);
+        var reader = new LineReader(input, MaxLineLength);
         Write($"vnvdimm {MachineMonitor.ProductVersion} monitor (QEMU {MachineMonitor.CompatibleQemu.Major}.{MachineMonitor.CompatibleQemu.Minor} compatible) - type 'help' for more information\r\n{Prompt}");
-        try
+        while (!cancel.IsCancellationRequested)
         {
-            while (!cancel.IsCancellationRequested)
+            string? line = reader.ReadLine(out bool tooLong);
+            if (tooLong)
             {
-                string? line = reader.ReadLine();
-                if (line is null)
-                    return;
-                var result = interpreter.Execute(line.TrimEnd('\r'));
-                Write(result.Quit ? result.Output : result.Output + Prompt);
-                if (result.Quit)
-                    return;
+                Write($"Error: line longer than {MaxLineLength} bytes, ignored\r\n{Prompt}");
+                continue;
             }
-        }
-        catch (InvalidDataException e)
-        {
-            Write($"Error: {e.Message}\r\n");
+            if (line is null)
+                return;
+            var result = interpreter.Execute(line);
+            Write(result.Quit ? result.Output : result.Output + Prompt);
+            if (result.Quit)
+                return;
         }
     }
 
