@@ -49,12 +49,15 @@ public sealed class LineReader(Stream stream, int maxLineLength)
             if (newline >= 0)
             {
                 int end = scanned + newline;
-                line = TrimCr(_buffer.AsSpan(_start, end - _start));
+                var whole = _buffer.AsSpan(_start, end - _start);
                 _start = end + 1;
+                if (whole.Length > Limit(whole, limitOf)) // it arrived in one read: the limit holds all the same
+                    return LineStatus.TooLong;
+                line = TrimCr(whole);
                 return LineStatus.Line;
             }
             scanned = _end;
-            long limit = Math.Min(maxLineLength, limitOf?.Invoke(_buffer.AsSpan(_start, _end - _start)) ?? maxLineLength);
+            long limit = Limit(_buffer.AsSpan(_start, _end - _start), limitOf);
             if (_end - _start > limit)
                 return SkipRestOfLine();
             if (_end == _buffer.Length)
@@ -79,6 +82,9 @@ public sealed class LineReader(Stream stream, int maxLineLength)
         tooLong = status == LineStatus.TooLong;
         return status == LineStatus.Line ? Encoding.UTF8.GetString(line) : null;
     }
+
+    private long Limit(ReadOnlySpan<byte> start, Func<ReadOnlySpan<byte>, long>? limitOf) =>
+        Math.Min(maxLineLength, limitOf?.Invoke(start) ?? maxLineLength);
 
     private void MakeRoom(ref int scanned, long limit)
     {

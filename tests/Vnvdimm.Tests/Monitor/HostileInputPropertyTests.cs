@@ -27,13 +27,15 @@ public sealed class HostileInputPropertyTests
         "query-memdev", "object-add", "object-del", "device_add", "device_del", "qom-list", "qom-get", "qom-set",
         "human-monitor-command", "migrate_cancel", "query-migrate", "migrate-set-capabilities",
         "query-migrate-capabilities", "migrate-set-parameters", "query-migrate-parameters", "stop", "cont", "nosuch",
+        "migrate", "migrate-incoming", // with URIs that go nowhere but a missing socket
+
     ];
 
     private static readonly string[] ArgumentNames =
     [
         "id", "qom-type", "mem-path", "size", "share", "driver", "memdev", "label-size", "slot", "addr", "node", "uuid",
         "unarmed", "path", "property", "value", "command-line", "capabilities", "capability", "state", "max-bandwidth",
-        "enable", "align", "pmem", "readonly", "prealloc", "discard-data", "cpu-index", "x",
+        "enable", "align", "pmem", "readonly", "prealloc", "discard-data", "cpu-index", "x", "uri", "uri", "detach",
     ];
 
     private static readonly string[] Words =
@@ -41,7 +43,8 @@ public sealed class HostileInputPropertyTests
         "m0", "m1", "nv0", "nv1", "nvdimm", "memory-backend-file", "memory-backend-ram", "/objects/m0", "/machine/peripheral/nv0",
         "nv0", "size", "label-size", "uuid", "prealloc", "discard-data", "slot", "on", "off", "true", "01", "0x10", "-1",
         "18446744073709551616", "1.5G", "16M", "4K", "", " ", "\u00e9", "\\ud800", "\\udc00x", "\\ud800\\udc00", "events",
-        "x-ignore-shared", "tcp:", "tcp:localhost", "tcp::99999", "unix:", "info", "memdev", "status", "migrate",
+        "x-ignore-shared", "tcp:", "tcp:localhost", "tcp::99999", "tcp:[::1", "tcp:[::1]:", "unix:", "unix:/nonexistent/mig.sock",
+        "foo:bar", "exec:true", "info", "memdev", "status", "migrate",
     ];
 
     private static readonly Gen<string> Word = Gen.OneOf(Gen.OneOf(Words), Gen.String[Gen.Char.AlphaNumeric, 0, 8]);
