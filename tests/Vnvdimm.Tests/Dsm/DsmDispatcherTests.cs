@@ -1,5 +1,6 @@
 using Vnvdimm.Dsm;
 using Vnvdimm.HostMemory;
+using Vnvdimm.Testing;
 using static Vnvdimm.Tests.Dsm.DsmMachine;
 
 namespace Vnvdimm.Tests.Dsm;
@@ -62,7 +63,7 @@ public sealed class DsmDispatcherTests
     [SkippableFact]
     public void Pmem_backend_on_a_page_cache_file_persists_with_libpmem_then_msync()
     {
-        Skip.If(Libpmem.TryLoad(Libpmem.DefaultLibraryName) is null, "libpmem1 is not installed");
+        Prerequisite.Require(Libpmem.TryLoad(Libpmem.ConfiguredName) is not null, Prerequisite.LibpmemMissing);
         using var m = new DsmMachine(backendExtra: "share=on,pmem=on");
         Assert.Equal(WriteDurability.LibpmemThenMsync, m.Machine.Backends[0].Durability);
         Assert.Equal(DsmStatus.Success, Status(m.Call(1, DsmFunction.SetLabelData, Args(10, 2, 0xab, 0xcd))));

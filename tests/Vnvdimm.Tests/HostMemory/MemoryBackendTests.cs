@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Vnvdimm.HostMemory;
 using Vnvdimm.Options;
+using Vnvdimm.Testing;
 
 namespace Vnvdimm.Tests.HostMemory;
 
@@ -122,7 +123,7 @@ public sealed class MemoryBackendTests
     }
 
     private static void Skip() =>
-        Xunit.Skip.If(Libpmem.TryLoad(Libpmem.DefaultLibraryName) is null, "libpmem1 is not installed (apt-get install libpmem1)");
+        Prerequisite.Require(Libpmem.TryLoad(Libpmem.ConfiguredName) is not null, Prerequisite.LibpmemMissing);
 
     [Theory]
     [InlineData(3 * M, "must be a power of two")]
