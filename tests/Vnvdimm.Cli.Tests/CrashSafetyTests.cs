@@ -7,7 +7,8 @@ namespace Vnvdimm.Cli.Tests;
 /// <summary>
 /// Acknowledged label writes survive the emulator being killed: vnvdimm runs as a child process,
 /// the test writes labels through the DSM while another thread SIGKILLs it at a random moment, then
-/// a new vnvdimm on the same file must show every write whose answer had arrived.
+/// a new vnvdimm on the same file must show every write whose answer had arrived. (A SIGKILL does not
+/// lose the page cache, so this holds even without a flush; DurabilityTraceTests checks the flushes.)
 /// </summary>
 public sealed class CrashSafetyTests
 {

@@ -60,8 +60,9 @@ public sealed class DsmDispatcherTests
         Assert.Equal(WriteDurability.Volatile, m.Machine.Backends[0].Durability);
     }
 
+    // Which flushes run, and that they return before the answer, is DurabilityTraceTests' to see (tests/Vnvdimm.Cli.Tests).
     [SkippableFact]
-    public void Pmem_backend_on_a_page_cache_file_persists_with_libpmem_then_msync()
+    public void Pmem_backend_on_a_page_cache_file_chooses_libpmem_then_msync()
     {
         Prerequisite.Require(Libpmem.TryLoad(Libpmem.ConfiguredName) is not null, Prerequisite.LibpmemMissing);
         using var m = new DsmMachine(backendExtra: "share=on,pmem=on");
