@@ -87,7 +87,8 @@ public sealed class MemoryBackendTests
     {
         using var dir = new Scratch();
         string missing = dir.File("missing.img");
-        Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true))));
+        Assert.Contains("can't open backing store",
+            Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
         Assert.False(File.Exists(missing));
 
         string present = dir.File("ro.img");
