@@ -9,10 +9,13 @@ public static class TestMachines
 {
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "vnvdimm-cli.dll");
 
-    /// <summary>QEMU's x86 system emulator from PATH, or null when it is not installed.</summary>
-    public static string? QemuPath { get; } = FindOnPath("qemu-system-x86_64");
+    /// <summary>QEMU's x86 system emulator (VNVDIMM_QEMU, else PATH), or null when it is not installed.</summary>
+    public static string? QemuPath { get; } = Prerequisite.Program("qemu-system-x86_64", "VNVDIMM_QEMU");
 
     public const string QemuMissing = "QEMU is not installed (apt-get install qemu-system-x86, or run ./test.sh as root): the oracle is absent";
+
+    /// <summary>Skips the test without QEMU, or fails it where a complete run is required (<see cref="Prerequisite"/>).</summary>
+    public static void RequireQemu() => Prerequisite.Require(QemuPath is not null, QemuMissing);
 
     public static QtestClient StartVnvdimm(IEnumerable<string> args) => QtestClient.Spawn("dotnet", args, [CliDll]);
 
@@ -86,11 +89,6 @@ public static class TestMachines
         }
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 }
 
 /// <summary>A scratch folder, removed afterwards, with helpers to make and fingerprint backing files.</summary>

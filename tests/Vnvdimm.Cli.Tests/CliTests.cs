@@ -60,7 +60,7 @@ public sealed class CliTests
     [SkippableFact]
     public void Pmem_on_a_page_cache_file_starts_with_the_map_sync_warning()
     {
-        Skip.IfNot(File.Exists("/usr/lib/x86_64-linux-gnu/libpmem.so.1"), "libpmem1 is not installed");
+        Prerequisite.Require(File.Exists(Prerequisite.LibpmemPath), Prerequisite.LibpmemMissing);
         using var dir = new TempFolder();
         using var machine = TestMachines.StartVnvdimm(["-object", $"memory-backend-file,id=m0,mem-path={dir.File("p.img")},size=64M,share=on,pmem=on"]);
         Assert.Equal("OK little", machine.Command("endianness"));

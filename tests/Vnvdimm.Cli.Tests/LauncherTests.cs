@@ -17,7 +17,7 @@ public sealed class LauncherTests
     public void Launcher_builds_the_native_cli_and_runs_the_default_machine()
     {
         string? root = RepositoryRoot();
-        Skip.If(root is null, "the tests do not run from a checkout");
+        Prerequisite.Require(root is not null, "the tests do not run from a checkout");
         using var data = new TempFolder();
         string launcher = Path.Combine(root!, "vnvdimm");
 

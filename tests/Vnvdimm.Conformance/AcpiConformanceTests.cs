@@ -16,7 +16,7 @@ public sealed class AcpiConformanceTests
     /// <summary>What QEMU's and vnvdimm's guests read at start for a configuration, read once per test run.</summary>
     internal static (GuestSnapshot Qemu, GuestSnapshot Ours) Snapshots(string configuration)
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         return Cache.GetOrAdd(configuration, c => new Lazy<(GuestSnapshot, GuestSnapshot)>(() => Start(c))).Value;
     }
 

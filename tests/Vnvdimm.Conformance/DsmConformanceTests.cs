@@ -22,7 +22,7 @@ public sealed class DsmConformanceTests
     [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
     public void Answers_and_label_areas_match_qemu(string name)
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         var configuration = MachineConfigurations.ByName(name);
         using var qemuFolder = new TempFolder();
         using var ourFolder = new TempFolder();

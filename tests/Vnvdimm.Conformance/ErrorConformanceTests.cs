@@ -99,7 +99,7 @@ public sealed class ErrorConformanceTests
             Assert.Equal(before, ours.Fingerprint());
         }
 
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         using var theirs = new TempFolder();
         Prepare(theirs);
         var qemu = TestMachines.RunQemu(c.Arguments(theirs));

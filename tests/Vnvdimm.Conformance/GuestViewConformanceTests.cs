@@ -16,7 +16,7 @@ public sealed class GuestViewConformanceTests
     [MemberData(nameof(MachineConfigurations.Names), MemberType = typeof(MachineConfigurations))]
     public void The_toolkit_sees_the_same_machine_on_qemu_and_vnvdimm(string name)
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         var configuration = MachineConfigurations.ByName(name);
         using var qemuDir = new TempFolder();
         using var ourDir = new TempFolder();
@@ -43,7 +43,7 @@ public sealed class GuestViewConformanceTests
     [SkippableFact]
     public void Labels_written_through_qemus_dsm_read_offline_and_ours_read_through_qemu()
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         using var dir = new TempFolder();
         string[] args =
         [

@@ -28,7 +28,7 @@ public sealed class MigrationConformanceTests
     [SkippableFact]
     public void The_same_migration_session_migrates_qemu_and_vnvdimm()
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         var qemu = Play(TestMachines.LaunchQemu);
         var ours = Play(TestMachines.LaunchVnvdimm);
         Assert.True(qemu.FilesEqual);

@@ -115,7 +115,7 @@ public sealed class QmpConformanceTests
     [SkippableFact]
     public void The_same_session_gets_the_same_answers_and_events()
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         using var qemuDir = new TempFolder();
         using var ourDir = new TempFolder();
         var expected = Play(TestMachines.StartQemu(MachineArgs(qemuDir, "pc")), qemuDir);
@@ -189,7 +189,7 @@ public sealed class QmpConformanceTests
     [InlineData("q35")]
     public void Hotplug_gives_the_same_fit_the_same_fit_changed_status_and_the_same_gpe_bit(string machineType)
     {
-        Skip.If(TestMachines.QemuPath is null, TestMachines.QemuMissing);
+        TestMachines.RequireQemu();
         using var qemuDir = new TempFolder();
         using var ourDir = new TempFolder();
         var expected = Hotplug(TestMachines.StartQemu(MachineArgs(qemuDir, machineType)), qemuDir, machineType);

@@ -76,9 +76,9 @@ public sealed class GuestToolkitTests
         Assert.Equal("cpu_cache", view.PersistenceDomain);
 
         BinaryPrimitives.WriteUInt16LittleEndian(fit.AsSpan(18), 40);
-        Assert.Throws<InvalidDataException>(() => NfitView.FromFit(fit));
+        Assert.Equal("NFIT structure at offset 16 has bad length 40", Assert.Throws<InvalidDataException>(() => NfitView.FromFit(fit)).Message);
         BinaryPrimitives.WriteUInt16LittleEndian(fit.AsSpan(2), 2);
-        Assert.Throws<InvalidDataException>(() => NfitView.FromFit(fit));
+        Assert.Equal("NFIT structure at offset 0 has bad length 2", Assert.Throws<InvalidDataException>(() => NfitView.FromFit(fit)).Message);
     }
 
     [Fact]

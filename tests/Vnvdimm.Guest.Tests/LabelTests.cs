@@ -73,8 +73,10 @@ public sealed class LabelTests
         // The freed extent is reused first.
         var c = store.Create(new NamespaceRequest(16 << 20, "third", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid);
         Assert.Equal(0UL, c.Dpa);
-        Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(32 << 20, "too big", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid));
-        Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(1 << 20, "unaligned", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid));
+        Assert.StartsWith("no 33554432-byte extent free",
+            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(32 << 20, "too big", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
+        Assert.Equal("size 1048576 is not a non-zero multiple of the region alignment 16777216",
+            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(1 << 20, "unaligned", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
     }
 
     [Fact]
@@ -105,7 +107,8 @@ public sealed class LabelTests
         Assert.Contains(state.Problems, p => p.StartsWith("index block 0 invalid (bad checksum", StringComparison.Ordinal));
         // Never repaired behind the user's back, and refused for writing: the area stays as it was.
         var before = storage.Bytes.ToArray();
-        Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(16 << 20, "x", Guid.NewGuid()), 64 << 20, 16 << 20, 1, NamespaceLabel.PmemTypeGuid));
+        Assert.Contains("refusing to change it",
+            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(16 << 20, "x", Guid.NewGuid()), 64 << 20, 16 << 20, 1, NamespaceLabel.PmemTypeGuid)).Message);
         Assert.Equal(before, storage.Bytes);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Vnvdimm.HostMemory;
 using Vnvdimm.Options;
+using Vnvdimm.Testing;
 
 namespace Vnvdimm.Tests.HostMemory;
 
@@ -86,7 +87,8 @@ public sealed class MemoryBackendTests
     {
         using var dir = new Scratch();
         string missing = dir.File("missing.img");
-        Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true))));
+        Assert.Contains("can't open backing store",
+            Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
         Assert.False(File.Exists(missing));
 
         string present = dir.File("ro.img");
@@ -122,7 +124,7 @@ public sealed class MemoryBackendTests
     }
 
     private static void Skip() =>
-        Xunit.Skip.If(Libpmem.TryLoad(Libpmem.DefaultLibraryName) is null, "libpmem1 is not installed (apt-get install libpmem1)");
+        Prerequisite.Require(Libpmem.TryLoad(Libpmem.ConfiguredName) is not null, Prerequisite.LibpmemMissing);
 
     [Theory]
     [InlineData(3 * M, "must be a power of two")]

@@ -7,26 +7,59 @@ namespace Vnvdimm.Tests.Migration;
 public sealed class MigrationStreamTests
 {
     [Fact]
-    public void Records_round_trip_and_any_flipped_bit_is_caught()
+    public void Records_round_trip_and_every_flipped_bit_is_caught_for_what_it_breaks()
     {
+        // A representative data record (region 1, offset 0x1000, 64 bytes), followed by another record as in a real stream.
+        byte[] head = [1, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0];
+        byte[] body = [.. Enumerable.Range(0, 64).Select(i => (byte)(i * 37 + 5))];
         var stream = new MemoryStream();
         MigrationStream.WriteStart(stream);
-        MigrationStream.WriteRecord(stream, RecordType.Data, [1, 2], [3, 4, 5]);
+        MigrationStream.WriteRecord(stream, RecordType.Data, head, body);
+        MigrationStream.WriteRecord(stream, RecordType.End, new byte[8]);
         byte[] bytes = stream.ToArray();
+        const int Start = 12, Length = Start + 4;
+        int recordEnd = Start + MigrationStream.HeaderSize + head.Length + body.Length + MigrationStream.TrailerSize;
 
         var buffer = new byte[MigrationStream.MaxPayload];
         var reader = new MemoryStream(bytes);
         MigrationStream.ReadStart(reader);
-        Assert.Equal((RecordType.Data, 5), MigrationStream.ReadRecord(reader, buffer));
-        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, buffer[..5]);
+        Assert.Equal((RecordType.Data, 74), MigrationStream.ReadRecord(reader, buffer));
+        Assert.Equal([.. head, .. body], buffer[..74]);
+        Assert.Equal((RecordType.End, 8), MigrationStream.ReadRecord(reader, buffer));
 
-        for (int bit = 12 * 8; bit < bytes.Length * 8; bit += 7)
+        // Every bit of the start and of the data record, flipped alone.
+        for (int bit = 0; bit < recordEnd * 8; bit++)
         {
             var corrupt = bytes.ToArray();
             corrupt[bit / 8] ^= (byte)(1 << (bit % 8));
             var r = new MemoryStream(corrupt);
+            if (bit < Start * 8)
+            {
+                var refused = Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(r));
+                Assert.Equal(bit < 64 ? "not a vnvdimm migration stream (bad magic)" : $"migration stream version {1u ^ (1u << (bit - 64))}; this vnvdimm reads version 1",
+                    refused.Message);
+                continue;
+            }
             MigrationStream.ReadStart(r);
-            Assert.ThrowsAny<Exception>(() => MigrationStream.ReadRecord(r, buffer));
+            uint length = BitConverter.ToUInt32(corrupt, Length);
+            if (length > MigrationStream.MaxPayload)
+            {
+                // The length field now claims more than any record may hold.
+                Assert.Equal($"migration record of {length} bytes exceeds the {MigrationStream.MaxPayload}-byte limit",
+                    Assert.Throws<InvalidDataException>(() => MigrationStream.ReadRecord(r, buffer)).Message);
+            }
+            else if (Start + MigrationStream.HeaderSize + length + MigrationStream.TrailerSize > corrupt.Length)
+            {
+                // A longer record than the stream holds: cut short, never taken for a record.
+                Assert.Throws<EndOfStreamException>(() => MigrationStream.ReadRecord(r, buffer));
+            }
+            else
+            {
+                // Anything else (type, a shorter or longer length, payload, hash) fails the checksum, naming the type as read.
+                var type = (RecordType)BitConverter.ToUInt32(corrupt, Start);
+                Assert.Equal($"migration record of type {type} failed its checksum: the stream is corrupt",
+                    Assert.Throws<InvalidDataException>(() => MigrationStream.ReadRecord(r, buffer)).Message);
+            }
         }
     }
 
@@ -66,6 +99,6 @@ public sealed class MigrationStreamTests
         MigrationStream.WriteRecord(stream, RecordType.Description, MachineDescription.Of(a, _ => false).ToJson());
         stream.Position = 0;
         using var c = Build("128K", "c.img");
-        Assert.ThrowsAny<EndOfStreamException>(() => new MigrationDestination(c).Receive(stream));
+        Assert.Throws<EndOfStreamException>(() => new MigrationDestination(c).Receive(stream));
     }
 }

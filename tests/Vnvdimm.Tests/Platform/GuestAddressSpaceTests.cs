@@ -46,6 +46,6 @@ public sealed class GuestAddressSpaceTests
         using var a = Anonymous(8192);
         var space = new GuestAddressSpace();
         space.Map(new GuestRange(0x1000, 0x1000), a, 0, "a");
-        Assert.Throws<InvalidOperationException>(() => space.Map(new GuestRange(0x1800, 0x1000), a, 0, "b"));
+        Assert.Equal("b overlaps a", Assert.Throws<InvalidOperationException>(() => space.Map(new GuestRange(0x1800, 0x1000), a, 0, "b")).Message);
     }
 }
