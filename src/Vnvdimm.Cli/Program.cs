@@ -109,5 +109,5 @@ internal static class Entry
     }
 
     /// <summary>From a shutdown request to the last client hung up on; the machine's unmapping follows.</summary>
-    private static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(1.2);
+    private static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(0.8);
 }

@@ -21,7 +21,7 @@ public sealed class EndpointServer : IDisposable
     public const int MaxClients = 64;
 
     /// <summary>How long a stopping server lets sessions finish their command and send what they queued.</summary>
-    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(0.5);
 
     private readonly Action<ClientConnection, CancellationToken> _serve;
     private readonly ILogger _logger;

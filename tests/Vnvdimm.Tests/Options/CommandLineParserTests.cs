@@ -58,7 +58,7 @@ public sealed class CommandLineParserTests
     [InlineData("-qmp", "tcp:localhost:4444", "add server=on,wait=off")]
     [InlineData("-monitor", "vc", "chardev 'vc' is not supported here")]
     [InlineData("-qmp", "unix:/tmp/x,server=on", "does not wait for a client before starting: add wait=off")]
-    [InlineData("-incoming", "exec:cat", "Invalid migration URI 'exec:cat'")]
+    [InlineData("-incoming", "exec:cat", "unknown migration protocol: exec:cat")]
     [InlineData("-hda", "disk.img", "invalid option")]
     [InlineData("-display", "gtk", "has no display: use -display none")]
     [InlineData("-machine", "pc,max-ram-below-4g=2G", "Property 'pc-i440fx-7.2-machine.max-ram-below-4g' not found")]
