@@ -60,10 +60,31 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, MigrationJsonContext.Default.MachineDescription);
 
-    public static MachineDescription FromJson(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize(json, MigrationJsonContext.Default.MachineDescription) ?? throw new InvalidDataException("empty machine description");
+    /// <summary>
+    /// Reads a source's description. The record's checksum only proves it arrived as sent, not that the
+    /// sender was sane: anything that is not a complete description (not JSON, invalid UTF-8, a member
+    /// missing, null or of the wrong type) is refused as a bad stream.
+    /// </summary>
+    public static MachineDescription FromJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var description = JsonSerializer.Deserialize(json, MigrationJsonContext.Default.MachineDescription)
+                ?? throw new InvalidDataException("the machine description is null");
+            // Nullable annotations cover members, not list elements.
+            if (description.Backends.Contains(null!) || description.Nvdimms.Contains(null!))
+                throw new InvalidDataException("the machine description is malformed: a null backend or NVDIMM");
+            return description;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"the machine description is malformed: {e.Message}", e);
+        }
+    }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower)]
+// Every member is required and non-null unless declared nullable: a description missing one is refused, not half-read.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower,
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(MachineDescription))]
 internal sealed partial class MigrationJsonContext : JsonSerializerContext;

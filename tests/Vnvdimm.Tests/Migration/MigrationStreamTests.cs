@@ -101,4 +101,20 @@ public sealed class MigrationStreamTests
         using var c = Build("128K", "c.img");
         Assert.Throws<EndOfStreamException>(() => new MigrationDestination(c).Receive(stream));
     }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("{\"machine-type\":null}")]
+    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":\"big\"}")]
+    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true,\"persistence\":\"Cpu\",\"backends\":null,\"nvdimms\":[]}")]
+    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true,\"persistence\":\"Cpu\",\"backends\":[null],\"nvdimms\":[]}")]
+    [InlineData("\u00ff\u00fe{")]
+    public void A_description_that_is_not_a_complete_machine_is_refused_as_a_bad_stream(string json)
+    {
+        var bytes = System.Text.Encoding.Latin1.GetBytes(json);
+        var e = Assert.Throws<InvalidDataException>(() => MachineDescription.FromJson(bytes));
+        Assert.StartsWith("the machine description is", e.Message, StringComparison.Ordinal);
+    }
 }
