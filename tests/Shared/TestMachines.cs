@@ -33,6 +33,16 @@ public static class TestMachines
         Run(QemuPath ?? throw new InvalidOperationException(QemuMissing),
             ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args], "", workingDirectory, TimeSpan.FromSeconds(5));
 
+    /// <summary>Kills a machine process that is still running (and what it started) and waits for it.</summary>
+    public static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
     /// <summary>Starts vnvdimm in the background with <paramref name="args"/>; the caller stops it.</summary>
     public static Process LaunchVnvdimm(IEnumerable<string> args) => Launch("dotnet", [CliDll, .. args]);
 

@@ -22,11 +22,7 @@ public sealed class HostileClientTests(ITestOutputHelper output)
 
         public void Dispose()
         {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit();
-            }
+            TestMachines.Stop(Process);
             Process.Dispose();
         }
     }

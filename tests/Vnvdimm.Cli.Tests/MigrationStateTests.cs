@@ -19,11 +19,7 @@ public sealed class MigrationStateTests
 
         public void Dispose()
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-            }
+            TestMachines.Stop(process);
             process.Dispose();
         }
 

@@ -28,11 +28,7 @@ public sealed class MigrationTests
 
         public void Dispose()
         {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit();
-            }
+            TestMachines.Stop(Process);
             Process.Dispose();
         }
     }

@@ -204,12 +204,5 @@ public sealed class MonitorProcessTests
             .Select(f => f[1])
             .ToHashSet();
 
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-    }
+    private static void Stop(Process process) => TestMachines.Stop(process);
 }
