@@ -50,7 +50,8 @@ public static class TestMachines
     public static Process LaunchQemu(IEnumerable<string> args) =>
         Launch(QemuPath ?? throw new InvalidOperationException(QemuMissing), ["-display", "none", "-nodefaults", "-S", .. args]);
 
-    private static Process Launch(string program, IEnumerable<string> args)
+    /// <summary>Starts any program in the background, its output drained; the caller stops it.</summary>
+    public static Process Launch(string program, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(program)
         {

@@ -184,7 +184,7 @@ public sealed class DurabilityTraceTests
         string[] qmp(string name) => ["-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off"];
 
         string[] syscalls = ["openat", "close", "mmap", "msync", "fdatasync", "fsync", "pwrite64", "pwritev", "write", "sendto", "bind", "accept", "accept4"];
-        var destinationProcess = Start(SyscallTrace.Strace,
+        var destinationProcess = TestMachines.Launch(SyscallTrace.Strace,
             [.. SyscallTrace.Options(log, syscalls, pmem ? ShimEnvironment(dir, shimLog) : null), "dotnet", TestMachines.CliDll,
              .. Machine(destination, destinationBackend), .. qmp("dst"), "-incoming", $"unix:{sock}"]);
         using var sourceProcess = TestMachines.LaunchVnvdimm([.. Machine(source, "share=on"), .. qmp("src")]);
@@ -251,19 +251,6 @@ public sealed class DurabilityTraceTests
         Assert.True(SyscallTrace.OnFile(calls, destination, c => c.Name is "fdatasync" or "fsync" ? 0 : -1)
                 .Any(s => s.Succeeded && s.Began > lastWrite && s.Returned < confirm.Began),
             $"no fdatasync/fsync of {destination} between its last write and the confirmation ({confirm})");
-    }
-
-    private static Process Start(string program, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     /// <summary>
