@@ -127,17 +127,25 @@ public sealed unsafe class HostMapping : IDisposable
             throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
     }
 
-    /// <summary>Faults every page in, writable, without changing its content (prealloc=on).</summary>
-    public void Populate()
+    /// <summary>
+    /// Faults every page in without changing its content (prealloc=on), writable unless the mapping is
+    /// read-only. Where a page cannot be provided (a full filesystem, a truncated file) the kernel says
+    /// so with an error instead of the SIGBUS a touch would raise: that error is thrown.
+    /// </summary>
+    public void Populate(bool writable)
     {
-        if (Libc.Madvise(Address, (nuint)Length, Libc.MadvPopulateWrite) == 0)
+        if (Libc.Madvise(Address, (nuint)Length, writable ? Libc.MadvPopulateWrite : Libc.MadvPopulateRead) == 0)
             return;
-        // Kernels before 5.14 lack MADV_POPULATE_WRITE: touch each page by rewriting its first byte.
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno != Libc.Einval)
+            throw new MappingException(errno);
+        // Kernels before 5.14 lack MADV_POPULATE_*: touch each page (reading, or rewriting its first byte).
         byte* p = (byte*)Address;
         for (ulong off = 0; off < Length; off += (ulong)Libc.PageSize)
         {
             byte value = System.Threading.Volatile.Read(ref p[off]);
-            System.Threading.Volatile.Write(ref p[off], value);
+            if (writable)
+                System.Threading.Volatile.Write(ref p[off], value);
         }
     }
 

@@ -9,7 +9,7 @@ internal static partial class Libc
     public const int MapShared = 0x01, MapPrivate = 0x02, MapSharedValidate = 0x03, MapFixed = 0x10,
         MapAnonymous = 0x20, MapNoReserve = 0x4000, MapSync = 0x80000;
     public const int MsSync = 4;
-    public const int MadvRemove = 9, MadvPopulateWrite = 23;
+    public const int MadvRemove = 9, MadvPopulateRead = 22, MadvPopulateWrite = 23;
     public const int Eopnotsupp = 95, Einval = 22;
     public static readonly nint MapFailed = -1;
 

@@ -94,8 +94,16 @@ public sealed class MemoryBackend : IDisposable
         try
         {
             var (mapping, mapSync) = MapFile(descriptor, file, logger);
-            if (options.Prealloc)
-                mapping.Populate();
+            try
+            {
+                if (options.Prealloc)
+                    Populate(mapping, options);
+            }
+            catch
+            {
+                mapping.Dispose();
+                throw;
+            }
             return new MemoryBackend(descriptor, mapping, file, mapSync, libpmem);
         }
         catch
@@ -112,8 +120,16 @@ public sealed class MemoryBackend : IDisposable
     {
         int flags = Libc.MapAnonymous | (descriptor.Options.Share ? Libc.MapShared : Libc.MapPrivate | Libc.MapNoReserve);
         var mapping = HostMapping.Map(-1, descriptor.Size, descriptor.Alignment, Libc.ProtRead | Libc.ProtWrite, flags);
-        if (descriptor.Options.Prealloc)
-            mapping.Populate();
+        try
+        {
+            if (descriptor.Options.Prealloc)
+                Populate(mapping, descriptor.Options);
+        }
+        catch
+        {
+            mapping.Dispose();
+            throw;
+        }
         return mapping;
     }
 
@@ -325,11 +341,24 @@ public sealed class MemoryBackend : IDisposable
     /// <summary>Whether every page has been faulted in (prealloc=on at creation or later through QOM).</summary>
     public bool Preallocated { get; private set; }
 
-    /// <summary>Faults every page in without changing content, as prealloc=on does at creation.</summary>
+    /// <summary>Faults every page in without changing content, as prealloc=on does at creation; a failure leaves the machine as it was.</summary>
     public void Preallocate()
     {
-        Mapping.Populate();
+        Populate(Mapping, Options);
         Preallocated = true;
+    }
+
+    /// <summary>prealloc=on: QEMU's words when the memory cannot be had (the kernel's reason appended, as QEMU appends errno's).</summary>
+    private static void Populate(HostMapping mapping, BackendOptions options)
+    {
+        try
+        {
+            mapping.Populate(writable: !options.Readonly);
+        }
+        catch (MappingException e)
+        {
+            throw new ConfigurationException($"qemu_prealloc_mem: preallocating memory failed: {e.Message}", options.Location);
+        }
     }
 
     public void Dispose()

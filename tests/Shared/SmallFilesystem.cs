@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Vnvdimm.Testing;
+
+/// <summary>
+/// A tmpfs of a few MiB mounted on a fresh folder, for storage faults: a filesystem smaller than the
+/// backend that lives on it. Needs root (CI runs as root); elsewhere the test skips, or fails under CI.
+/// </summary>
+public sealed class SmallFilesystem : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public SmallFilesystem(int mebibytes)
+    {
+        Prerequisite.Require(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root",
+            "mounting a small tmpfs needs root (run the tests as root, as CI does)");
+        Run("mount", "-t", "tmpfs", "-o", $"size={mebibytes}M", "tmpfs", _folder.Path);
+    }
+
+    public string Path => _folder.Path;
+
+    public string File(string name) => _folder.File(name);
+
+    public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;
+
+    private static void Run(string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            Prerequisite.Missing($"{program} {string.Join(' ', args)} failed: {error.Trim()}");
+    }
+
+    public void Dispose()
+    {
+        Run("umount", "-l", _folder.Path);
+        _folder.Dispose();
+    }
+}
