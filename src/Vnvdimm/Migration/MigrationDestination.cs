@@ -107,26 +107,45 @@ public sealed class MigrationDestination(Machine machine)
         var regions = MigrationRegion.Of(machine).Where(r => r.Backend is null || !skipped.Contains(r.Backend.Id)).ToList();
         for (int i = 0; i < regions.Count; i++)
             regions[i] = regions[i] with { Index = (ushort)i };
+        // A read-only backend cannot take content (QEMU crashes trying): refused before anything moves.
+        if (regions.FirstOrDefault(r => r.Backend is { Options.Readonly: true }) is { } readOnly)
+            throw new InvalidDataException($"memory backend '{readOnly.Backend!.Id}' is read-only here (readonly=on): it cannot receive the source's content " +
+                "(share the same file on both sides with the x-ignore-shared capability instead)");
 
+        // The first pass sends every region whole, in order: what it covered is checked at the end,
+        // so a stream that skips content can never complete.
+        var covered = new ulong[regions.Count];
+        int pass = 0;
+        DeviceState? deviceState = null;
         using var persister = new Persister();
         while (true)
         {
             (type, length) = MigrationStream.ReadRecord(input, buffer);
             BytesReceived += length + MigrationStream.HeaderSize + MigrationStream.TrailerSize;
             var payload = buffer.AsSpan(0, length);
+            if (pass == 0 && type is RecordType.Data or RecordType.Zero)
+                throw new InvalidDataException($"a {type} record arrived before the first pass began");
+            if (deviceState is not null && type != RecordType.End)
+                throw new InvalidDataException($"a {type} record arrived after the device state");
             switch (type)
             {
                 case RecordType.Data:
                 {
+                    if (length <= 10)
+                        throw new InvalidDataException("a data record carries no data");
                     var (region, offset) = Locate(regions, payload, length - 10);
+                    Cover(covered, region, offset, (ulong)(length - 10), pass);
                     region.Write(offset, payload[10..]);
                     persister.Add(region, offset, (ulong)(length - 10));
                     break;
                 }
                 case RecordType.Zero:
                 {
+                    if (length != 18)
+                        throw new InvalidDataException($"a zero record of {length} bytes (18 expected)");
                     ulong size = BinaryPrimitives.ReadUInt64LittleEndian(payload[10..]);
                     var (region, offset) = Locate(regions, payload, size > long.MaxValue ? -1 : (long)size);
+                    Cover(covered, region, offset, size, pass);
                     // A punched hole is file metadata: the fdatasync at the end makes it durable, no msync of the range needed.
                     if (region.Backend is { } backend)
                         backend.Zero(offset, size);
@@ -135,20 +154,69 @@ public sealed class MigrationDestination(Machine machine)
                     break;
                 }
                 case RecordType.Pass:
+                    int next = length == 4 ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
+                    if (next != pass + 1)
+                        throw new InvalidDataException($"pass {next} follows pass {pass}");
+                    pass = next;
                     break;
                 case RecordType.DeviceState:
-                    ApplyDeviceState(payload);
+                    deviceState = DeviceState.Parse(payload, machine);
                     break;
                 case RecordType.End:
+                    for (int i = 0; i < regions.Count; i++)
+                        if (covered[i] != regions[i].Size)
+                            throw new InvalidDataException($"the stream ended with {regions[i].Name} covered to 0x{covered[i]:x} of 0x{regions[i].Size:x} bytes");
+                    if (deviceState is null)
+                        throw new InvalidDataException("the stream ended without the device state");
                     var flush = System.Diagnostics.Stopwatch.StartNew();
                     persister.Finish();
                     foreach (var r in regions)
                         r.Backend?.SyncFile();
                     LastFlush = flush.Elapsed;
+                    using (machine.Enter())
+                        deviceState.Apply(machine);
                     return;
                 default:
                     throw new InvalidDataException($"unknown migration record type {(uint)type}");
             }
+        }
+    }
+
+    /// <summary>
+    /// First-pass records must leave no gap after what the region's earlier ones covered (they may
+    /// overlap it: memory the guest wrote meanwhile can show up again).
+    /// </summary>
+    private static void Cover(ulong[] covered, MigrationRegion region, ulong offset, ulong length, int pass)
+    {
+        if (pass != 1)
+            return;
+        if (offset > covered[region.Index])
+            throw new InvalidDataException($"the first pass over {region.Name} jumps from 0x{covered[region.Index]:x} to 0x{offset:x}");
+        covered[region.Index] = Math.Max(covered[region.Index], offset + length);
+    }
+
+    /// <summary>The FIT with its changed flag and the GPE0 status, checked against this machine before it is applied at the end.</summary>
+    private sealed record DeviceState(bool FitDirty, byte[] Gpe, byte[] Fit)
+    {
+        public static DeviceState Parse(ReadOnlySpan<byte> payload, Machine machine)
+        {
+            if (payload.Length < 2 || payload.Length < 2 + payload[1] || payload[0] > 1)
+                throw new InvalidDataException("the device state record is malformed");
+            int gpeLength = payload[1];
+            int expectedGpe = machine.Gpe.StatusBytes().Length;
+            if (gpeLength != expectedGpe)
+                throw new InvalidDataException($"the device state carries {gpeLength} GPE0 status bytes; this machine has {expectedGpe}");
+            var fit = payload[(2 + gpeLength)..].ToArray();
+            // The descriptions matched, so the source's NVDIMMs are ours: its FIT must be the one ours make.
+            if (!fit.AsSpan().SequenceEqual(machine.Fit.Snapshot().Fit))
+                throw new InvalidDataException($"the source's FIT ({fit.Length} bytes) does not describe this machine's NVDIMMs");
+            return new DeviceState(payload[0] == 1, payload.Slice(2, gpeLength).ToArray(), fit);
+        }
+
+        public void Apply(Machine machine)
+        {
+            machine.Gpe.RestoreStatus(Gpe);
+            machine.Fit.Restore(Fit, FitDirty);
         }
     }
 
@@ -187,18 +255,8 @@ public sealed class MigrationDestination(Machine machine)
         }
     }
 
-    private void ApplyDeviceState(ReadOnlySpan<byte> payload)
-    {
-        if (payload.Length < 2 || payload.Length < 2 + payload[1])
-            throw new InvalidDataException("the device state record is too short");
-        bool dirty = payload[0] != 0;
-        int gpeLength = payload[1];
-        machine.Gpe.RestoreStatus(payload.Slice(2, gpeLength));
-        machine.Fit.Restore(payload[(2 + gpeLength)..].ToArray(), dirty);
-    }
-
     /// <summary>Makes applied chunks durable on a thread of its own while more arrive.</summary>
-    private sealed class Persister : IDisposable
+    internal sealed class Persister : IDisposable
     {
         /// <summary>
         /// At most this many chunks wait to be made durable: receiving then slows to the storage's pace
@@ -208,10 +266,13 @@ public sealed class MigrationDestination(Machine machine)
 
         private readonly BlockingCollection<(MigrationRegion Region, ulong Offset, ulong Length)> _queue = new(boundedCapacity: MaxPending);
         private readonly Thread _thread;
-        private Exception? _failure;
+        private readonly Action<MigrationRegion, ulong, ulong> _makeDurable;
+        private volatile Exception? _failure;
 
-        public Persister()
+        /// <param name="makeDurable">How a chunk is made durable; tests inject a failing one.</param>
+        public Persister(Action<MigrationRegion, ulong, ulong>? makeDurable = null)
         {
+            _makeDurable = makeDurable ?? ((region, offset, length) => region.Backend!.MakeDurable(offset, length));
             _thread = new Thread(Drain) { IsBackground = true, Name = "migration persister" };
             _thread.Start();
         }
@@ -219,7 +280,16 @@ public sealed class MigrationDestination(Machine machine)
         public void Add(MigrationRegion region, ulong offset, ulong length)
         {
             if (region.Backend is { Durability: not (HostMemory.WriteDurability.Volatile or HostMemory.WriteDurability.ReadOnly) })
-                _queue.Add((region, offset, length));
+            {
+                try
+                {
+                    _queue.Add((region, offset, length));
+                }
+                catch (InvalidOperationException) when (_failure is not null)
+                {
+                    // The drain failed and closed the queue (also waking this Add if it was waiting for room).
+                }
+            }
             if (_failure is { } e)
                 throw new IOException($"making the copy durable failed: {e.Message}", e);
         }
@@ -229,11 +299,12 @@ public sealed class MigrationDestination(Machine machine)
             try
             {
                 foreach (var (region, offset, length) in _queue.GetConsumingEnumerable())
-                    region.Backend!.MakeDurable(offset, length);
+                    _makeDurable(region, offset, length);
             }
             catch (Exception e)
             {
                 _failure = e;
+                _queue.CompleteAdding(); // nothing will drain any more: the receiver must not wait for room
             }
         }
 

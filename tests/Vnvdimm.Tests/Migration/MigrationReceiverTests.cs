@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using CsCheck;
+using Vnvdimm.Migration;
+using Vnvdimm.Options;
+using Vnvdimm.Vmm;
+
+namespace Vnvdimm.Tests.Migration;
+
+/// <summary>
+/// The destination is strict: a stream whose records are well checksummed but say the wrong things
+/// (content missing, a FIT that is not this machine's, a malformed device state, records out of
+/// order) never completes. Streams are built record by record with valid checksums, so that the
+/// receiver's own checks, not the checksum, are what is tested.
+/// </summary>
+public sealed class MigrationReceiverTests : IDisposable
+{
+    private readonly Scratch _dir = new();
+
+    private Machine Build(string file, string extra = "", bool unarmed = false) => MachineBuilder.Build(CommandLineParser.Parse([
+        "-machine", "pc,nvdimm=on", "-m", "16M,slots=2,maxmem=1G",
+        "-object", $"memory-backend-file,id=m0,share=on,mem-path={_dir.File(file)},size=4M{extra}",
+        "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K" + (unarmed ? ",unarmed=on" : "")]).Configuration, new TestLogger());
+
+    private static byte[] Pass(int n)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, n);
+        return payload;
+    }
+
+    private static byte[] Zero(int region, ulong offset, ulong length)
+    {
+        var payload = new byte[18];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, (ushort)region);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(2), offset);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(10), length);
+        return payload;
+    }
+
+    private static byte[] Data(int region, ulong offset, byte[] data)
+    {
+        var payload = new byte[10 + data.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, (ushort)region);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(2), offset);
+        data.CopyTo(payload, 10);
+        return payload;
+    }
+
+    private static byte[] DeviceState(Machine machine, byte[]? fit = null)
+    {
+        var gpe = machine.Gpe.StatusBytes();
+        fit ??= machine.Fit.Snapshot().Fit;
+        return [0, (byte)gpe.Length, .. gpe, .. fit];
+    }
+
+    /// <summary>A complete, valid stream for <paramref name="source"/>: every region in zero records, with one data chunk in the NVDIMM.</summary>
+    private static List<(RecordType Type, byte[] Payload)> ValidRecords(Machine source, byte[] chunk)
+    {
+        var regions = MigrationRegion.Of(source);
+        var records = new List<(RecordType, byte[])>
+        {
+            (RecordType.Description, MachineDescription.Of(source, _ => false).ToJson()),
+            (RecordType.Pass, Pass(1)),
+        };
+        for (int i = 0; i < regions.Count; i++)
+        {
+            if (regions[i].Backend is not null)
+            {
+                records.Add((RecordType.Data, Data(i, 0, chunk)));
+                records.Add((RecordType.Zero, Zero(i, (ulong)chunk.Length, regions[i].Size - (ulong)chunk.Length)));
+            }
+            else
+            {
+                records.Add((RecordType.Zero, Zero(i, 0, regions[i].Size)));
+            }
+        }
+        records.Add((RecordType.DeviceState, DeviceState(source)));
+        records.Add((RecordType.End, new byte[8]));
+        return records;
+    }
+
+    private static MemoryStream Serialize(IEnumerable<(RecordType Type, byte[] Payload)> records)
+    {
+        var stream = new MemoryStream();
+        MigrationStream.WriteStart(stream);
+        foreach (var (type, payload) in records)
+            MigrationStream.WriteRecord(stream, type, payload);
+        stream.Position = 0;
+        return stream;
+    }
+
+    [Fact]
+    public void A_complete_stream_is_taken_and_its_content_arrives()
+    {
+        using var source = Build("a.img");
+        using var destination = Build("b.img");
+        var chunk = RandomNumberGenerator.GetBytes(8192);
+        new MigrationDestination(destination).Receive(Serialize(ValidRecords(source, chunk)));
+        Assert.Equal(chunk, File.ReadAllBytes(_dir.File("b.img"))[..8192]);
+    }
+
+    [Fact]
+    public void A_stream_of_only_the_description_and_the_end_never_completes()
+    {
+        using var source = Build("a.img");
+        using var destination = Build("b.img");
+        var records = ValidRecords(source, new byte[4096]);
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new MigrationDestination(destination).Receive(Serialize([records[0], records[1], records[^1]])));
+        Assert.Contains("covered to 0x0 of", e.Message);
+    }
+
+    [Fact]
+    public void Content_with_a_gap_or_no_device_state_or_a_foreign_fit_never_completes()
+    {
+        using var source = Build("a.img");
+        using var destination = Build("b.img");
+        var valid = ValidRecords(source, new byte[4096]);
+        int deviceState = valid.FindIndex(r => r.Type == RecordType.DeviceState);
+
+        var gap = valid.Select(r => (r.Type, Payload: (byte[])r.Payload.Clone())).ToList();
+        // The zero record after the NVDIMM's data chunk, moved on by a page (and shortened, to stay inside the region).
+        var (_, payload) = gap.First(r => r.Type == RecordType.Zero && BinaryPrimitives.ReadUInt64LittleEndian(r.Payload.AsSpan(2)) == 4096);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(2), 8192);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(10), BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(10)) - 4096);
+        Assert.Contains("jumps from", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(gap))).Message);
+
+        var noState = valid.Where((_, i) => i != deviceState).ToList();
+        Assert.Contains("without the device state", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(noState))).Message);
+
+        var garbage = valid.ToList();
+        garbage[deviceState] = (RecordType.DeviceState, DeviceState(source, RandomNumberGenerator.GetBytes(1 << 20)));
+        Assert.Contains("does not describe this machine's NVDIMMs", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(garbage))).Message);
+        Assert.False(destination.Fit.Dirty && destination.Fit.Snapshot().Fit.Length == 1 << 20); // nothing of it was applied
+    }
+
+    [Fact]
+    public void A_read_only_destination_refuses_before_anything_is_written()
+    {
+        using var source = Build("a.img", unarmed: true);
+        File.WriteAllBytes(_dir.File("ro.img"), new byte[4 << 20]);
+        using var destination = Build("ro.img", ",readonly=on", unarmed: true);
+        var e = Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(ValidRecords(source, new byte[4096]))));
+        Assert.Contains("memory backend 'm0' is read-only here", e.Message);
+    }
+
+    [Fact]
+    public void A_failing_flush_ends_the_receiving_promptly_instead_of_blocking_it()
+    {
+        using var machine = Build("a.img");
+        var region = MigrationRegion.Of(machine).First(r => r.Backend is not null);
+        using var persister = new MigrationDestination.Persister((_, _, _) => throw new IOException("Input/output error"));
+        var e = Assert.Throws<IOException>(() =>
+        {
+            for (int i = 0; i < 10 * MigrationDestination.Persister.MaxPending; i++) // would block forever on the full queue
+                persister.Add(region, 0, 4096);
+        });
+        Assert.Contains("making the copy durable failed: Input/output error", e.Message);
+    }
+
+    private static readonly Gen<int> Mutation = Gen.Int[0, 7];
+
+    [Fact]
+    public void Mutated_and_truncated_streams_fail_with_a_reason_and_never_complete()
+    {
+        using var source = Build("a.img");
+        using var destination = Build("b.img");
+        var valid = ValidRecords(source, RandomNumberGenerator.GetBytes(4096));
+        Gen.Select(Mutation, Gen.Int[0, valid.Count - 1], Gen.Int[0, 1 << 20], Gen.Byte.Array[0, 64]).Sample((kind, at, number, bytes) =>
+        {
+            var records = valid.Select(r => (r.Type, (byte[])r.Payload.Clone())).ToList();
+            switch (kind)
+            {
+                case 0: records.RemoveAt(at); break;                                                  // a record missing
+                case 1: records.Insert(at, records[number % records.Count]); break;                   // a record repeated
+                case 2: records[at] = (records[at].Item1, bytes); break;                               // a payload replaced
+                case 3: records[at] = ((RecordType)(number % 9), records[at].Item2); break;            // a type changed
+                case 4: records[at].Item2[number % Math.Max(1, records[at].Item2.Length)] ^= (byte)(1 << (number % 8)); break; // a bit flipped, checksum valid
+                case 5: records.RemoveRange(at, records.Count - at); break;                            // cut short
+                case 6: (records[at], records[number % records.Count]) = (records[number % records.Count], records[at]); break; // reordered
+                default: records.Insert(at, (RecordType.Zero, Zero(number % 4, (ulong)number << 12, ulong.MaxValue - (ulong)number))); break;
+            }
+            var stream = Serialize(records);
+            try
+            {
+                new MigrationDestination(destination).Receive(stream);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                return true; // refused with a reason
+            }
+            // Completed: only a stream that still carries every zero range and this machine's FIT may (a changed
+            // description where this machine does not look, such as a file's inode, or changed GPE bits are still valid).
+            static ReadOnlySpan<byte> Fit(byte[] state) => state.AsSpan(Math.Min(state.Length, 2 + (state.Length > 1 ? state[1] : 0)));
+            var fit = Fit(valid.Single(v => v.Type == RecordType.DeviceState).Payload).ToArray();
+            return valid.Where(v => v.Type == RecordType.Zero).All(v => records.Any(r => r.Item1 == v.Type && r.Item2.AsSpan().SequenceEqual(v.Payload)))
+                && records.Any(r => r.Item1 == RecordType.DeviceState && Fit(r.Item2).SequenceEqual(fit));
+        }, iter: 2000, threads: 1);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
