@@ -18,7 +18,7 @@ public sealed class LabelArea(MemoryBackend backend, ulong size)
     public void Read(uint offset, Span<byte> destination)
     {
         Check(offset, destination.Length);
-        backend.Mapping.Span(Start + offset, destination.Length).CopyTo(destination);
+        backend.Mapping.Read(Start + offset, destination);
     }
 
     /// <summary>Writes and returns once the data is as durable as the backend allows.</summary>

@@ -75,7 +75,14 @@ public sealed class DsmDispatcher(Func<uint, NvdimmDevice?> deviceByHandle, FitB
             return DsmAnswer.Status(DsmStatus.InvalidInput);
         // Length 0 (QEMU aborts on an assertion here): success with no data.
         var data = new byte[length];
-        device.Labels.Read(offset, data);
+        try
+        {
+            device.Labels.Read(offset, data);
+        }
+        catch (HostMemory.StorageFault)
+        {
+            return DsmAnswer.Status(DsmStatus.HardwareError); // the label storage failed; the guest gets no data
+        }
         return new DsmAnswer(DsmStatus.Success, data);
     }
 
@@ -86,7 +93,14 @@ public sealed class DsmDispatcher(Func<uint, NvdimmDevice?> deviceByHandle, FitB
         // A read-only backend (QEMU crashes writing to it): the function is not available on this DIMM.
         if (!device.Labels.Writable)
             return DsmAnswer.Status(DsmStatus.NotSupported);
-        device.Labels.Write(offset, data[..(int)length]);
+        try
+        {
+            device.Labels.Write(offset, data[..(int)length]);
+        }
+        catch (HostMemory.StorageFault)
+        {
+            return DsmAnswer.Status(DsmStatus.HardwareError); // nothing acknowledged: the write did not happen (or not wholly)
+        }
         return DsmAnswer.Status(DsmStatus.Success);
     }
 

@@ -36,6 +36,9 @@ public static class DsmStatus
 {
     public const uint Success = 0, NotSupported = 1, NoSuchDevice = 2, InvalidInput = 3;
 
+    /// <summary>The DSM specification's "HW error": here, label storage that failed (a full disk, a truncated file).</summary>
+    public const uint HardwareError = 4;
+
     /// <summary>Read FIT: the FIT changed since the read sequence started (offset 0); start again.</summary>
     public const uint FitChanged = 0x100;
 }

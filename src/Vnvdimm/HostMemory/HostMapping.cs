@@ -7,12 +7,16 @@ namespace Vnvdimm.HostMemory;
 public sealed unsafe class HostMapping : IDisposable
 {
     private nint _address;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+    private readonly bool _shared;
 
-    private HostMapping(nint address, ulong length, bool writable)
+    private HostMapping(nint address, ulong length, bool writable, Microsoft.Win32.SafeHandles.SafeFileHandle? file, bool shared)
     {
         _address = address;
         Length = length;
         Writable = writable;
+        _file = file;
+        _shared = shared;
     }
 
     public ulong Length { get; }
@@ -25,7 +29,14 @@ public sealed unsafe class HostMapping : IDisposable
     /// Maps <paramref name="length"/> bytes of <paramref name="fd"/> (or anonymous memory when fd is -1)
     /// at an address aligned to <paramref name="align"/>, reserving the slack first as QEMU does.
     /// </summary>
-    public static HostMapping Map(int fd, ulong length, ulong align, int prot, int flags)
+    public static HostMapping Map(int fd, ulong length, ulong align, int prot, int flags) => Map(null, fd, length, align, prot, flags);
+
+    /// <summary>
+    /// The same for a file, which the mapping then guards: its <see cref="Read"/>, <see cref="Write"/> and
+    /// <see cref="Fill"/> fail with <see cref="StorageFault"/> where an access through the mapping would
+    /// raise SIGBUS (a truncated file; for a shared mapping, a full filesystem).
+    /// </summary>
+    public static HostMapping Map(Microsoft.Win32.SafeHandles.SafeFileHandle? file, int fd, ulong length, ulong align, int prot, int flags)
     {
         ulong reserve = length + (align > (ulong)Libc.PageSize ? align : 0);
         nint reserved = Libc.Mmap(0, (nuint)reserve, Libc.ProtNone, Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve, -1, 0);
@@ -46,7 +57,7 @@ public sealed unsafe class HostMapping : IDisposable
         nint reservedEnd = reserved + (nint)reserve;
         if (reservedEnd > end)
             Libc.Munmap(end, (nuint)(reservedEnd - end));
-        return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0);
+        return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0, file, (flags & Libc.MapShared) != 0); // MAP_SHARED_VALIDATE (3) has the MAP_SHARED bit too
     }
 
     /// <summary>Dirty tracking works in 64 KiB granules: fine enough for precopy, a small bitmap for terabytes.</summary>
@@ -108,6 +119,94 @@ public sealed unsafe class HostMapping : IDisposable
     {
         var fresh = new ulong[(Granules + 63) / 64];
         return Interlocked.Exchange(ref _dirty, fresh) ?? throw new InvalidOperationException("dirty log not started");
+    }
+
+    /// <summary>Copies content out; on a file, only from what the file still holds.</summary>
+    public void Read(ulong offset, Span<byte> destination)
+    {
+        CheckBacked(offset, (ulong)destination.Length);
+        Span(offset, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>
+    /// Writes content and records it as written. A shared file is written through its descriptor, so
+    /// that a full filesystem is an error (ENOSPC) rather than a fault on a page the mapping cannot get.
+    /// </summary>
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        CheckBacked(offset, (ulong)data.Length);
+        if (_file is not null && _shared)
+            WriteFile(offset, data);
+        else
+            data.CopyTo(Span(offset, data.Length));
+        MarkDirty(offset, (ulong)data.Length);
+    }
+
+    /// <summary>Fills a range with one byte value, guarded as <see cref="Write"/> is.</summary>
+    public void Fill(ulong offset, ulong length, byte value)
+    {
+        CheckBacked(offset, length);
+        if (_file is not null && _shared)
+        {
+            Span<byte> pattern = stackalloc byte[4096];
+            pattern.Fill(value);
+            for (ulong at = 0; at < length; at += (ulong)pattern.Length)
+                WriteFile(offset + at, pattern[..(int)Math.Min((ulong)pattern.Length, length - at)]);
+        }
+        else
+        {
+            for (ulong at = 0; at < length; at += 1UL << 30)
+                Span(offset + at, (int)Math.Min(1UL << 30, length - at)).Fill(value);
+        }
+        MarkDirty(offset, length);
+    }
+
+    /// <summary>
+    /// Makes sure a write through the mapping itself (libpmem's copies) cannot fault: the file reaches the
+    /// range and the filesystem has allocated its blocks (fallocate; ENOSPC is an error here, not a SIGBUS later).
+    /// </summary>
+    public void Reserve(ulong offset, ulong length)
+    {
+        CheckBacked(offset, length);
+        if (_file is null || !_shared || length == 0)
+            return;
+        if (Libc.Fallocate((int)_file.DangerousGetHandle(), Libc.FallocKeepSize, (long)offset, (long)length) != 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != Libc.Eopnotsupp) // a filesystem without fallocate: nothing to reserve with
+                throw new StorageFault($"the backing file cannot hold [0x{offset:x}+0x{length:x}]: {Libc.Describe(errno)}");
+        }
+    }
+
+    private void WriteFile(ulong offset, ReadOnlySpan<byte> data)
+    {
+        int fd = (int)_file!.DangerousGetHandle();
+        fixed (byte* p = data)
+        {
+            for (int done = 0; done < data.Length;)
+            {
+                nint written = Libc.Pwrite(fd, p + done, (nuint)(data.Length - done), (long)offset + done);
+                if (written <= 0)
+                {
+                    int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (written < 0 && errno == Libc.Eintr)
+                        continue;
+                    throw new StorageFault($"writing the backing file at 0x{offset + (ulong)done:x} failed: {Libc.Describe(written < 0 ? errno : Libc.Enospc)}");
+                }
+                done += (int)written;
+            }
+        }
+    }
+
+    /// <summary>A file mapping's pages exist only as far as the file does: beyond its end an access would raise SIGBUS.</summary>
+    private void CheckBacked(ulong offset, ulong length)
+    {
+        CheckRange(offset, length);
+        if (_file is null)
+            return;
+        long size = Libc.FileSize((int)_file.DangerousGetHandle());
+        if ((ulong)size < offset + length)
+            throw new StorageFault($"the backing file ends at 0x{size:x}, before [0x{offset:x}+0x{length:x}]: it was truncated while in use");
     }
 
     public Span<byte> Span(ulong offset, int length)

@@ -10,7 +10,7 @@ internal static partial class Libc
         MapAnonymous = 0x20, MapNoReserve = 0x4000, MapSync = 0x80000;
     public const int MsSync = 4;
     public const int MadvRemove = 9, MadvPopulateRead = 22, MadvPopulateWrite = 23;
-    public const int Eopnotsupp = 95, Einval = 22;
+    public const int Eopnotsupp = 95, Einval = 22, Eintr = 4, Enospc = 28;
     public static readonly nint MapFailed = -1;
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
@@ -37,6 +37,31 @@ internal static partial class Libc
     /// <summary>fstat into a raw struct stat (x86-64 layout: st_dev at 0, st_ino at 8).</summary>
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static unsafe partial int Fstat(int fd, byte* buffer);
+
+    /// <summary>open(2), for a directory to fsync: .NET cannot open a directory as a file handle.</summary>
+    public const int ORdonly = 0, ODirectory = 0x10000;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    /// <summary>st_size in the x86-64 struct stat (144 bytes).</summary>
+    public const int StatSize = 144, StatSizeOffset = 48;
+
+    /// <summary>The file's size, -1 when fstat fails: one syscall, no allocation (the guarded guest accesses ask on every access).</summary>
+    public static unsafe long FileSize(int fd)
+    {
+        byte* stat = stackalloc byte[StatSize];
+        return Fstat(fd, stat) == 0 ? *(long*)(stat + StatSizeOffset) : -1;
+    }
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    public static unsafe partial nint Pwrite(int fd, byte* buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errnum);

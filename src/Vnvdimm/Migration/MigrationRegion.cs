@@ -20,8 +20,14 @@ public sealed record MigrationRegion(ushort Index, string Name, HostMapping Mapp
     }
 
     /// <summary>The stretches that may hold data: file holes and never-written RAM are zeros.</summary>
-    public IEnumerable<(ulong Offset, ulong Length)> DataExtents() =>
-        Backend?.DataExtents(0, Size) ?? Mapping.EverWrittenExtents();
+    public IEnumerable<(ulong Offset, ulong Length)> DataExtents()
+    {
+        CheckIntact();
+        return Backend?.DataExtents(0, Size) ?? Mapping.EverWrittenExtents();
+    }
+
+    /// <summary>A truncated backing file fails the migration: its missing tail must not travel as zeros.</summary>
+    public void CheckIntact() => Backend?.CheckFileIntact();
 
     /// <summary>Copies content out, through the file when it is a shared one (no page faults here).</summary>
     public void Read(ulong offset, Span<byte> destination)
@@ -29,7 +35,7 @@ public sealed record MigrationRegion(ushort Index, string Name, HostMapping Mapp
         if (Backend is { SharesFile: true } backend)
             backend.ReadFile(offset, destination);
         else
-            Mapping.Span(offset, destination.Length).CopyTo(destination);
+            Mapping.Read(offset, destination);
     }
 
     /// <summary>Copies content in (through the file when it is a shared one) and records it as written.</summary>
@@ -40,7 +46,6 @@ public sealed record MigrationRegion(ushort Index, string Name, HostMapping Mapp
             backend.WriteFile(offset, data);
             return;
         }
-        data.CopyTo(Mapping.Span(offset, data.Length));
-        Mapping.MarkDirty(offset, (ulong)data.Length);
+        Mapping.Write(offset, data);
     }
 }

@@ -28,9 +28,12 @@ public sealed class MigrationSource
     private readonly MigrationSettings _settings;
     private readonly Action<string> _status;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<ulong> _maxBandwidth;
 
-    public MigrationSource(Machine machine, MigrationSettings settings, Action<string> status)
+    /// <param name="maxBandwidth">The limit now: migrate-set-parameters changes it while the migration runs.</param>
+    public MigrationSource(Machine machine, MigrationSettings settings, Action<string> status, Func<ulong>? maxBandwidth = null)
     {
+        _maxBandwidth = maxBandwidth ?? (() => settings.MaxBandwidth);
         _machine = machine;
         _settings = settings;
         _status = status;
@@ -62,7 +65,7 @@ public sealed class MigrationSource
         _socket = socket;
         using var network = new NetworkStream(socket, ownsSocket: false);
         using var cancelRegistration = cancel.Register(() => socket.Dispose());
-        var throttle = new ThrottledStream(network, _settings.MaxBandwidth, Progress);
+        var throttle = new ThrottledStream(network, _maxBandwidth, Progress, cancel);
         var output = new BufferedStream(throttle, 1 << 20);
 
         foreach (var r in Regions)
@@ -107,6 +110,8 @@ public sealed class MigrationSource
                             SendDirty(output, r, bits, cancel);
                         foreach (var (r, bits) in Regions.Zip(Regions.Select(r => r.Mapping.TakeDirty())))
                             SendDirty(output, r, bits, cancel);
+                        foreach (var r in Regions)
+                            r.CheckIntact();
                         SendDeviceState(output);
                         Span<byte> end = stackalloc byte[8];
                         BinaryPrimitives.WriteInt64LittleEndian(end, Progress.Transferred);
@@ -174,7 +179,10 @@ public sealed class MigrationSource
             Progress.SetRemaining(Progress.Total - (_covered + at));
         }
         if (at < region.Size)
+        {
+            region.CheckIntact(); // the hole at the end must be a hole, not a file cut short meanwhile
             SendZero(output, region, at, region.Size - at);
+        }
         _covered += region.Size;
         Progress.SetRemaining(Progress.Total - _covered);
     }

@@ -27,27 +27,35 @@ public sealed class GuestAddressSpace
     {
         destination.Clear();
         foreach (var (region, regionOffset, bufferOffset, length) in Pieces(address, (ulong)destination.Length))
-            region.Mapping.Span(region.Offset + regionOffset, length).CopyTo(destination.Slice((int)bufferOffset, length));
+            region.Mapping.Read(region.Offset + regionOffset, destination.Slice((int)bufferOffset, length));
     }
 
     public void Write(ulong address, ReadOnlySpan<byte> source)
     {
         foreach (var (region, regionOffset, bufferOffset, length) in Pieces(address, (ulong)source.Length))
             if (region.Mapping.Writable)
-            {
-                source.Slice((int)bufferOffset, length).CopyTo(region.Mapping.Span(region.Offset + regionOffset, length));
-                region.Mapping.MarkDirty(region.Offset + regionOffset, (ulong)length);
-            }
+                region.Mapping.Write(region.Offset + regionOffset, source.Slice((int)bufferOffset, length));
     }
 
     public void Fill(ulong address, ulong length, byte value)
     {
         foreach (var (region, regionOffset, _, chunk) in Pieces(address, length))
             if (region.Mapping.Writable)
-            {
-                region.Mapping.Span(region.Offset + regionOffset, chunk).Fill(value);
-                region.Mapping.MarkDirty(region.Offset + regionOffset, (ulong)chunk);
-            }
+                region.Mapping.Fill(region.Offset + regionOffset, (ulong)chunk, value);
+    }
+
+    /// <summary>The guest ranges within [address, address+length) that something is mapped at (holes skipped).</summary>
+    public IReadOnlyList<(ulong Address, ulong Length)> MappedRanges(ulong address, ulong length)
+    {
+        ulong end = address + length < address ? ulong.MaxValue : address + length;
+        var ranges = new List<(ulong, ulong)>();
+        foreach (var region in _regions)
+        {
+            ulong start = Math.Max(address, region.Range.Base), stop = Math.Min(end, region.Range.End);
+            if (start < stop)
+                ranges.Add((start, stop - start));
+        }
+        return ranges;
     }
 
     // The mapped pieces of [address, address+length), in chunks that fit a span.
