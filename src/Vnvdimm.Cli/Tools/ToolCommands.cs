@@ -161,6 +161,12 @@ public static class ToolCommands
                 Console.Out.WriteLine(state.Initialized ? $"{file}: label area consistent, {state.Labels.Count} label(s)" : $"{file}: label area not initialised");
             else
                 report.Print(AnsiConsole.Console);
+            // Consistent labels in a half-copied file are no comfort: the mark says the rest may be old.
+            if (IncompleteCopyMark.Read(file) is string why)
+            {
+                Console.Error.WriteLine($"{file}: holds an incomplete migration copy ({why})");
+                return 1;
+            }
             return state.Problems.Count == 0 ? 0 : 1;
         }, writable: false, Json);
 

@@ -49,6 +49,10 @@ public static class PersistenceCheck
                 dax ? null : "put the file on a file system mounted with -o dax (ext4/xfs on a pmem device), or use /dev/daxX.Y"));
         }
 
+        if (IncompleteCopyMark.Read(path) is string incomplete)
+            findings.Add(new("complete copy", false, $"{path} holds an incomplete migration copy ({incomplete})",
+                $"migrate into it again, or delete {IncompleteCopyMark.PathFor(path)} to accept it as it is"));
+
         findings.Add(new("share=on", backend.Share,
             backend.Share ? "guest writes go to the file (MAP_SHARED)" : "share=off maps the file copy-on-write: guest writes never reach it",
             backend.Share ? null : "add share=on"));

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using CsCheck;
+using Vnvdimm.HostMemory;
 using Vnvdimm.Migration;
 using Vnvdimm.Options;
 using Vnvdimm.Vmm;
@@ -98,6 +99,35 @@ public sealed class MigrationReceiverTests : IDisposable
         var chunk = RandomNumberGenerator.GetBytes(8192);
         new MigrationDestination(destination).Receive(Serialize(ValidRecords(source, chunk)));
         Assert.Equal(chunk, File.ReadAllBytes(_dir.File("b.img"))[..8192]);
+    }
+
+    [Fact]
+    public void A_copy_that_fails_half_way_is_marked_refused_at_start_and_cleared_by_a_complete_one()
+    {
+        using var source = Build("a.img");
+        var chunk = RandomNumberGenerator.GetBytes(8192);
+        var records = ValidRecords(source, chunk);
+        string image = _dir.File("b.img");
+        using (var destination = Build("b.img"))
+        {
+            // Cut after the first data record: the file has changed, the copy is not complete.
+            int cut = records.FindIndex(r => r.Type == RecordType.Data) + 1;
+            Assert.Throws<EndOfStreamException>(() => new MigrationDestination(destination).Receive(Serialize(records.Take(cut))));
+        }
+        Assert.Contains("incoming migration into", IncompleteCopyMark.Read(image));
+
+        var refused = Assert.Throws<ConfigurationException>(() => Build("b.img"));
+        Assert.Contains("holds an incomplete migration copy", refused.Message);
+        Assert.Contains(IncompleteCopyMark.PathFor(image), refused.Message);
+
+        // As the destination of a new migration it starts, and the completed copy clears the mark.
+        using var again = MachineBuilder.Build(CommandLineParser.Parse([
+            "-machine", "pc,nvdimm=on", "-m", "16M,slots=2,maxmem=1G", "-incoming", "defer",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={image},size=4M",
+            "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Configuration, new TestLogger());
+        new MigrationDestination(again).Receive(Serialize(records));
+        Assert.Null(IncompleteCopyMark.Read(image));
+        Assert.False(File.Exists(IncompleteCopyMark.PathFor(image)));
     }
 
     [Fact]
