@@ -98,6 +98,36 @@ public sealed class MigrationStateTests
     }
 
     [Fact]
+    public void Max_bandwidth_applies_to_a_running_migration_and_cancel_never_waits_for_the_throttle()
+    {
+        using var dir = new TempFolder();
+        using var source = Start(dir, "src");
+        using var first = Start(dir, "dst1", "-incoming", $"unix:{dir.File("mig1.sock")}");
+        using var second = Start(dir, "dst2", "-incoming", $"unix:{dir.File("mig2.sock")}");
+        using var src = source.Connect();
+        using (var f = new FileStream(source.Image, FileMode.Open))
+            f.Write(RandomNumberGenerator.GetBytes(4 << 20));
+
+        // One byte a second: the throttle would sleep for days; cancel must not wait for it.
+        Assert.NotNull(src.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1}}")["return"]);
+        Assert.NotNull(src.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig1.sock")}\"}}}}")["return"]);
+        WaitForMigration(src, "active");
+        Thread.Sleep(300);
+        var clock = Stopwatch.StartNew();
+        Assert.NotNull(src.Execute("{\"execute\":\"migrate_cancel\"}")["return"]);
+        WaitForMigration(src, "cancelled");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"cancel took {clock.ElapsedMilliseconds} ms");
+
+        // Started throttled to a crawl, then unthrottled while it runs: it completes.
+        Assert.NotNull(src.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig2.sock")}\"}}}}")["return"]);
+        WaitForMigration(src, "active");
+        Thread.Sleep(300);
+        Assert.NotNull(src.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}")["return"]);
+        WaitForMigration(src, "completed", "failed");
+        Assert.Equal("completed", MigrationStatus(src));
+    }
+
+    [Fact]
     public void A_monitor_client_that_never_reads_does_not_hold_up_a_migration_or_the_guest()
     {
         using var dir = new TempFolder();
