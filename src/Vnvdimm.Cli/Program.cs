@@ -40,17 +40,21 @@ internal static class Entry
             }
             if (embedded)
                 Directory.CreateDirectory(DefaultMachine.DataFolder());
+            // The pidfile first, as QEMU does: a second instance is refused before it creates anything.
+            using var pidFile = parsed.Configuration.PidFile is string path ? PidFile.Create(path) : null;
             using var machine = MachineBuilder.Build(parsed.Configuration, diagnostics);
-            if (parsed.Configuration.PidFile is string pidFile)
-                File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
+            bool serving = false;
             try
             {
-                return embedded ? DefaultMachine.Serve(machine, diagnostics) : Serve(machine, parsed.Configuration, diagnostics);
+                return embedded ? DefaultMachine.Serve(machine, diagnostics) : Serve(machine, parsed.Configuration, diagnostics, () => serving = true);
             }
-            finally
+            catch when (!embedded && !serving)
             {
-                if (parsed.Configuration.PidFile is string path)
-                    File.Delete(path);
+                // An endpoint that could not start fails the command: the backing files it created go too.
+                machine.Dispose();
+                foreach (var created in machine.CreatedFiles)
+                    File.Delete(created);
+                throw;
             }
         }
         catch (ConfigurationException e)
@@ -70,11 +74,12 @@ internal static class Entry
     /// closes, or a termination signal arrives (reported to QMP clients as QEMU does: SHUTDOWN, "host-signal").
     /// Then everything stops within <see cref="ShutdownBudget"/>, whatever the clients do.
     /// </summary>
-    private static int Serve(Vnvdimm.Vmm.Machine machine, MachineConfiguration config, ILogger logger)
+    private static int Serve(Vnvdimm.Vmm.Machine machine, MachineConfiguration config, ILogger logger, Action serving)
     {
         // The handlers only flag the request (the run-state lock is a leaf): a signal is never stuck behind a client or the machine lock.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         QtestServer? qtest = null;
         MonitorServers? monitors = null;
         var monitor = new MachineMonitor(machine, logger);
@@ -84,6 +89,7 @@ internal static class Entry
             monitors = MonitorServers.Start(monitor, config, logger);
             if (config.Incoming is string incoming && incoming != "defer")
                 monitor.Migrate(m => m.StartIncoming(incoming));
+            serving();
             var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
             if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
                 ends.Add(qtest.Completion);

@@ -258,6 +258,32 @@ public sealed class HostileClientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Clients_that_never_read_their_64_MiB_answers_hold_their_data_not_its_encoding()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir);
+        long before = PeakRss(machine.Process);
+        var stalled = Enumerable.Range(0, 4).Select(_ => Connect(machine.Qtest)).ToList();
+        try
+        {
+            foreach (var socket in stalled)
+                socket.Send("read 0x0 0x4000000\n"u8.ToArray()); // 64 MiB in hex: 128 MiB of answer each, never read
+            Thread.Sleep(1500);
+            using var qtest = Qtest(machine.Qtest);
+            Assert.Equal("OK little", qtest.Command("endianness"));
+            long peak = PeakRss(machine.Process);
+            output.WriteLine($"peak RSS {before >> 20} MiB before, {peak >> 20} MiB with four stalled 64 MiB reads");
+            // Each holds its 64 MiB of data and a piece of the answer (it used to be data + the whole 128 MiB answer).
+            Assert.True(peak - before < 4 * (96L << 20), $"four stalled readers cost {(peak - before) >> 20} MiB");
+        }
+        finally
+        {
+            foreach (var socket in stalled)
+                socket.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_large_write_costs_its_data_not_multiples_of_its_line()
     {
         using var dir = new TempFolder();
@@ -293,6 +319,96 @@ public sealed class HostileClientTests(ITestOutputHelper output)
         Assert.True(machine.Process.WaitForExit(2_000), "SIGTERM did not end the process within 2 s");
         output.WriteLine($"SIGTERM to exit: {clock.ElapsedMilliseconds} ms");
         Assert.Equal(0, machine.Process.ExitCode);
+    }
+
+    [Fact]
+    public void Sighup_shuts_down_as_qemu_does_and_removes_the_socket_and_pidfile()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir, "-pidfile", dir.File("pid"));
+        using var qmp = QmpClient.ConnectUnix(machine.Qmp);
+        Process.Start("kill", ["-HUP", machine.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.True(machine.Process.WaitForExit(5_000));
+        Assert.Equal(0, machine.Process.ExitCode);
+        qmp.ReadToEnd();
+        Assert.Contains(qmp.Events, e => e["event"]!.GetValue<string>() == "SHUTDOWN" && e["data"]!["reason"]!.GetValue<string>() == "host-signal");
+        Assert.False(File.Exists(machine.Qmp));
+        Assert.False(File.Exists(dir.File("pid")));
+    }
+
+    [Fact]
+    public void A_second_instance_on_the_same_pidfile_is_refused_before_it_creates_anything()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir, "-pidfile", dir.File("pid"));
+        string pid = File.ReadAllText(dir.File("pid"));
+        using var other = new TempFolder();
+        var second = TestMachines.RunVnvdimm(["-machine", "pc,nvdimm=on", "-m", "64M,slots=1,maxmem=1G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={other.File("nv.img")},size=16M", "-pidfile", dir.File("pid")]);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("Cannot lock pid file: Resource temporarily unavailable", second.Stderr);
+        Assert.Empty(Directory.GetFiles(other.Path));
+        Assert.Equal(pid, File.ReadAllText(dir.File("pid"))); // the first instance's pidfile is untouched
+    }
+
+    [Theory]
+    [InlineData("-qmp", "unix:/nonexistent/q.sock,server=on,wait=off", "Failed to bind socket to /nonexistent/q.sock: No such file or directory")]
+    [InlineData("-qtest", "unix:/nonexistent/t.sock", "Failed to connect to '/nonexistent/t.sock': No such file or directory")]
+    [InlineData("-pidfile", "/nonexistent/pid", "cannot create PID file")]
+    public void A_start_that_fails_after_the_backends_removes_the_files_it_created(string option, string value, string message)
+    {
+        using var dir = new TempFolder();
+        var outcome = TestMachines.RunVnvdimm(["-machine", "pc,nvdimm=on", "-m", "64M,slots=1,maxmem=1G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("nv.img")},size=16M",
+            "-device", "nvdimm,memdev=m0", option, value]);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains(message, outcome.Stderr);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void A_qtest_log_that_cannot_be_written_stops_logging_and_qtest_goes_on()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir, "-qtest-log", "/dev/full");
+        using var qtest = Qtest(machine.Qtest);
+        Assert.Equal("OK little", qtest.Command("endianness"));
+        Assert.Equal("OK", qtest.Command("outl 0x80 0"));
+        Terminate(machine.Process);
+        Assert.True(machine.Process.WaitForExit(2_000));
+        Assert.Equal(0, machine.Process.ExitCode);
+    }
+
+    [Fact]
+    public void Hmp_lines_ended_by_a_lone_carriage_return_run_as_in_qemu()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir);
+        using var hmp = new NetworkStream(Connect(machine.Hmp), ownsSocket: true);
+        ReadUntil(hmp, "(qemu) ");
+        hmp.Write("info status\r"u8);
+        Assert.Contains("VM status: running", ReadUntil(hmp, "(qemu) "));
+        hmp.Write("info name\r\ninfo version\n"u8);
+        string both = ReadUntil(hmp, "vnvdimm");
+        Assert.DoesNotContain("unknown command", both);
+    }
+
+    [Fact]
+    public async Task A_memset_over_the_whole_address_space_does_not_hold_up_another_client()
+    {
+        using var dir = new TempFolder();
+        using var machine = Start(dir);
+        using var filler = Qtest(machine.Qtest);
+        using var other = Qtest(machine.Qtest);
+        var fill = Task.Run(() => filler.Command("memset 0 0xffffffffffffffff 0x5a"));
+        Thread.Sleep(50);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++)
+            Assert.Equal("OK", other.Command("outl 0x80 0"));
+        var elapsed = clock.Elapsed;
+        Assert.Equal("OK", await fill);
+        output.WriteLine($"20 commands during a whole-space memset: {elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"another client waited {elapsed.TotalMilliseconds:F0} ms");
     }
 
     private static void Terminate(Process process) =>

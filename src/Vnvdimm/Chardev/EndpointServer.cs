@@ -71,7 +71,7 @@ public sealed class EndpointServer : IDisposable
                 catch (SocketException e)
                 {
                     socket.Dispose();
-                    throw new ConfigurationException($"Failed to connect to '{endpoint.Path}': {e.Message}", $"{option} {endpoint.Address}");
+                    throw new ConfigurationException($"Failed to connect to '{endpoint.Path}': {Reason(e, endpoint.Path!, File.Exists)}", $"{option} {endpoint.Address}");
                 }
                 server.Completion = server.ServeClient(socket) ?? Task.CompletedTask;
                 break;
@@ -99,7 +99,7 @@ public sealed class EndpointServer : IDisposable
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
-            throw new ConfigurationException($"Failed to bind socket to {path}: {e.Message}", $"{option} unix:{path}");
+            throw new ConfigurationException($"Failed to bind socket to {path}: {Reason(e, path, p => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(p))))}", $"{option} unix:{path}");
         }
         _socketPath = path;
         _listener = listener;
@@ -124,6 +124,10 @@ public sealed class EndpointServer : IDisposable
         _listener = listener;
         _ = AcceptLoopAsync(listener);
     }
+
+    /// <summary>.NET names a missing socket or folder "Cannot assign requested address"; QEMU, and scripts, say "No such file or directory".</summary>
+    private static string Reason(Exception e, string path, Func<string, bool> exists) =>
+        e is SocketException && !exists(path) ? "No such file or directory" : e.Message;
 
     /// <summary>No host means loopback: a management socket is never exposed to the network by default.</summary>
     private static IPAddress ResolveListenAddress(SocketUri.Inet address, string option)

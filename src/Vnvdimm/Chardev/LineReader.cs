@@ -16,17 +16,22 @@ public enum LineStatus
 /// it streams in, so a client that sends a huge line (or never a newline) costs at most the limit in
 /// memory. The buffer shrinks back after a large line. Knows whether more input is already buffered.
 /// </summary>
-public sealed class LineReader(Stream stream, int maxLineLength)
+/// <param name="carriageReturnEndsLine">A lone '\r' ends a line too, as terminals and expect(1) send it (HMP); "\r\n" stays one end.</param>
+public sealed class LineReader(Stream stream, int maxLineLength, bool carriageReturnEndsLine = false)
 {
     private const int InitialSize = 1 << 16;
 
     private byte[] _buffer = new byte[InitialSize];
     private int _start, _end;
+    private bool _skipLineFeed; // the last line ended at a '\r': a '\n' right after it belongs to that end
 
     public int MaxLineLength => maxLineLength;
 
     /// <summary>True when a complete further line is already buffered.</summary>
-    public bool HasBufferedLine => _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n') >= 0;
+    public bool HasBufferedLine => EndOfLine(_buffer.AsSpan(_start, _end - _start)) >= 0;
+
+    private int EndOfLine(ReadOnlySpan<byte> bytes) =>
+        carriageReturnEndsLine ? bytes.IndexOfAny((byte)'\n', (byte)'\r') : bytes.IndexOf((byte)'\n');
 
     /// <summary>
     /// The next line without its terminator ("\r\n" or "\n"); the span is valid until the next call.
@@ -45,11 +50,18 @@ public sealed class LineReader(Stream stream, int maxLineLength)
         int scanned = _start;
         while (true)
         {
-            int newline = _buffer.AsSpan(scanned, _end - scanned).IndexOf((byte)'\n');
+            if (_skipLineFeed && _start < _end)
+            {
+                _skipLineFeed = false;
+                if (_buffer[_start] == '\n')
+                    scanned = ++_start;
+            }
+            int newline = EndOfLine(_buffer.AsSpan(scanned, _end - scanned));
             if (newline >= 0)
             {
                 int end = scanned + newline;
                 var whole = _buffer.AsSpan(_start, end - _start);
+                _skipLineFeed = _buffer[end] == '\r';
                 _start = end + 1;
                 if (whole.Length > Limit(whole, limitOf)) // it arrived in one read: the limit holds all the same
                     return LineStatus.TooLong;

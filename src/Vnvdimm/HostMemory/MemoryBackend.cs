@@ -49,12 +49,18 @@ public sealed class MemoryBackend : IDisposable
     /// Checks what can be checked without changing the host: the file's size and whether its folder
     /// exists. Run for every backend before any is opened, so a failing command touches no file.
     /// </summary>
-    public static void Preflight(BackendDescriptor descriptor)
+    /// <param name="incoming">The machine waits for an incoming migration, which rewrites a file marked incomplete.</param>
+    public static void Preflight(BackendDescriptor descriptor, bool incoming = false)
     {
         var options = descriptor.Options;
         if (!options.IsFile)
             return;
         string path = options.MemPath!;
+        if (path.Length == 0 || path.Contains('\0'))
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory", options.Location);
+        if (!incoming && IncompleteCopyMark.Read(path) is string why)
+            throw new ConfigurationException($"{path} holds an incomplete migration copy ({why}): migrate into it again, " +
+                $"or delete {IncompleteCopyMark.PathFor(path)} to use it as it is", options.Location);
         var info = new FileInfo(path);
         // A symbolic link stands for its target, as open(2) follows it.
         if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
@@ -119,7 +125,16 @@ public sealed class MemoryBackend : IDisposable
     private static HostMapping MapAnonymous(BackendDescriptor descriptor)
     {
         int flags = Libc.MapAnonymous | (descriptor.Options.Share ? Libc.MapShared : Libc.MapPrivate | Libc.MapNoReserve);
-        var mapping = HostMapping.Map(-1, descriptor.Size, descriptor.Alignment, Libc.ProtRead | Libc.ProtWrite, flags);
+        HostMapping mapping;
+        try
+        {
+            mapping = HostMapping.Map(-1, descriptor.Size, descriptor.Alignment, Libc.ProtRead | Libc.ProtWrite, flags);
+        }
+        catch (MappingException e)
+        {
+            // QEMU's words for memory it cannot have (it aborts for sizes that wrap; this says so instead).
+            throw new ConfigurationException($"cannot set up guest memory '{descriptor.Options.Id}': {(e.Errno == Libc.Einval ? "Cannot allocate memory" : e.Message)}", descriptor.Options.Location);
+        }
         try
         {
             if (descriptor.Options.Prealloc)
@@ -158,10 +173,11 @@ public sealed class MemoryBackend : IDisposable
                 RandomAccess.SetLength(handle, (long)descriptor.Size);
             return handle;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             if (created)
                 File.Delete(path);
+            // A size the file system cannot hold (or past 2^63) is refused here, the file this created removed.
             throw new ConfigurationException($"can't open backing store {path} for guest RAM: {e.Message}", options.Location);
         }
     }
@@ -177,7 +193,7 @@ public sealed class MemoryBackend : IDisposable
             {
                 try
                 {
-                    return (HostMapping.Map(fd, descriptor.Size, descriptor.Alignment, prot, Libc.MapSharedValidate | Libc.MapSync), true);
+                    return (HostMapping.Map(file, fd, descriptor.Size, descriptor.Alignment, prot, Libc.MapSharedValidate | Libc.MapSync), true);
                 }
                 catch (MappingException e) when (e.Errno is Libc.Eopnotsupp or Libc.Einval)
                 {
@@ -185,7 +201,7 @@ public sealed class MemoryBackend : IDisposable
                 }
             }
             int flags = options.Share ? Libc.MapShared : Libc.MapPrivate | Libc.MapNoReserve;
-            return (HostMapping.Map(fd, descriptor.Size, descriptor.Alignment, prot, flags), false);
+            return (HostMapping.Map(file, fd, descriptor.Size, descriptor.Alignment, prot, flags), false);
         }
         catch (MappingException e)
         {
@@ -212,25 +228,27 @@ public sealed class MemoryBackend : IDisposable
             throw new InvalidOperationException($"backend '{Id}' is read-only");
         if (data.IsEmpty)
             return;
-        var destination = Mapping.Span(offset, data.Length);
         switch (Durability)
         {
             case WriteDurability.Libpmem:
+                Mapping.Reserve(offset, (ulong)data.Length); // libpmem copies through the mapping: no page may be missing
                 Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
+                Mapping.MarkDirty(offset, (ulong)data.Length);
                 break;
             case WriteDurability.LibpmemThenMsync:
+                Mapping.Reserve(offset, (ulong)data.Length);
                 Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
                 Mapping.Sync(offset, (ulong)data.Length);
+                Mapping.MarkDirty(offset, (ulong)data.Length);
                 break;
             case WriteDurability.Msync:
-                data.CopyTo(destination);
+                Mapping.Write(offset, data);
                 Mapping.Sync(offset, (ulong)data.Length);
                 break;
             default:
-                data.CopyTo(destination);
+                Mapping.Write(offset, data);
                 break;
         }
-        Mapping.MarkDirty(offset, (ulong)data.Length);
     }
 
     /// <summary>
@@ -265,13 +283,31 @@ public sealed class MemoryBackend : IDisposable
     /// Reads content through the file rather than the mapping (shared files only): the same page
     /// cache, without faulting every page into this process.
     /// </summary>
-    public void ReadFile(ulong offset, Span<byte> destination) => RandomAccess.Read(_file!, destination, (long)offset);
+    public void ReadFile(ulong offset, Span<byte> destination)
+    {
+        int read = RandomAccess.Read(_file!, destination, (long)offset);
+        if (read < destination.Length) // past the end: the file was truncated, and its content is gone
+            throw new StorageFault($"backend '{Id}': the backing file ends at 0x{offset + (ulong)read:x}, before [0x{offset:x}+0x{destination.Length:x}]: it was truncated while in use");
+    }
 
     /// <summary>Writes content through the file (shared files only), visible in the mapping, recorded as written.</summary>
     public void WriteFile(ulong offset, ReadOnlySpan<byte> data)
     {
         RandomAccess.Write(_file!, data, (long)offset);
         Mapping.MarkDirty(offset, (ulong)data.Length);
+    }
+
+    /// <summary>
+    /// Fails when the backing file is shorter than the backend: it was truncated while in use, its tail is
+    /// gone, and a hole-aware reader would take the missing part for zeros.
+    /// </summary>
+    public void CheckFileIntact()
+    {
+        if (_file is null)
+            return;
+        long length = RandomAccess.GetLength(_file);
+        if ((ulong)length < Size)
+            throw new StorageFault($"backend '{Id}': the backing file is 0x{length:x} bytes, the backend 0x{Size:x}: it was truncated while in use");
     }
 
     /// <summary>Whether the file is where guest writes land: a shared file mapping (holes there are zeros).</summary>

@@ -25,10 +25,18 @@ public sealed class MigrationDestination(Machine machine)
         var listener = uri.NewSocket();
         try
         {
-            if (uri.EndPoint is UnixDomainSocketEndPoint unix)
-                Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
-            else
-                listener.Bind(uri.EndPoint);
+            switch (uri.EndPoint)
+            {
+                case UnixDomainSocketEndPoint unix:
+                    Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
+                    break;
+                case System.Net.DnsEndPoint name: // a host name is resolved here: bind takes addresses only
+                    listener.Bind(new System.Net.IPEndPoint(System.Net.Dns.GetHostAddresses(name.Host)[0], name.Port));
+                    break;
+                default:
+                    listener.Bind(uri.EndPoint);
+                    break;
+            }
             listener.Listen(1);
             return listener;
         }
@@ -50,7 +58,7 @@ public sealed class MigrationDestination(Machine machine)
         {
             Receive(new BufferedStream(stream, 1 << 20));
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or SocketException or HostMemory.MappingException)
+        catch (Exception e) when (e is InvalidDataException or IOException or SocketException or HostMemory.MappingException or HostMemory.StorageFault)
         {
             TryAnswer(stream, "ERR " + e.Message);
             DrainBriefly(connection);
@@ -112,6 +120,11 @@ public sealed class MigrationDestination(Machine machine)
             throw new InvalidDataException($"memory backend '{readOnly.Backend!.Id}' is read-only here (readonly=on): it cannot receive the source's content " +
                 "(share the same file on both sides with the x-ignore-shared capability instead)");
 
+        // From here on the files change: until the copy is complete and durable they are marked as incomplete.
+        var files = regions.Select(r => r.Backend).OfType<HostMemory.MemoryBackend>().Where(b => b.SharesFile).Select(b => b.Options.MemPath!).ToList();
+        foreach (var file in files)
+            HostMemory.IncompleteCopyMark.Set(file, $"incoming migration into '{file}' began; it is not complete");
+
         // The first pass sends every region whole, in order: what it covered is checked at the end,
         // so a stream that skips content can never complete.
         var covered = new ulong[regions.Count];
@@ -172,6 +185,8 @@ public sealed class MigrationDestination(Machine machine)
                     persister.Finish();
                     foreach (var r in regions)
                         r.Backend?.SyncFile();
+                    foreach (var file in files)
+                        HostMemory.IncompleteCopyMark.Clear(file);
                     LastFlush = flush.Elapsed;
                     using (machine.Enter())
                         deviceState.Apply(machine);

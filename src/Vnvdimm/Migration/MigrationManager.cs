@@ -76,7 +76,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             _error = null;
             _totalTime = null;
             _cancel = new CancellationTokenSource();
-            _source = source = new MigrationSource(machine, _settings, SetStatus);
+            _source = source = new MigrationSource(machine, _settings, SetStatus, () => Settings.MaxBandwidth);
             cancel = _cancel.Token;
             SetStatusLocked("setup");
         }
@@ -92,7 +92,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 Finish(source, "cancelled", e.Message);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException
-                or OperationCanceledException or HostMemory.MappingException)
+                or OperationCanceledException or HostMemory.MappingException or HostMemory.StorageFault)
             {
                 logger.LogWarning("migration failed: {Reason}", e.Message);
                 Finish(source, "failed", e.Message);
@@ -190,7 +190,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         {
             listener = MigrationDestination.Bind(parsed);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
         {
             lock (_lock)
                 _incomingStarted = false;
@@ -224,7 +224,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             catch (Exception e)
             {
                 bool expected = e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException
-                    or OperationCanceledException or ObjectDisposedException;
+                    or HostMemory.StorageFault or OperationCanceledException or ObjectDisposedException;
                 string reason = expected ? e.Message : $"internal error: {e.Message}";
                 lock (_lock)
                     _error = reason;

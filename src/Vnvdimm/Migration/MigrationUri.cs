@@ -16,7 +16,7 @@ public sealed record MigrationUri(string Text, SocketUri Address)
         {
             address = SocketUri.TryParse(uri);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or PathTooLongException)
         {
             throw new ConfigurationException(e.Message, option);
         }

@@ -208,7 +208,7 @@ public static class CommandLineParser
             "memory-backend-ram" => false,
             _ => throw group.Error($"Parameter 'qom-type' does not accept value '{type}'"),
         };
-        string id = group.RequiredString("id");
+        string id = Identifier(group, group.RequiredString("id"))!;
         string? path = isFile ? group.RequiredString("mem-path") : null;
         ulong size = group.Size("size") ?? throw group.Error("Parameter 'size' is missing");
         var backend = new BackendOptions(id, size, group.Bool("share") ?? false, path)
@@ -260,7 +260,7 @@ public static class CommandLineParser
             throw group.Error("Parameter 'node' expects uint32_t");
 
         var nvdimm = new NvdimmOptions(
-            group.String("id"),
+            Identifier(group, group.String("id")),
             group.String("memdev"),
             labelSize,
             group.Bool("unarmed") ?? false,
@@ -284,6 +284,20 @@ public static class CommandLineParser
         if (nodeId >= 128)
             throw group.Error($"Max number of NUMA nodes reached: {nodeId}");
         return new NumaNodeOptions((uint)nodeId, memdev, group.Location);
+    }
+
+    /// <summary>
+    /// QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. Anything else could not be named
+    /// in a QOM path, and would reach HMP output as it is (a newline in an id could fake a prompt).
+    /// </summary>
+    private static string? Identifier(OptionGroup group, string? id)
+    {
+        if (id is null || (id.Length > 0 && char.IsAsciiLetter(id[0]) && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')))
+            return id;
+        throw new ConfigurationException("Parameter 'id' expects an identifier", group.Location)
+        {
+            Hint = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter.",
+        };
     }
 
     /// <summary>A chardev endpoint; null for "none" (QEMU's way to ask for no monitor).</summary>
@@ -312,6 +326,10 @@ public static class CommandLineParser
             catch (FormatException)
             {
                 throw group.Error($"parse error: {group.Text}"); // QEMU's words for a chardev it cannot read
+            }
+            catch (PathTooLongException e)
+            {
+                throw group.Error(e.Message);
             }
             endpoint = address switch
             {

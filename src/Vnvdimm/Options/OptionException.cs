@@ -13,8 +13,11 @@ public sealed class ConfigurationException(string message, string? location = nu
 
     public static ConfigurationException NotFound(string message, string? location = null) => new(message, location) { IsNotFound = true };
 
-    public ConfigurationException At(string location) =>
-        Location is null ? new ConfigurationException(Message, location) { IsNotFound = IsNotFound } : this;
+    /// <summary>A second line the command line prints under the error (QEMU's error_append_hint); monitors leave it out, as QEMU's do.</summary>
+    public string? Hint { get; init; }
 
-    public override string ToString() => Location is null ? Message : $"{Location}: {Message}";
+    public ConfigurationException At(string location) =>
+        Location is null ? new ConfigurationException(Message, location) { IsNotFound = IsNotFound, Hint = Hint } : this;
+
+    public override string ToString() => (Location is null ? Message : $"{Location}: {Message}") + (Hint is null ? "" : $"\n{Hint}");
 }

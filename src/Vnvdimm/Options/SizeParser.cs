@@ -41,6 +41,8 @@ public static class SizeParser
             return false; // a fraction of a byte
         }
 
+        if (number > (decimal)ulong.MaxValue / unit) // before multiplying: decimal itself overflows past 2^96
+            return false;
         decimal scaled = number * unit;
         if (scaled > ulong.MaxValue)
             return false;

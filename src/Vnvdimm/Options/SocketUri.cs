@@ -11,6 +11,9 @@ namespace Vnvdimm.Options;
 /// </summary>
 public abstract record SocketUri
 {
+    /// <summary>The longest socket path: sun_path's 107 bytes less the ".PID.tmp" suffix a private socket is first bound under.</summary>
+    public const int MaxUnixPath = 107 - 16;
+
     public sealed record Unix(string Path) : SocketUri
     {
         public override string ToString() => $"unix:{Path}";
@@ -29,7 +32,15 @@ public abstract record SocketUri
     public static SocketUri? TryParse(string text)
     {
         if (text.StartsWith("unix:", StringComparison.Ordinal))
-            return text.Length > 5 ? new Unix(text[5..]) : throw new FormatException("a unix socket needs a path");
+        {
+            if (text.Length == 5)
+                throw new FormatException("a unix socket needs a path");
+            string path = text[5..];
+            // sun_path holds 108 bytes with the terminating NUL; a private socket is bound under a longer temporary name first.
+            if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxUnixPath)
+                throw new PathTooLongException($"UNIX socket path '{path}' is too long (at most {MaxUnixPath} bytes here)");
+            return new Unix(path);
+        }
         if (text.StartsWith("tcp:", StringComparison.Ordinal))
             return ParseInet(text[4..]);
         return null;

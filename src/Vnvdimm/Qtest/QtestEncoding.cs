@@ -11,28 +11,37 @@ public static class QtestEncoding
 {
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
-    /// <summary>"OK 0x" and the data in lower-case hex, sized once so that a large read is one allocation.</summary>
+    /// <summary>Data is encoded in pieces of this size, so that a writer that streams never holds the whole answer.</summary>
+    private const int Piece = 48 << 10; // a multiple of 3: base64 pieces join without padding
+
+    /// <summary>"OK 0x" and the data in lower-case hex, piece by piece.</summary>
     public static void WriteHexAnswer(IBufferWriter<byte> answer, ReadOnlySpan<byte> data)
     {
-        var span = answer.GetSpan(5 + 2 * data.Length);
-        "OK 0x"u8.CopyTo(span);
-        var digits = span[5..];
-        for (int i = 0; i < data.Length; i++)
+        answer.Write("OK 0x"u8);
+        for (int at = 0; at < data.Length; at += Piece)
         {
-            digits[2 * i] = HexDigits[data[i] >> 4];
-            digits[2 * i + 1] = HexDigits[data[i] & 0xf];
+            var piece = data.Slice(at, Math.Min(Piece, data.Length - at));
+            var digits = answer.GetSpan(2 * piece.Length);
+            for (int i = 0; i < piece.Length; i++)
+            {
+                digits[2 * i] = HexDigits[piece[i] >> 4];
+                digits[2 * i + 1] = HexDigits[piece[i] & 0xf];
+            }
+            answer.Advance(2 * piece.Length);
         }
-        answer.Advance(5 + 2 * data.Length);
     }
 
-    /// <summary>"OK " and the data in base64.</summary>
+    /// <summary>"OK " and the data in base64, piece by piece.</summary>
     public static void WriteBase64Answer(IBufferWriter<byte> answer, ReadOnlySpan<byte> data)
     {
-        int encoded = Base64.GetMaxEncodedToUtf8Length(data.Length);
-        var span = answer.GetSpan(3 + encoded);
-        "OK "u8.CopyTo(span);
-        Base64.EncodeToUtf8(data, span[3..], out _, out int written);
-        answer.Advance(3 + written);
+        answer.Write("OK "u8);
+        for (int at = 0; at < data.Length; at += Piece)
+        {
+            var piece = data.Slice(at, Math.Min(Piece, data.Length - at));
+            var span = answer.GetSpan(Base64.GetMaxEncodedToUtf8Length(piece.Length));
+            Base64.EncodeToUtf8(piece, span, out _, out int written);
+            answer.Advance(written);
+        }
     }
 
     /// <summary>

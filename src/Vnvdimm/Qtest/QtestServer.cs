@@ -75,7 +75,7 @@ public sealed class QtestServer : IDisposable
 
     public static QtestServer Start(Machine machine, EndpointOptions endpoint, string? logPath, ILogger logger)
     {
-        var server = new QtestServer(machine, QtestLog.Open(logPath), logger);
+        var server = new QtestServer(machine, QtestLog.Open(logPath, logger), logger);
         try
         {
             server._endpoint = EndpointServer.Start(endpoint, "-qtest", server.Serve, logger);
@@ -97,13 +97,17 @@ public sealed class QtestServer : IDisposable
         var session = new QtestSession(_machine);
         var reader = new LineReader(client.Input, MaxLineLength);
         var output = new BufferedStream(client.Output, 1 << 16);
-        var answer = new ArrayBufferWriter<byte>(256);
+        // Answers stream to the client as they are encoded, unless a log wants each one whole.
+        var streaming = new StreamingAnswer(output);
+        var logged = new ArrayBufferWriter<byte>(256);
         while (!cancel.IsCancellationRequested)
         {
             var status = reader.Read(out var line, LineLimit);
             if (status == LineStatus.End)
                 break;
-            answer.ResetWrittenCount();
+            bool logging = _log.IsOpen;
+            IBufferWriter<byte> answer = logging ? logged : streaming;
+            logged.ResetWrittenCount();
             if (status == LineStatus.TooLong)
             {
                 _logger.LogWarning("{Client}: a line too long for its command was dropped", client.Name);
@@ -111,18 +115,24 @@ public sealed class QtestServer : IDisposable
             }
             else
             {
-                if (_log.IsOpen)
+                if (logging)
                     _log.Received(Encoding.Latin1.GetString(line));
                 session.Execute(line, answer);
             }
-            if (_log.IsOpen)
-                _log.Sent(Encoding.Latin1.GetString(answer.WrittenSpan));
-            output.Write(answer.WrittenSpan);
+            if (logging)
+            {
+                _log.Sent(Encoding.Latin1.GetString(logged.WrittenSpan));
+                output.Write(logged.WrittenSpan);
+            }
+            else
+            {
+                streaming.Flush();
+            }
             output.WriteByte((byte)'\n');
-            if (answer.Capacity > LargeBuffer || line.Length > LargeBuffer)
+            if (logged.Capacity > LargeBuffer || line.Length > LargeBuffer)
             {
                 // A large transfer's buffers are not kept alive by an idle client, and go back to the system now.
-                answer = new ArrayBufferWriter<byte>(256);
+                logged = new ArrayBufferWriter<byte>(256);
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
             // Pipelined commands are answered in one write.

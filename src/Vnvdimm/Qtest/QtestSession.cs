@@ -17,6 +17,9 @@ public sealed class QtestSession(Machine machine)
 
     private long _clockNs;
 
+    /// <summary>How much of a memset runs under one hold of the machine lock.</summary>
+    private const ulong FillChunk = 16UL << 20;
+
     /// <summary>One command as text, its answer as text: for tests and tools; servers use the byte form.</summary>
     public string Execute(string line)
     {
@@ -170,8 +173,14 @@ public sealed class QtestSession(Machine machine)
                 ulong address = Number(w[1]);
                 ulong length = Number(w[2]);
                 byte value = (byte)Number(w[3]);
+                // Chunk by chunk, the lock taken for each: a huge memset never holds the machine for long.
+                IReadOnlyList<(ulong Address, ulong Length)> ranges;
                 using (machine.Enter())
-                    machine.Memory.Fill(address, length, value);
+                    ranges = machine.Memory.MappedRanges(address, length);
+                foreach (var (start, size) in ranges)
+                    for (ulong at = 0; at < size; at += FillChunk)
+                        using (machine.Enter())
+                            machine.Memory.Fill(start + at, Math.Min(FillChunk, size - at), value);
                 Text(answer, "OK");
                 return;
             }

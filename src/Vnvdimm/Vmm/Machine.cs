@@ -78,6 +78,9 @@ public sealed class Machine : IDisposable
     }
 
     public MachineConfiguration Configuration { get; }
+
+    /// <summary>Backing files this machine's start created: a start that fails after the build removes them.</summary>
+    public IReadOnlyList<string> CreatedFiles { get; init; } = [];
     public MemoryLayout Layout { get; }
 
     /// <summary>RAM per NUMA node, as the SRAT describes it (empty when the machine has no SRAT).</summary>

@@ -23,7 +23,7 @@ public static class MachineBuilder
         foreach (var options in config.Backends)
         {
             var descriptor = Located(options.Location, () => BackendDescriptor.From(options));
-            MemoryBackend.Preflight(descriptor);
+            MemoryBackend.Preflight(descriptor, incoming: config.Incoming is not null);
             descriptors.Add(options.Id, descriptor);
         }
 
@@ -66,7 +66,10 @@ public static class MachineBuilder
             // From here the machine owns the backends; RAM and other resources stay in "owned".
             var backends = opened.Values.ToList();
             owned.RemoveAll(r => r is MemoryBackend);
-            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned, anonymousRam);
+            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned, anonymousRam)
+            {
+                CreatedFiles = created,
+            };
             owned = [machine];
 
             var nfit = MachineAcpi.Publish(machine);

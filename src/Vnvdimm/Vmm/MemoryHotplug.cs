@@ -13,18 +13,41 @@ namespace Vnvdimm.Vmm;
 public sealed class MemoryHotplug(Machine machine, ILogger logger)
 {
     /// <summary><c>object-add</c> of a memory backend: creates (or opens) and maps its file.</summary>
+    /// <remarks>
+    /// Opening (and a prealloc=on, which may take seconds) runs outside the machine lock: the new backend
+    /// is not mapped into the guest yet, and guests and other clients are served meanwhile.
+    /// </remarks>
     public MemoryBackend AddBackend(BackendOptions options)
     {
+        var descriptor = BackendDescriptor.From(options);
         using (machine.Enter())
         {
-            if (machine.FindBackend(options.Id) is not null)
-                throw new ConfigurationException($"attempt to add duplicate property '{options.Id}' to object (type 'container')");
-            var descriptor = BackendDescriptor.From(options);
+            RefuseDuplicate(options.Id);
             MemoryBackend.Preflight(descriptor);
-            var backend = MemoryBackend.Open(descriptor, logger, out _);
+        }
+        var backend = MemoryBackend.Open(descriptor, logger, out bool created);
+        using (machine.Enter())
+        {
+            try
+            {
+                RefuseDuplicate(options.Id); // another client may have added the same id meanwhile
+            }
+            catch
+            {
+                backend.Dispose();
+                if (created)
+                    File.Delete(options.MemPath!);
+                throw;
+            }
             machine.AddBackend(backend);
             return backend;
         }
+    }
+
+    private void RefuseDuplicate(string id)
+    {
+        if (machine.FindBackend(id) is not null)
+            throw new ConfigurationException($"attempt to add duplicate property '{id}' to object (type 'container')");
     }
 
     /// <summary><c>object-del</c>: unmaps a backend nothing uses. Its file stays, as in QEMU.</summary>

@@ -31,7 +31,7 @@ public sealed class ClientOutputTests
         while (output.TryWrite(message))
             accepted++;
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "TryWrite waited for the client");
-        Assert.InRange(accepted, 10, 11); // 1000 bytes queued (plus the one the writer holds), then the drop
+        Assert.InRange(accepted, 10, 20); // 1000 bytes queued, plus the batch the stalled writer holds, then the drop
         Assert.Equal(1, hangUps);
         Assert.False(output.IsOpen);
         stream.Release.Set();

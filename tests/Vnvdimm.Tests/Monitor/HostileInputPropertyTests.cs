@@ -44,7 +44,8 @@ public sealed class HostileInputPropertyTests
         "nv0", "size", "label-size", "uuid", "prealloc", "discard-data", "slot", "on", "off", "true", "01", "0x10", "-1",
         "18446744073709551616", "1.5G", "16M", "4K", "", " ", "\u00e9", "\\ud800", "\\udc00x", "\\ud800\\udc00", "events",
         "x-ignore-shared", "tcp:", "tcp:localhost", "tcp::99999", "tcp:[::1", "tcp:[::1]:", "unix:", "unix:/nonexistent/mig.sock",
-        "foo:bar", "exec:true", "info", "memdev", "status", "migrate",
+        "foo:bar", "exec:true", "info", "memdev", "status", "migrate", "1abc", "a b", "x/y", "evil\\r\\n(qemu) ", "15E", "8E",
+        "unix:/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ];
 
     private static readonly Gen<string> Word = Gen.OneOf(Gen.OneOf(Words), Gen.String[Gen.Char.AlphaNumeric, 0, 8]);
@@ -52,7 +53,8 @@ public sealed class HostileInputPropertyTests
     /// <summary>A JSON value of any type, from the values these commands expect and their edges.</summary>
     private static readonly Gen<string> JsonValueText = Gen.Frequency(
         (4, Word.Select(w => $"\"{w.Replace("\"", "", StringComparison.Ordinal)}\"")),
-        (2, Gen.OneOf("0", "1", "-1", "16777216", "131072", "1.5", "1e309", "-0", "18446744073709551615", "18446744073709551616", "9223372036854775808")),
+        (2, Gen.OneOf("0", "1", "-1", "16777216", "131072", "1.5", "1e309", "-0", "18446744073709551615", "18446744073709551616", "9223372036854775808",
+            "9223372036854775807", "4611686018427387904", "1125899906842624")),
         (1, Gen.OneOf("true", "false", "null", "[]", "{}", "[\"events\"]", "[{\"capability\":\"events\",\"state\":true}]", "{\"a\":1}")));
 
     private static Gen<string> QmpMessage(string scratch) =>
@@ -84,6 +86,8 @@ public sealed class HostileInputPropertyTests
         "memory-backend-ram,id=m7,size=18446744073709551616", "nvdimm,help", "m0", "nv0", "/objects/m0", "/machine/peripheral/nv0",
         "size", "prealloc", "uuid", "label-size", "01", "on", "foo", "tcp:", "tcp:localhost", "events", "max-bandwidth", "1G", "-1",
         "memory-devices", "memdev", "status", "migrate", "migrate_capabilities", "migrate_parameters", "version", "name", "", "\u00e9",
+        "-d", "99999999999999999999999", "memory-backend-ram,id=r,size=15.9999999999E", "memory-backend-file,id=f,mem-path=,size=1M",
+        "memory-backend-ram,id=1abc,size=1M", "max-bandwidth 99999999999999999999999",
     ];
 
     private static readonly Gen<string> HmpLine =
@@ -168,7 +172,10 @@ public sealed class HostileInputPropertyTests
             "nvdimm,memdev=m0,uuid=zz", "nvdimm,memdev=m0,node=9", "nvdimm,memdev=nope", "nvdimm,memdev=m0,label-size=01",
             "node,nodeid=0,memdev=m0", "node,nodeid=200", "stdio", "none", "unix:", "tcp:4444,server=on,wait=off",
             "tcp:localhost", "tcp::0,server=on,wait=off", "tcp:[::1,server=on,wait=off", $"unix:{scratch}/s.sock,server=on,wait=off",
-            "tcp:localhost:abc,server=on,wait=off", "defer", "unix:", "qtest", "tcg", ",,", "=", ",", "id=", ""),
+            "tcp:localhost:abc,server=on,wait=off", "defer", "unix:", "qtest", "tcg", ",,", "=", ",", "id=", "",
+            "tcp:256.0.0.1:5", "unix:/tmp/" + new string('a', 200), $"memory-backend-file,id=m0,mem-path={scratch}/e.img,size=8E",
+            $"memory-backend-file,id=m0,mem-path={scratch}/e.img,size=1P", "memory-backend-ram,id=m0,size=15E", $"memory-backend-file,id=m0,mem-path=,size=1M",
+            "memory-backend-ram,id=a b,size=1M", "nvdimm,id=x/y,memdev=m0"),
         Gen.String[Gen.Char.AlphaNumeric, 0, 10]);
 
     [Fact]
@@ -220,6 +227,13 @@ public sealed class HostileInputPropertyTests
         Assert.DoesNotContain("internal error", qomSet, StringComparison.Ordinal);
         var surrogate = m.Qmp("{\"execute\":\"query-status\",\"id\":\"\\ud800\"}");
         Assert.Equal("JSON parse error, \\ud800 is not a valid Unicode character", surrogate["error"]!["desc"]!.GetValue<string>());
+        var deep = string.Concat(Enumerable.Repeat("[", 65)) + string.Concat(Enumerable.Repeat("]", 65));
+        Assert.Equal(deep, m.Qmp($"{{\"execute\":\"query-status\",\"id\":{deep}}}")["id"]!.ToJsonString());
+        var withNull = m.Qmp("{\"execute\":\"query-status\",\"id\":null}");
+        Assert.True(withNull.ContainsKey("id")); // echoed as null, as QEMU does
+        Assert.Equal("Error: Parameter 'uri' is missing\r\n", m.Hmp.Execute("migrate -d").Output);
+        Assert.Equal("Error: Parameter 'id' expects an identifier\r\n", m.Hmp.Execute("object_add memory-backend-ram,id=a/b,size=1M").Output);
+        Assert.StartsWith("Error: ", m.Hmp.Execute("migrate_set_parameter max-bandwidth 99999999999999999999999").Output, StringComparison.Ordinal);
         var pair = m.Qmp("{\"execute\":\"query-status\",\"id\":\"\\ud83d\\ude00\"}");
         Assert.Equal("\U0001F600", pair["id"]!.GetValue<string>());
         Assert.NotEmpty(QmpSession.Encode(pair));

@@ -120,7 +120,7 @@ public sealed class HmpInterpreter
 
     /// <summary>migrate's "-d" flag (never wait; the monitor never does) taken off the front, the URI untouched.</summary>
     private static string WithoutDetach(string args) =>
-        args.StartsWith("-d ", StringComparison.Ordinal) ? args[3..].TrimStart() : args;
+        args == "-d" ? "" : args.StartsWith("-d ", StringComparison.Ordinal) ? args[3..].TrimStart() : args;
 
     private static string Required(string args, string name) =>
         args.Length > 0 ? args : throw MonitorException.Generic($"Parameter '{name}' is missing");

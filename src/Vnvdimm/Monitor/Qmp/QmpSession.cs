@@ -69,7 +69,8 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
         if (frame.Error is string framingError)
             return Error(MonitorErrorClass.GenericError, framingError, null);
 
-        JsonNode? id = null;
+        // The id as sent, null included (QEMU echoes "id": null too); absent when the message had none.
+        Echo? id = null;
         try
         {
             using var document = Parse(frame.Json!);
@@ -77,7 +78,7 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
             if (message.ValueKind != JsonValueKind.Object)
                 throw MonitorException.Generic("QMP input must be a JSON object");
             if (message.TryGetProperty("id", out var idElement))
-                id = JsonNode.Parse(idElement.GetRawText());
+                id = new Echo(JsonNode.Parse(idElement.GetRawText(), documentOptions: ParseOptions)); // echoed however deep it is
 
             string? execute = null;
             JsonElement? arguments = null;
@@ -107,7 +108,7 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
             var result = Execute(execute, new QmpArguments(arguments));
             var answer = new JsonObject { ["return"] = result };
             if (id is not null)
-                answer["id"] = id;
+                answer["id"] = id.Value;
             return answer;
         }
         catch (MonitorException e)
@@ -234,11 +235,14 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
         }
     }
 
-    private static JsonObject Error(MonitorErrorClass errorClass, string description, JsonNode? id)
+    /// <summary>An id to echo; its value may be JSON null.</summary>
+    private sealed record Echo(JsonNode? Value);
+
+    private static JsonObject Error(MonitorErrorClass errorClass, string description, Echo? id)
     {
         var answer = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass.ToString(), ["desc"] = description } };
         if (id is not null)
-            answer["id"] = id;
+            answer["id"] = id.Value;
         return answer;
     }
 
