@@ -129,17 +129,47 @@ public sealed unsafe class HostMapping : IDisposable
     }
 
     /// <summary>
-    /// Writes content and records it as written. A shared file is written through its descriptor, so
-    /// that a full filesystem is an error (ENOSPC) rather than a fault on a page the mapping cannot get.
+    /// Writes content and records it as written. In a shared file the blocks are reserved first (once per
+    /// granule), so that a full filesystem is an error (ENOSPC) rather than a fault on a page the mapping cannot get.
     /// </summary>
     public void Write(ulong offset, ReadOnlySpan<byte> data)
     {
         CheckBacked(offset, (ulong)data.Length);
         if (_file is not null && _shared)
-            WriteFile(offset, data);
-        else
-            data.CopyTo(Span(offset, data.Length));
+            ReserveGranules(offset, (ulong)data.Length);
+        data.CopyTo(Span(offset, data.Length));
         MarkDirty(offset, (ulong)data.Length);
+    }
+
+    /// <summary>
+    /// Granules of a shared file whose blocks this mapping has allocated (fallocate), so that writing them
+    /// through the mapping cannot fault for want of space. The first write to a granule pays one fallocate
+    /// (ENOSPC then fails that write); later ones are plain copies. A hole punched here clears its bits.
+    /// </summary>
+    private ulong[]? _reserved;
+
+    private void ReserveGranules(ulong offset, ulong length)
+    {
+        if (length == 0)
+            return;
+        var bits = _reserved ??= new ulong[(Granules + 63) / 64];
+        for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
+        {
+            if ((Volatile.Read(ref bits[g >> 6]) & (1UL << (int)(g & 63))) != 0)
+                continue;
+            ulong start = g << DirtyGranuleShift;
+            Reserve(start, Math.Min(DirtyGranule, Length - start));
+            Interlocked.Or(ref bits[g >> 6], 1UL << (int)(g & 63));
+        }
+    }
+
+    /// <summary>A hole was punched into [offset, offset+length): its granules must be reserved again before a copy into them.</summary>
+    public void Unreserve(ulong offset, ulong length)
+    {
+        if (_reserved is not { } bits || length == 0)
+            return;
+        for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
+            Interlocked.And(ref bits[g >> 6], ~(1UL << (int)(g & 63)));
     }
 
     /// <summary>Fills a range with one byte value, guarded as <see cref="Write"/> is.</summary>
@@ -147,17 +177,9 @@ public sealed unsafe class HostMapping : IDisposable
     {
         CheckBacked(offset, length);
         if (_file is not null && _shared)
-        {
-            Span<byte> pattern = stackalloc byte[4096];
-            pattern.Fill(value);
-            for (ulong at = 0; at < length; at += (ulong)pattern.Length)
-                WriteFile(offset + at, pattern[..(int)Math.Min((ulong)pattern.Length, length - at)]);
-        }
-        else
-        {
-            for (ulong at = 0; at < length; at += 1UL << 30)
-                Span(offset + at, (int)Math.Min(1UL << 30, length - at)).Fill(value);
-        }
+            ReserveGranules(offset, length);
+        for (ulong at = 0; at < length; at += 1UL << 30)
+            Span(offset + at, (int)Math.Min(1UL << 30, length - at)).Fill(value);
         MarkDirty(offset, length);
     }
 
@@ -168,6 +190,8 @@ public sealed unsafe class HostMapping : IDisposable
     public void Reserve(ulong offset, ulong length)
     {
         CheckBacked(offset, length);
+        if (_reserved is { } bits && length > 0 && AllReserved(bits, offset, length))
+            return;
         if (_file is null || !_shared || length == 0)
             return;
         if (Libc.Fallocate((int)_file.DangerousGetHandle(), Libc.FallocKeepSize, (long)offset, (long)length) != 0)
@@ -178,24 +202,12 @@ public sealed unsafe class HostMapping : IDisposable
         }
     }
 
-    private void WriteFile(ulong offset, ReadOnlySpan<byte> data)
+    private static bool AllReserved(ulong[] bits, ulong offset, ulong length)
     {
-        int fd = (int)_file!.DangerousGetHandle();
-        fixed (byte* p = data)
-        {
-            for (int done = 0; done < data.Length;)
-            {
-                nint written = Libc.Pwrite(fd, p + done, (nuint)(data.Length - done), (long)offset + done);
-                if (written <= 0)
-                {
-                    int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                    if (written < 0 && errno == Libc.Eintr)
-                        continue;
-                    throw new StorageFault($"writing the backing file at 0x{offset + (ulong)done:x} failed: {Libc.Describe(written < 0 ? errno : Libc.Enospc)}");
-                }
-                done += (int)written;
-            }
-        }
+        for (ulong g = offset >> DirtyGranuleShift, last = (offset + length - 1) >> DirtyGranuleShift; g <= last; g++)
+            if ((Volatile.Read(ref bits[g >> 6]) & (1UL << (int)(g & 63))) == 0)
+                return false;
+        return true;
     }
 
     /// <summary>A file mapping's pages exist only as far as the file does: beyond its end an access would raise SIGBUS.</summary>

@@ -10,7 +10,7 @@ internal static partial class Libc
         MapAnonymous = 0x20, MapNoReserve = 0x4000, MapSync = 0x80000;
     public const int MsSync = 4;
     public const int MadvRemove = 9, MadvPopulateRead = 22, MadvPopulateWrite = 23;
-    public const int Eopnotsupp = 95, Einval = 22, Eintr = 4, Enospc = 28;
+    public const int Eopnotsupp = 95, Einval = 22;
     public static readonly nint MapFailed = -1;
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
@@ -59,9 +59,6 @@ internal static partial class Libc
         byte* stat = stackalloc byte[StatSize];
         return Fstat(fd, stat) == 0 ? *(long*)(stat + StatSizeOffset) : -1;
     }
-
-    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
-    public static unsafe partial nint Pwrite(int fd, byte* buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errnum);

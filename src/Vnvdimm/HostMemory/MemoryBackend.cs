@@ -344,6 +344,7 @@ public sealed class MemoryBackend : IDisposable
     {
         if (SharesFile)
         {
+            Mapping.Unreserve(offset, length); // the blocks go: a later copy into them must allocate again
             if (DataExtents(offset, length).Any() &&
                 Libc.Fallocate((int)_file!.DangerousGetHandle(), Libc.FallocPunchHole | Libc.FallocKeepSize, (long)offset, (long)length) != 0)
                 throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
