@@ -142,26 +142,15 @@ public sealed class QtestSession(Machine machine)
                 Args(w, 2);
                 QtestEncoding.WriteBase64Answer(answer, ReadBlock(w[1], w[2]));
                 return;
-            case "write":
+            case "write" or "b64write":
             {
                 Args(w, 3);
                 ulong address = Number(w[1]);
                 var data = new byte[Length(w[2])];
-                // Like QEMU: missing trailing digits write zeros.
-                if (!QtestEncoding.TryDecodeHex(payload, data))
-                    throw new QtestArgumentException("invalid hex data");
-                using (machine.Enter())
-                    machine.Memory.Write(address, data);
-                Text(answer, "OK");
-                return;
-            }
-            case "b64write":
-            {
-                Args(w, 3);
-                ulong address = Number(w[1]);
-                var data = new byte[Length(w[2])];
-                if (!QtestEncoding.TryDecodeBase64(payload, data))
-                    throw new QtestArgumentException("invalid base64 data");
+                bool hex = name == "write";
+                // Like QEMU: data shorter than the length leaves zeros (missing hex digits, short base64).
+                if (!(hex ? QtestEncoding.TryDecodeHex(payload, data) : QtestEncoding.TryDecodeBase64(payload, data)))
+                    throw new QtestArgumentException(hex ? "invalid hex data" : "invalid base64 data");
                 using (machine.Enter())
                     machine.Memory.Write(address, data);
                 Text(answer, "OK");
