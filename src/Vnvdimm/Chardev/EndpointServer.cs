@@ -44,12 +44,6 @@ public sealed class EndpointServer : IDisposable
     /// <summary>Ends when a stdio or client-mode connection closes; a listener ends only when disposed.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
-    /// <summary>Sessions being served now.</summary>
-    public int ClientCount
-    {
-        get { lock (_lock) return _clients.Count; }
-    }
-
     /// <param name="option">The command-line option ("-qmp"), for error messages.</param>
     public static EndpointServer Start(EndpointOptions endpoint, string option, Action<ClientConnection, CancellationToken> serve, ILogger logger)
     {

@@ -100,7 +100,7 @@ public sealed class MigrationSource
                     using (_machine.Enter())
                     {
                         runStateBefore = _machine.RunState;
-                        if (!_machine.SetRunState(runStateBefore, RunState.FinishMigrate) || runStateBefore == RunState.Shutdown)
+                        if (runStateBefore == RunState.Shutdown || !_machine.SetRunState(runStateBefore, RunState.FinishMigrate))
                             throw new IOException("the machine is shutting down");
                         stopped = true;
                         throttle.Limited = false;

@@ -191,14 +191,10 @@ public sealed class Machine : IDisposable
             Transition(_autostart ? RunState.Running : RunState.Paused);
     }
 
-    /// <summary>Moves between run states for migration (running → finish-migrate → postmigrate, or back on failure), with QEMU's events.</summary>
-    public void SetRunState(RunState state)
-    {
-        lock (_runStateLock)
-            Transition(state);
-    }
-
-    /// <summary>Moves to <paramref name="state"/> only from <paramref name="expected"/> (a quit meanwhile wins); true when it moved.</summary>
+    /// <summary>
+    /// Moves between run states for migration (running → finish-migrate → postmigrate, or back on failure),
+    /// with QEMU's events, and only from <paramref name="expected"/> (a quit meanwhile wins); true when it moved.
+    /// </summary>
     public bool SetRunState(RunState expected, RunState state)
     {
         lock (_runStateLock)
