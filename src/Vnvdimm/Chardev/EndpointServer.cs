@@ -102,12 +102,20 @@ public sealed class EndpointServer : IDisposable
 
     private void ListenTcp(SocketUri.Inet address, string option)
     {
-        var ip = ResolveListenAddress(address, option);
-        var listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        IPEndPoint endPoint;
+        try
+        {
+            endPoint = address.ListenEndPoint(); // no host means loopback: never exposed to the network by default
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            throw new ConfigurationException($"address resolution failed for {address.Host}:{address.Port}: {e.Message}", $"{option} {address}");
+        }
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(new IPEndPoint(ip, address.Port));
+            listener.Bind(endPoint);
             listener.Listen(16);
         }
         catch (SocketException e)
@@ -122,26 +130,6 @@ public sealed class EndpointServer : IDisposable
     /// <summary>.NET names a missing socket or folder "Cannot assign requested address"; QEMU, and scripts, say "No such file or directory".</summary>
     private static string Reason(Exception e, string path, Func<string, bool> exists) =>
         e is SocketException && !exists(path) ? "No such file or directory" : e.Message;
-
-    /// <summary>No host means loopback: a management socket is never exposed to the network by default.</summary>
-    private static IPAddress ResolveListenAddress(SocketUri.Inet address, string option)
-    {
-        switch (address.EndPoint)
-        {
-            case IPEndPoint ip:
-                return ip.Address;
-            default:
-                try
-                {
-                    var all = Dns.GetHostAddresses(address.Host);
-                    return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all[0];
-                }
-                catch (Exception e) when (e is SocketException or IndexOutOfRangeException or ArgumentException)
-                {
-                    throw new ConfigurationException($"address resolution failed for {address.Host}:{address.Port}: {e.Message}", $"{option} {address}");
-                }
-        }
-    }
 
     private async Task AcceptLoopAsync(Socket listener)
     {

@@ -25,18 +25,10 @@ public sealed class MigrationDestination(Machine machine)
         var listener = uri.NewSocket();
         try
         {
-            switch (uri.EndPoint)
-            {
-                case UnixDomainSocketEndPoint unix:
-                    Chardev.PrivateUnixSocket.Bind(listener, unix.ToString()!);
-                    break;
-                case System.Net.DnsEndPoint name: // a host name is resolved here: bind takes addresses only
-                    listener.Bind(new System.Net.IPEndPoint(System.Net.Dns.GetHostAddresses(name.Host)[0], name.Port));
-                    break;
-                default:
-                    listener.Bind(uri.EndPoint);
-                    break;
-            }
+            if (uri.Address is Options.SocketUri.Inet inet)
+                listener.Bind(inet.ListenEndPoint());
+            else
+                Chardev.PrivateUnixSocket.Bind(listener, ((Options.SocketUri.Unix)uri.Address).Path);
             listener.Listen(1);
             return listener;
         }

@@ -91,8 +91,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             {
                 Finish(source, "cancelled", e.Message);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException
-                or OperationCanceledException or HostMemory.MappingException or HostMemory.StorageFault)
+            catch (Exception e) when (Expected(e))
             {
                 logger.LogWarning("migration failed: {Reason}", e.Message);
                 Finish(source, "failed", e.Message);
@@ -223,8 +222,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             }
             catch (Exception e)
             {
-                bool expected = e is IOException or InvalidDataException or System.Net.Sockets.SocketException or HostMemory.MappingException
-                    or HostMemory.StorageFault or OperationCanceledException or ObjectDisposedException;
+                bool expected = Expected(e);
                 string reason = expected ? e.Message : $"internal error: {e.Message}";
                 lock (_lock)
                     _error = reason;
@@ -237,6 +235,11 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             }
         });
     }
+
+    /// <summary>How a migration fails for a reason outside this program (network, stream, storage, cancel); anything else is a defect.</summary>
+    private static bool Expected(Exception e) =>
+        e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException
+            or OperationCanceledException or HostMemory.MappingException or HostMemory.StorageFault;
 
     private static MigrationUri ParseUri(string uri)
     {

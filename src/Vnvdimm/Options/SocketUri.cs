@@ -23,6 +23,20 @@ public abstract record SocketUri
     public sealed record Inet(string Host, ushort Port) : SocketUri
     {
         public override string ToString() => $"tcp:{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port}";
+
+        /// <summary>
+        /// Where to listen: bind takes addresses only, so a host name is resolved here (IPv4 preferred).
+        /// An unknown name, or one that resolves to nothing, throws a <see cref="SocketException"/>.
+        /// </summary>
+        public IPEndPoint ListenEndPoint()
+        {
+            if (EndPoint is IPEndPoint ip)
+                return ip;
+            var all = Dns.GetHostAddresses(Host);
+            var address = all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all.FirstOrDefault()
+                ?? throw new SocketException((int)SocketError.HostNotFound);
+            return new IPEndPoint(address, Port);
+        }
     }
 
     /// <summary>
