@@ -19,6 +19,10 @@ public static class TestMachines
 
     public static QtestClient StartVnvdimm(IEnumerable<string> args) => QtestClient.Spawn("dotnet", args, [CliDll]);
 
+    /// <summary>The same with additions to the machine's environment.</summary>
+    public static QtestClient StartVnvdimm(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment) =>
+        QtestClient.Spawn("env", args, [.. environment.Select(e => $"{e.Key}={e.Value}"), "dotnet", CliDll]);
+
     public static QtestClient StartQemu(IEnumerable<string> args) =>
         QtestClient.Spawn(QemuPath ?? throw new InvalidOperationException(QemuMissing), args);
 

@@ -1,3 +1,4 @@
+using Vnvdimm.Guest.Transport;
 using Vnvdimm.Guest.Dsm;
 using Vnvdimm.Testing;
 
@@ -55,12 +56,22 @@ public sealed class StorageFaultTests
 
     private const uint LabelStatusHardwareError = 4;
 
-    [SkippableFact]
-    public void A_full_filesystem_fails_the_write_that_needs_room_and_loses_nothing_acknowledged()
+    /// <summary>
+    /// How guest accesses to a file are guarded: the native fault guard (the default), or the size check
+    /// that replaces it where the guard library could not be built. Both must give the same answers.
+    /// </summary>
+    public static TheoryData<string> Guards => ["native", "fstat"];
+
+    private static Dictionary<string, string> GuardEnvironment(string guard) =>
+        guard == "fstat" ? new() { ["VNVDIMM_FAULT_GUARD"] = "fstat" } : [];
+
+    [SkippableTheory]
+    [MemberData(nameof(Guards))]
+    public void A_full_filesystem_fails_the_write_that_needs_room_and_loses_nothing_acknowledged(string guard)
     {
         using var small = new SmallFilesystem(8);
         string image = small.File("nv.img");
-        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"]);
+        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"], GuardEnvironment(guard));
         var dsm = new DsmClient(machine, 0x100000);
         byte[] label = [.. Enumerable.Range(0, 256).Select(i => (byte)i)];
         Assert.Equal(0u, dsm.SetLabelData(1, 0, label).Status); // acknowledged while there is room
@@ -81,14 +92,51 @@ public sealed class StorageFaultTests
         Assert.Equal("OK little", machine.Command("endianness"));
     }
 
+    /// <summary>
+    /// A granule already reserved can lose its blocks behind the machine's back (another program punches
+    /// a hole, then fills the disk). Only the fault guard can catch the write that then faults.
+    /// </summary>
+    [SkippableFact]
+    public void A_hole_punched_into_a_full_filesystem_fails_the_one_write_that_lands_in_it()
+    {
+        using var small = new SmallFilesystem(8);
+        string image = small.File("nv.img");
+        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"]);
+        Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm:x} 0x1122334455667788"));
+        Assert.StartsWith("ERR ", machine.Command($"memset 0x{Nvdimm + 0x100000:x} {32 << 20} 0x5a")); // the disk is now full
+
+        var punch = TestMachines.Run("fallocate", ["--punch-hole", "--offset", "0x100000", "--length", "0x10000", image], "", null);
+        Assert.Equal(0, punch.ExitCode);
+        using (var filler = new FileStream(small.File("filler"), FileMode.CreateNew))
+        {
+            try
+            {
+                filler.Write(new byte[1 << 20]); // takes the blocks the hole gave back
+                filler.Flush();
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        string fault = machine.Command($"writeq 0x{Nvdimm + 0x100000:x} 0x1");
+        Assert.StartsWith("ERR ", fault);
+        Assert.Contains("the filesystem is full or failing", fault);
+        Assert.Equal("OK 0x1122334455667788", machine.Command($"readq 0x{Nvdimm:x}"));
+        Assert.Equal("OK little", machine.Command("endianness"));
+    }
+
     [SkippableTheory]
-    [InlineData("share=on")]
-    [InlineData("share=off")]
-    public void A_backing_file_truncated_while_running_fails_the_accesses_beyond_its_end_and_nothing_else(string share)
+    [InlineData("share=on", "native")]
+    [InlineData("share=off", "native")]
+    [InlineData("share=on", "fstat")]
+    [InlineData("share=off", "fstat")]
+    public void A_backing_file_truncated_while_running_fails_the_accesses_beyond_its_end_and_nothing_else(string share, string guard)
     {
         using var dir = new TempFolder();
         string image = dir.File("nv.img");
-        using var machine = TestMachines.StartVnvdimm([.. Machine(image, "").Select(a => a.Replace("share=on", share, StringComparison.Ordinal)), "-S"]);
+        using var machine = TestMachines.StartVnvdimm([.. Machine(image, "").Select(a => a.Replace("share=on", share, StringComparison.Ordinal)), "-S"],
+            GuardEnvironment(guard));
         var dsm = new DsmClient(machine, 0x100000);
         Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm:x} 0x1122334455667788"));
         using (var f = new FileStream(image, FileMode.Open))
@@ -104,6 +152,37 @@ public sealed class StorageFaultTests
         // What the file still holds is served.
         Assert.Equal("OK 0x1122334455667788", machine.Command($"readq 0x{Nvdimm:x}"));
         Assert.Equal("OK little", machine.Command("endianness"));
+    }
+
+    /// <summary>
+    /// The fault guard is what makes the checks above free: with it, guest accesses to a file make no
+    /// system call of their own; the size check it replaces makes one per access. Counted on the real
+    /// process with strace, so a guard that silently failed to load turns this red.
+    /// </summary>
+    [SkippableFact]
+    public void With_the_fault_guard_guest_accesses_to_a_file_make_no_size_check()
+    {
+        SyscallTrace.Require();
+        const int Accesses = 500;
+        int SizeChecks(string guard)
+        {
+            using var dir = new TempFolder();
+            string log = dir.File("strace.log");
+            using (var machine = QtestClient.Spawn(SyscallTrace.Strace, [.. Machine(dir.File("nv.img"), ""), "-S"],
+                [.. SyscallTrace.Options(log, ["fstat", "newfstatat", "statx"], GuardEnvironment(guard)), "dotnet", TestMachines.CliDll]))
+            {
+                for (int i = 0; i < Accesses; i++)
+                {
+                    Assert.Equal("OK", machine.Command($"writel 0x{Nvdimm + (ulong)i * 8:x} 0x{i:x}"));
+                    Assert.Equal($"OK 0x{i:x16}", machine.Command($"readl 0x{Nvdimm + (ulong)i * 8:x}"));
+                }
+            }
+            return SyscallTrace.Read(log).Count;
+        }
+        int guarded = SizeChecks("native"), checkedBySize = SizeChecks("fstat");
+        Assert.True(checkedBySize - guarded >= 3 * Accesses / 2, // one per access, less what start-up varies by
+            $"{guarded} stat calls with the guard, {checkedBySize} without: the guard is not in use");
+        Assert.True(guarded < Accesses / 2, $"{guarded} stat calls with the guard for {2 * Accesses} accesses");
     }
 
     [SkippableFact]

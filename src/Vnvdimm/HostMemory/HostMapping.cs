@@ -124,8 +124,9 @@ public sealed unsafe class HostMapping : IDisposable
     /// <summary>Copies content out; on a file, only from what the file still holds.</summary>
     public void Read(ulong offset, Span<byte> destination)
     {
-        CheckBacked(offset, (ulong)destination.Length);
-        Span(offset, destination.Length).CopyTo(destination);
+        CheckRange(offset, (ulong)destination.Length);
+        fixed (byte* to = destination)
+            Copy(to, (byte*)Address + offset, offset, (ulong)destination.Length);
     }
 
     /// <summary>
@@ -134,10 +135,11 @@ public sealed unsafe class HostMapping : IDisposable
     /// </summary>
     public void Write(ulong offset, ReadOnlySpan<byte> data)
     {
-        CheckBacked(offset, (ulong)data.Length);
+        CheckRange(offset, (ulong)data.Length);
         if (_file is not null && _shared)
             ReserveGranules(offset, (ulong)data.Length);
-        data.CopyTo(Span(offset, data.Length));
+        fixed (byte* from = data)
+            Copy((byte*)Address + offset, from, offset, (ulong)data.Length);
         MarkDirty(offset, (ulong)data.Length);
     }
 
@@ -175,13 +177,52 @@ public sealed unsafe class HostMapping : IDisposable
     /// <summary>Fills a range with one byte value, guarded as <see cref="Write"/> is.</summary>
     public void Fill(ulong offset, ulong length, byte value)
     {
-        CheckBacked(offset, length);
+        CheckRange(offset, length);
         if (_file is not null && _shared)
             ReserveGranules(offset, length);
-        for (ulong at = 0; at < length; at += 1UL << 30)
-            Span(offset + at, (int)Math.Min(1UL << 30, length - at)).Fill(value);
+        byte* to = (byte*)Address + offset;
+        if (_file is not null && FaultGuard.Active)
+        {
+            if (!FaultGuard.TryFill(to, value, (nuint)length, out nint fault))
+                throw Fault(offset, length, fault);
+        }
+        else
+        {
+            CheckBacked(offset, length);
+            for (ulong at = 0; at < length; at += 1UL << 30)
+                new Span<byte>(to + at, (int)Math.Min(1UL << 30, length - at)).Fill(value);
+        }
         MarkDirty(offset, length);
     }
+
+    /// <summary>
+    /// A copy between the mapping at <paramref name="offset"/> and other memory. On a file it is guarded:
+    /// by the fault guard where it is active (free until a fault), else by a size check before the copy.
+    /// </summary>
+    private void Copy(byte* to, byte* from, ulong offset, ulong length)
+    {
+        if (_file is not null && FaultGuard.Active)
+        {
+            if (!FaultGuard.TryCopy(to, from, (nuint)length, out nint fault))
+                throw Fault(offset, length, fault);
+            return;
+        }
+        CheckBacked(offset, length);
+        Buffer.MemoryCopy(from, to, length, length);
+    }
+
+    /// <summary>Says why a guarded access faulted: the file no longer reaches the page, or the filesystem could not provide it.</summary>
+    private StorageFault Fault(ulong offset, ulong length, nint faultAddress)
+    {
+        long size = Libc.FileSize((int)_file!.DangerousGetHandle());
+        if ((ulong)size < offset + length)
+            return Truncated(size, offset, length);
+        ulong page = (ulong)(faultAddress - Address);
+        return new StorageFault($"the backing file cannot provide the page at 0x{page:x} of [0x{offset:x}+0x{length:x}]: the filesystem is full or failing");
+    }
+
+    private static StorageFault Truncated(long size, ulong offset, ulong length) =>
+        new($"the backing file ends at 0x{size:x}, before [0x{offset:x}+0x{length:x}]: it was truncated while in use");
 
     /// <summary>
     /// Makes sure a write through the mapping itself (libpmem's copies) cannot fault: the file reaches the
@@ -218,7 +259,7 @@ public sealed unsafe class HostMapping : IDisposable
             return;
         long size = Libc.FileSize((int)_file.DangerousGetHandle());
         if ((ulong)size < offset + length)
-            throw new StorageFault($"the backing file ends at 0x{size:x}, before [0x{offset:x}+0x{length:x}]: it was truncated while in use");
+            throw Truncated(size, offset, length);
     }
 
     public Span<byte> Span(ulong offset, int length)
