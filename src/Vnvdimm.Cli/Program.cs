@@ -37,6 +37,9 @@ internal static class Entry
                 case CommandLineAction.Version:
                     Console.Out.Write(HelpText.Version);
                     return 0;
+                case CommandLineAction.Print:
+                    Console.Out.Write(parsed.Output);
+                    return 0;
             }
             if (embedded)
                 Directory.CreateDirectory(DefaultMachine.DataFolder());
@@ -91,7 +94,7 @@ internal static class Entry
                 monitor.Migrate(m => m.StartIncoming(incoming));
             serving();
             var ends = new List<Task> { machine.ShutdownRequested, monitor.Migration.Incoming };
-            if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.UnixClient)
+            if (qtest is not null && config.Qtest!.Kind is EndpointKind.Stdio or EndpointKind.Client)
                 ends.Add(qtest.Completion);
             while (true)
             {

@@ -56,32 +56,41 @@ public sealed class EndpointServer : IDisposable
                 var stdio = new ClientConnection(input, output, () => output.Dispose(), $"{server._protocol} stdio");
                 server.Completion = OnOwnThread(() => server.ServeGuarded(stdio));
                 break;
-            case EndpointKind.UnixClient:
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    socket.Connect(endpoint.Address!.EndPoint);
-                }
-                catch (SocketException e)
-                {
-                    socket.Dispose();
-                    throw new ConfigurationException($"Failed to connect to '{endpoint.Path}': {Reason(e, endpoint.Path!, File.Exists)}", $"{option} {endpoint.Address}");
-                }
-                server.Completion = server.ServeClient(socket) ?? Task.CompletedTask;
+            case EndpointKind.Client:
+                server.Completion = server.ServeClient(Connect(endpoint, option)) ?? Task.CompletedTask;
                 break;
-            case EndpointKind.UnixServer:
-                server.ListenUnix(endpoint.Path!, option);
+            case EndpointKind.Server when endpoint.Address is SocketUri.Unix unix:
+                server.ListenUnix(unix.Path, endpoint.Source ?? $"{option} {unix}");
                 server.Completion = server._stopped.Task;
                 break;
-            case EndpointKind.TcpServer:
-                server.ListenTcp((SocketUri.Inet)endpoint.Address!, option);
+            case EndpointKind.Server:
+                server.ListenTcp((SocketUri.Inet)endpoint.Address!, endpoint.Source ?? $"{option} {endpoint.Address}");
                 server.Completion = server._stopped.Task;
                 break;
         }
         return server;
     }
 
-    private void ListenUnix(string path, string option)
+    /// <summary>Connects a client-mode endpoint (a harness listening for the machine, as libqtest does).</summary>
+    private static Socket Connect(EndpointOptions endpoint, string option)
+    {
+        var address = endpoint.Address!;
+        var socket = address.NewSocket();
+        try
+        {
+            socket.Connect(address.EndPoint);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            string target = address is SocketUri.Unix unix ? unix.Path : $"{((SocketUri.Inet)address).Host}:{((SocketUri.Inet)address).Port}";
+            string reason = address is SocketUri.Unix ? Reason(e, target, File.Exists) : e.Message;
+            throw new ConfigurationException($"Failed to connect to '{target}': {reason}", endpoint.Source ?? $"{option} {address}");
+        }
+    }
+
+    private void ListenUnix(string path, string location)
     {
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -93,14 +102,14 @@ public sealed class EndpointServer : IDisposable
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
-            throw new ConfigurationException($"Failed to bind socket to {path}: {Reason(e, path, p => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(p))))}", $"{option} unix:{path}");
+            throw new ConfigurationException($"Failed to bind socket to {path}: {Reason(e, path, p => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(p))))}", location);
         }
         _socketPath = path;
         _listener = listener;
         _ = AcceptLoopAsync(listener);
     }
 
-    private void ListenTcp(SocketUri.Inet address, string option)
+    private void ListenTcp(SocketUri.Inet address, string location)
     {
         IPEndPoint endPoint;
         try
@@ -109,7 +118,7 @@ public sealed class EndpointServer : IDisposable
         }
         catch (Exception e) when (e is SocketException or ArgumentException)
         {
-            throw new ConfigurationException($"address resolution failed for {address.Host}:{address.Port}: {e.Message}", $"{option} {address}");
+            throw new ConfigurationException($"address resolution failed for {address.Host}:{address.Port}: {e.Message}", location);
         }
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -121,7 +130,7 @@ public sealed class EndpointServer : IDisposable
         catch (SocketException e)
         {
             listener.Dispose();
-            throw new ConfigurationException($"Failed to bind socket: {e.Message}", $"{option} {address}");
+            throw new ConfigurationException($"Failed to bind socket: {e.Message}", location);
         }
         _listener = listener;
         _ = AcceptLoopAsync(listener);

@@ -52,6 +52,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
     {
         if (options.Memdev is string id && !backends.ContainsKey(id))
             throw ConfigurationException.NotFound($"Device '{id}' not found");
+        if (machine.Chipset == ChipsetKind.None)
+            throw new ConfigurationException("memory devices (e.g. for memory hotplug) are not supported by the machine");
         if (!machine.Nvdimm)
             throw new ConfigurationException("nvdimm is not enabled: missing 'nvdimm' in '-M'");
 

@@ -24,3 +24,13 @@ public sealed record QomPropertyInfo(string Name, string Type);
 public sealed record MigrationCapabilityInfo(string Capability, bool State);
 
 public sealed record MigrationParametersInfo(ulong MaxBandwidth);
+
+/// <summary>An entry of <c>query-machines</c>, as QEMU's MachineInfo (fields in QEMU's order).</summary>
+public sealed record MachineInfo(bool HotpluggableCpus, string Name, bool NumaMemSupported, string? DefaultCpuType,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool IsDefault,
+    int CpuMax, bool Deprecated, string DefaultRamId, string? Alias);
+
+/// <summary>An entry of <c>qom-list-types</c>, as QEMU's ObjectTypeInfo ("abstract" only when true).</summary>
+public sealed record ObjectTypeInfo(
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Abstract,
+    string Name, string? Parent);

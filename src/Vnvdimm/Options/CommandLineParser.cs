@@ -1,8 +1,9 @@
 namespace Vnvdimm.Options;
 
-public enum CommandLineAction { Run, Help, Version }
+/// <summary>Run a machine, or print <see cref="ParsedCommandLine.Output"/> (help, version, an option's help) and exit 0.</summary>
+public enum CommandLineAction { Run, Help, Version, Print }
 
-public sealed record ParsedCommandLine(CommandLineAction Action, MachineConfiguration Configuration);
+public sealed record ParsedCommandLine(CommandLineAction Action, MachineConfiguration Configuration, string? Output = null);
 
 /// <summary>
 /// Reads QEMU's command line. Only syntax and what can be checked without touching the host is
@@ -23,6 +24,8 @@ public static class CommandLineParser
         ["qtest-log"] = ("qtest-log", Arity.Value),
         ["qmp"] = ("qmp", Arity.Value),
         ["monitor"] = ("monitor", Arity.Value),
+        ["chardev"] = ("chardev", Arity.Value),
+        ["mon"] = ("mon", Arity.Value),
         ["incoming"] = ("incoming", Arity.Value),
         ["S"] = ("S", Arity.Flag),
         ["nodefaults"] = ("nodefaults", Arity.Flag),
@@ -38,8 +41,6 @@ public static class CommandLineParser
     /// <summary>Options QEMU has that later vnvdimm capabilities will serve; refused clearly until then.</summary>
     private static readonly HashSet<string> NotYet = ["daemonize"];
 
-    private static readonly string[] MachineTypesPc = ["pc", "pc-i440fx-7.2"];
-    private static readonly string[] MachineTypesQ35 = ["q35", "pc-q35-7.2"];
 
     public static ParsedCommandLine Parse(IReadOnlyList<string> args)
     {
@@ -49,6 +50,8 @@ public static class CommandLineParser
         var numa = new List<NumaNodeOptions>();
         var objectIds = new HashSet<string>(StringComparer.Ordinal);
         var deviceIds = new HashSet<string>(StringComparer.Ordinal);
+        var chardevs = new Dictionary<string, EndpointOptions>(StringComparer.Ordinal);
+        var mons = new List<OptionGroup>();
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -68,6 +71,9 @@ public static class CommandLineParser
                     throw new ConfigurationException($"{arg}: requires an argument");
                 value = args[++i];
             }
+
+            if (OptionHelp.For(option.Canonical, value) is string help)
+                return new(CommandLineAction.Print, config, help); // as QEMU: the help is printed when its option is read
 
             switch (option.Canonical)
             {
@@ -97,15 +103,24 @@ public static class CommandLineParser
                     numa.Add(ParseNuma(OptionGroup.Parse("numa", value, "type"), numa.Count));
                     break;
                 case "qtest":
-                    config = config with { Qtest = ParseEndpoint(OptionGroup.Parse("qtest", value, "backend")) };
+                    config = config with { Qtest = ChardevParser.ParseShort(OptionGroup.Parse("qtest", value, "backend")) };
                     break;
                 case "qmp":
-                    if (ParseEndpoint(OptionGroup.Parse("qmp", value, "backend")) is EndpointOptions qmp)
+                    if (ChardevParser.ParseShort(OptionGroup.Parse("qmp", value, "backend")) is EndpointOptions qmp)
                         config = config with { Qmp = [.. config.Qmp, qmp] };
                     break;
                 case "monitor":
-                    if (ParseEndpoint(OptionGroup.Parse("monitor", value, "backend")) is EndpointOptions monitor)
+                    if (ChardevParser.ParseShort(OptionGroup.Parse("monitor", value, "backend")) is EndpointOptions monitor)
                         config = config with { Monitors = [.. config.Monitors, monitor] };
+                    break;
+                case "chardev":
+                    var chardevGroup = OptionGroup.Parse("chardev", value, "backend");
+                    var (chardevId, chardev) = ChardevParser.ParseLong(chardevGroup);
+                    if (!chardevs.TryAdd(chardevId, chardev))
+                        throw chardevGroup.Error($"Duplicate ID '{chardevId}' for chardev");
+                    break;
+                case "mon":
+                    mons.Add(OptionGroup.Parse("mon", value, "chardev")); // resolved once every -chardev is known, as QEMU does
                     break;
                 case "qtest-log":
                     config = config with { QtestLog = value };
@@ -125,8 +140,7 @@ public static class CommandLineParser
                     display.RejectUnknown();
                     break;
                 case "accel":
-                    // Accepted for command-line compatibility: vnvdimm executes no guest code.
-                    OptionGroup.Parse("accel", value, "accel");
+                    ParseAccelerator(OptionGroup.Parse("accel", value, "accel"));
                     break;
                 case "name":
                     config = config with { Name = OptionGroup.Parse("name", value, "guest").String("guest") };
@@ -139,10 +153,40 @@ public static class CommandLineParser
             }
         }
 
+        config = AttachMonitors(config, mons, chardevs);
         var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Count(e => e?.Kind == EndpointKind.Stdio);
         if (stdio > 1)
             throw new ConfigurationException("cannot use stdio by multiple character devices");
         return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa });
+    }
+
+    /// <summary>Each <c>-mon</c> takes one <c>-chardev</c>, whichever came first on the line; a chardev serves one monitor.</summary>
+    private static MachineConfiguration AttachMonitors(MachineConfiguration config, List<OptionGroup> mons, Dictionary<string, EndpointOptions> chardevs)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in mons)
+        {
+            var (id, control) = ChardevParser.ParseMon(group);
+            if (!chardevs.TryGetValue(id, out var endpoint))
+                throw group.Error($"chardev \"{id}\" not found");
+            if (!used.Add(id))
+                throw group.Error($"Device '{id}' is in use");
+            config = control ? config with { Qmp = [.. config.Qmp, endpoint] } : config with { Monitors = [.. config.Monitors, endpoint] };
+        }
+        return config;
+    }
+
+    /// <summary>
+    /// vnvdimm runs no guest code, so every accelerator QEMU's x86 emulator knows is accepted and none is
+    /// used; qtest is libqtest's. Anything else is refused in QEMU's words.
+    /// </summary>
+    private static void ParseAccelerator(OptionGroup group)
+    {
+        string accel = group.RequiredString("accel");
+        if (accel is not ("qtest" or "tcg" or "kvm"))
+            throw new ConfigurationException($"invalid accelerator {accel}");
+        group.String("thread"); // tcg's threading, meaningless without a CPU
+        group.RejectUnknown(key => $"Property '{accel}-accel.{key}' not found");
     }
 
     private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current)
@@ -151,14 +195,16 @@ public static class CommandLineParser
         var machine = current;
         if (type is not null)
         {
-            if (MachineTypesPc.Contains(type))
-                machine = machine with { Chipset = ChipsetKind.Pc, TypeName = "pc-i440fx-7.2" };
-            else if (MachineTypesQ35.Contains(type))
-                machine = machine with { Chipset = ChipsetKind.Q35, TypeName = "pc-q35-7.2" };
-            else if (type == "help")
-                throw new ConfigurationException("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)\npc-i440fx-7.2        Standard PC (i440FX + PIIX, 1996)\nq35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)\npc-q35-7.2           Standard PC (Q35 + ICH9, 2009)");
-            else
-                throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
+            var found = MachineTypes.Find(type)
+                ?? throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
+            machine = machine with { Chipset = found.Chipset, TypeName = found.Name };
+        }
+        group.String("accel"); // accepted, ignored: there is no CPU to accelerate
+        if (machine.Chipset == ChipsetKind.None)
+        {
+            // The empty machine has RAM and nothing else: no ACPI, so no NVDIMM properties either.
+            RejectUnknownProperties(group, machine);
+            return machine;
         }
         if (group.Bool("nvdimm") is bool nvdimm)
             machine = machine with { Nvdimm = nvdimm };
@@ -174,9 +220,21 @@ public static class CommandLineParser
                 },
             };
         }
-        group.String("accel"); // accepted, ignored: there is no CPU to accelerate
-        group.RejectUnknown(key => $"Property '{machine.TypeName}-machine.{key}' not found");
+        RejectUnknownProperties(group, machine);
         return machine;
+    }
+
+    /// <summary>QEMU reports a machine property it lacks without naming the option (it sets properties after parsing).</summary>
+    private static void RejectUnknownProperties(OptionGroup group, MachineOptions machine)
+    {
+        try
+        {
+            group.RejectUnknown(key => $"Property '{machine.TypeName}-machine.{key}' not found");
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ConfigurationException(e.Message);
+        }
     }
 
     private static MemoryOptions ParseMemory(OptionGroup group)
@@ -298,50 +356,5 @@ public static class CommandLineParser
         {
             Hint = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter.",
         };
-    }
-
-    /// <summary>A chardev endpoint; null for "none" (QEMU's way to ask for no monitor).</summary>
-    private static EndpointOptions? ParseEndpoint(OptionGroup group)
-    {
-        string backend = group.RequiredString("backend");
-        // "server" and "nowait" are the legacy spellings of server=on and wait=off.
-        bool server = group.Bool("server") ?? false;
-        bool wait = group.Bool("wait") ?? !(group.Bool("nowait") ?? false);
-        EndpointOptions? endpoint;
-        if (backend == "stdio")
-        {
-            endpoint = new EndpointOptions(EndpointKind.Stdio);
-        }
-        else if (backend == "none" && group.Option != "qtest")
-        {
-            endpoint = null;
-        }
-        else
-        {
-            SocketUri? address;
-            try
-            {
-                address = SocketUri.TryParse(backend);
-            }
-            catch (FormatException)
-            {
-                throw group.Error($"parse error: {group.Text}"); // QEMU's words for a chardev it cannot read
-            }
-            catch (PathTooLongException e)
-            {
-                throw group.Error(e.Message);
-            }
-            endpoint = address switch
-            {
-                SocketUri.Unix => new EndpointOptions(server ? EndpointKind.UnixServer : EndpointKind.UnixClient, address),
-                SocketUri.Inet when !server => throw group.Error("vnvdimm listens for management clients: add server=on,wait=off"),
-                SocketUri.Inet => new EndpointOptions(EndpointKind.TcpServer, address),
-                _ => throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT,server=on,wait=off"),
-            };
-        }
-        if (server && wait)
-            throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");
-        group.RejectUnknown();
-        return endpoint;
     }
 }

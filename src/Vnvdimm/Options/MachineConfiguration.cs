@@ -1,6 +1,13 @@
 namespace Vnvdimm.Options;
 
-public enum ChipsetKind { Pc, Q35 }
+public enum ChipsetKind
+{
+    Pc,
+    Q35,
+
+    /// <summary>QEMU's empty machine ("none"): RAM at 0 and nothing else; what libqtest starts to ask which machines exist.</summary>
+    None,
+}
 
 /// <summary>The NFIT platform capability bits that <c>nvdimm-persistence</c> selects (ACPI 6.2A 5.2.25.9).</summary>
 public enum PersistenceDomain : uint
@@ -12,7 +19,7 @@ public enum PersistenceDomain : uint
 
 public sealed record MachineOptions(ChipsetKind Chipset, string TypeName, bool Nvdimm, PersistenceDomain Persistence)
 {
-    public static MachineOptions Default { get; } = new(ChipsetKind.Pc, "pc-i440fx-7.2", false, PersistenceDomain.Unset);
+    public static MachineOptions Default { get; } = new(MachineTypes.Default.Chipset, MachineTypes.Default.Name, false, PersistenceDomain.Unset);
 }
 
 public sealed record MemoryOptions(ulong RamSize, uint Slots, ulong MaxMem)
@@ -51,13 +58,15 @@ public sealed record NvdimmOptions(
 
 public sealed record NumaNodeOptions(uint NodeId, string? Memdev, string Location);
 
-public enum EndpointKind { Stdio, UnixClient, UnixServer, TcpServer }
+/// <summary>Standard I/O, a socket vnvdimm connects to at start, or one it listens on.</summary>
+public enum EndpointKind { Stdio, Client, Server }
 
 /// <summary>
 /// A character-device endpoint such as <c>stdio</c>, <c>unix:PATH,server=on,wait=off</c> or
-/// <c>tcp:HOST:PORT,server=on,wait=off</c> (an empty host means loopback).
+/// <c>tcp:HOST:PORT,server=on,wait=off</c> (an empty host means loopback); <paramref name="Source"/>
+/// is the option that asked for it, which errors about it name.
 /// </summary>
-public sealed record EndpointOptions(EndpointKind Kind, SocketUri? Address = null)
+public sealed record EndpointOptions(EndpointKind Kind, SocketUri? Address = null, string? Source = null)
 {
     /// <summary>The socket path of a unix endpoint.</summary>
     public string? Path => (Address as SocketUri.Unix)?.Path;

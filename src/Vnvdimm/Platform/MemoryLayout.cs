@@ -12,7 +12,8 @@ public readonly record struct GuestRange(ulong Base, ulong Size)
 
 /// <summary>
 /// Where RAM and the device-memory region sit in guest-physical space, by QEMU 7.2's rules for
-/// pc (split at 3 GiB once RAM reaches 3.5 GiB) and q35 (split at 2 GiB once RAM reaches 2.75 GiB).
+/// pc (split at 3 GiB once RAM reaches 3.5 GiB) and q35 (split at 2 GiB once RAM reaches 2.75 GiB);
+/// the empty machine has all RAM at 0 and no device memory.
 /// </summary>
 public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong AboveFourGig, uint Slots, ulong MaxMem, GuestRange DeviceMemory)
 {
@@ -34,6 +35,8 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
     public static MemoryLayout Create(MachineOptions machine, MemoryOptions memory)
     {
         ulong ram = memory.RamSize;
+        if (machine.Chipset == ChipsetKind.None)
+            return new MemoryLayout(ram, ram, 0, 0, ram, new GuestRange(0, 0)); // all RAM at 0, no device memory
         ulong lowmem = machine.Chipset switch
         {
             ChipsetKind.Pc => ram >= 0xe0000000 ? 0xc0000000 : 0xe0000000,

@@ -56,12 +56,17 @@ public static class MachineBuilder
             foreach (var d in nvdimms)
                 memory.Map(d.Range, d.Backend.Mapping, 0, d.Id ?? $"nvdimm{d.Slot}");
 
+            // The empty machine has no firmware interface and no chipset: its fw_cfg and GPE0 stay unreachable.
+            bool chipset = config.Machine.Chipset != ChipsetKind.None;
             var io = new IoPortBus();
             var fwCfg = new FwCfgDevice(memory);
-            io.Register(FwCfgDevice.BasePort, FwCfgDevice.PortCount, fwCfg);
             var (gpePort, gpeLength) = GpeBlock.Location(config.Machine.Chipset);
             var gpe = new GpeBlock(gpeLength);
-            io.Register(gpePort, gpeLength, gpe);
+            if (chipset)
+            {
+                io.Register(FwCfgDevice.BasePort, FwCfgDevice.PortCount, fwCfg);
+                io.Register(gpePort, gpeLength, gpe);
+            }
 
             // From here the machine owns the backends; RAM and other resources stay in "owned".
             var backends = opened.Values.ToList();
@@ -72,9 +77,12 @@ public static class MachineBuilder
             };
             owned = [machine];
 
-            var nfit = MachineAcpi.Publish(machine);
-            if (nvdimms.Count > 0)
-                machine.Fit.Publish(nfit.FitBytes()); // as QEMU: every plug, cold ones included, marks the FIT changed
+            if (chipset)
+            {
+                var nfit = MachineAcpi.Publish(machine);
+                if (nvdimms.Count > 0)
+                    machine.Fit.Publish(nfit.FitBytes()); // as QEMU: every plug, cold ones included, marks the FIT changed
+            }
             if (config.Machine.Nvdimm)
                 io.Register(DsmLayout.IoPort, DsmLayout.IoPortLength, new DsmPort(memory, new DsmDispatcher(machine.FindNvdimm, machine.Fit)));
             return machine;

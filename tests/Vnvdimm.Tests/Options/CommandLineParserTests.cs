@@ -23,7 +23,7 @@ public sealed class CommandLineParserTests
         var d = Assert.Single(c.Nvdimms);
         Assert.Equal(("nv1", "mem1", 256UL << 10, 3, 0x240000000UL), (d.Id, d.Memdev, d.LabelSize, d.Slot, d.Addr));
         Assert.Equal(Guid.Parse("2b1ff0b5-0d3a-4b3c-9a5c-0ef1ad2b1a43"), d.Uuid);
-        Assert.Equal(new EndpointOptions(EndpointKind.UnixServer, new SocketUri.Unix("/tmp/q.sock")), c.Qtest);
+        Assert.Equal(new EndpointOptions(EndpointKind.Server, new SocketUri.Unix("/tmp/q.sock"), "-qtest unix:/tmp/q.sock,server=on,wait=off"), c.Qtest);
         Assert.True(c.StartStopped);
         Assert.Equal("g1", c.Name);
     }
@@ -55,7 +55,6 @@ public sealed class CommandLineParserTests
 
     // Each refused for its own reason, not for whatever else a parse could trip on.
     [Theory]
-    [InlineData("-qmp", "tcp:localhost:4444", "add server=on,wait=off")]
     [InlineData("-monitor", "vc", "chardev 'vc' is not supported here")]
     [InlineData("-qmp", "unix:/tmp/x,server=on", "does not wait for a client before starting: add wait=off")]
     [InlineData("-incoming", "exec:cat", "unknown migration protocol: exec:cat")]
@@ -64,7 +63,6 @@ public sealed class CommandLineParserTests
     [InlineData("-machine", "pc,max-ram-below-4g=2G", "Property 'pc-i440fx-7.2-machine.max-ram-below-4g' not found")]
     [InlineData("-machine", "pc-i440fx-2.0", "unsupported machine type 'pc-i440fx-2.0'")]
     [InlineData("-numa", "dist,src=0,dst=1,val=20", "Parameter 'type' does not accept value 'dist'")]
-    [InlineData("-qtest", "tcp:localhost:4444", "add server=on,wait=off")]
     public void Refuses_what_it_does_not_implement(string option, string value, string reason) =>
         Assert.Contains(reason, Assert.Throws<ConfigurationException>(() => Parse(option, value)).Message);
 
@@ -73,9 +71,59 @@ public sealed class CommandLineParserTests
     {
         var c = Parse("-qmp", "unix:/tmp/q.sock,server=on,wait=off", "-qmp", "tcp::4444,server,nowait",
             "-monitor", "stdio", "-monitor", "none", "-qtest", "unix:/tmp/t.sock");
-        Assert.Equal([new EndpointOptions(EndpointKind.UnixServer, new SocketUri.Unix("/tmp/q.sock")), new EndpointOptions(EndpointKind.TcpServer, new SocketUri.Inet("", 4444))], c.Qmp);
-        Assert.Equal([new EndpointOptions(EndpointKind.Stdio)], c.Monitors);
-        Assert.Equal(new EndpointOptions(EndpointKind.UnixClient, new SocketUri.Unix("/tmp/t.sock")), c.Qtest);
+        Assert.Equal([(EndpointKind.Server, new SocketUri.Unix("/tmp/q.sock")), (EndpointKind.Server, new SocketUri.Inet("", 4444))],
+            c.Qmp.Select(e => (e.Kind, e.Address)));
+        Assert.Equal([(EndpointKind.Stdio, (SocketUri?)null)], c.Monitors.Select(e => (e.Kind, e.Address)));
+        Assert.Equal((EndpointKind.Client, new SocketUri.Unix("/tmp/t.sock")), (c.Qtest!.Kind, c.Qtest.Address));
+    }
+
+    /// <summary>libqtest's own command line: chardevs named by id, monitors attached to them, the qtest accelerator.</summary>
+    [Fact]
+    public void Chardevs_and_monitors_as_libqtest_writes_them()
+    {
+        var c = Parse("-qtest", "unix:/tmp/qtest-1.sock", "-qtest-log", "/dev/null",
+            "-mon", "chardev=hmp", // a -mon may come before its -chardev
+            "-chardev", "socket,path=/tmp/qtest-1.qmp,id=char0", "-mon", "chardev=char0,mode=control",
+            "-chardev", "socket,id=hmp,host=localhost,port=4445,server=on,wait=off",
+            "-chardev", "socket,id=unused,host=127.0.0.1,port=4446",
+            "-display", "none", "-machine", "none", "-accel", "qtest");
+        Assert.Equal((EndpointKind.Client, new SocketUri.Unix("/tmp/qtest-1.sock")), (c.Qtest!.Kind, c.Qtest.Address));
+        var qmp = Assert.Single(c.Qmp);
+        Assert.Equal(new EndpointOptions(EndpointKind.Client, new SocketUri.Unix("/tmp/qtest-1.qmp"), "-chardev socket,path=/tmp/qtest-1.qmp,id=char0"), qmp);
+        var hmp = Assert.Single(c.Monitors);
+        Assert.Equal((EndpointKind.Server, new SocketUri.Inet("localhost", 4445)), (hmp.Kind, hmp.Address));
+        Assert.Equal(ChipsetKind.None, c.Machine.Chipset);
+        Assert.Equal("none", c.Machine.TypeName);
+    }
+
+    /// <summary>QEMU 7.2's words for each mistake (checked against the binary by the CLI's differential tests).</summary>
+    [Theory]
+    [InlineData("-chardev socket,path=/tmp/x", "-chardev socket,path=/tmp/x: chardev: no id specified")]
+    [InlineData("-chardev bogus,id=c", "-chardev bogus,id=c: 'bogus' is not a valid char driver name")]
+    [InlineData("-chardev socket,id=c", "-chardev socket,id=c: Unable to parse FD number ")]
+    [InlineData("-mon chardev=nope", "-mon chardev=nope: chardev \"nope\" not found")]
+    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c,mode=bogus", "-mon chardev=c,mode=bogus: Parameter 'mode' does not accept value 'bogus'")]
+    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -chardev socket,id=c,path=/tmp/b,server=on,wait=off", "-chardev socket,id=c,path=/tmp/b,server=on,wait=off: Duplicate ID 'c' for chardev")]
+    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c -mon chardev=c", "-mon chardev=c: Device 'c' is in use")]
+    [InlineData("-accel bogus", "invalid accelerator bogus")]
+    [InlineData("-machine none,nvdimm=on", "Property 'none-machine.nvdimm' not found")]
+    public void Chardev_mistakes_in_qemus_words(string line, string message) =>
+        Assert.Equal(message, Assert.Throws<ConfigurationException>(() => Parse(line.Split(' '))).ToString());
+
+    [Theory]
+    [InlineData("-machine help", "Supported machines are:\npc ")]
+    [InlineData("-machine ?", "Supported machines are:\npc ")]
+    [InlineData("-device help", "Storage devices:\nname \"nvdimm\", desc \"DIMM memory module\"\n")]
+    [InlineData("-device nvdimm,help", "nvdimm options:\n  addr=<uint64>")]
+    [InlineData("-object memory-backend-file,help", "memory-backend-file options:\n  align=<int>\n")]
+    [InlineData("-object memory-backend-ram,help", "memory-backend-ram options:\n  prealloc=<bool>")]
+    [InlineData("-object help", "List of user creatable objects:\n  memory-backend-file\n  memory-backend-ram\n")]
+    [InlineData("-accel help", "Accelerators supported in QEMU binary:\n")]
+    public void Help_requests_print_and_run_nothing(string line, string start)
+    {
+        var parsed = CommandLineParser.Parse(line.Split(' '));
+        Assert.Equal(CommandLineAction.Print, parsed.Action);
+        Assert.StartsWith(start, parsed.Output);
     }
 
     [Fact]

@@ -29,6 +29,8 @@ public sealed class QmpCommands
             ["query-status"] = NoArguments(() => Serialize(_monitor.Status(), QmpJsonContext.Default.StatusInfo)),
             ["query-name"] = NoArguments(() => Serialize(new NameInfo(_monitor.Machine.Configuration.Name), QmpJsonContext.Default.NameInfo)),
             ["query-commands"] = NoArguments(() => Serialize(Names.Select(n => new CommandInfo(n)).ToList(), QmpJsonContext.Default.IReadOnlyListCommandInfo)),
+            ["query-machines"] = NoArguments(() => Serialize(QueryMachines(), QmpJsonContext.Default.IReadOnlyListMachineInfo)),
+            ["qom-list-types"] = args => Serialize(QomListTypes(args), QmpJsonContext.Default.IReadOnlyListObjectTypeInfo),
             ["query-memory-devices"] = NoArguments(() => Serialize(_monitor.MemoryDevices(), QmpJsonContext.Default.IReadOnlyListMemoryDeviceInfo)),
             ["query-memdev"] = NoArguments(() => Serialize(_monitor.Memdevs(), QmpJsonContext.Default.IReadOnlyListMemdevInfo)),
             ["object-add"] = ObjectAdd,
@@ -77,6 +79,16 @@ public sealed class QmpCommands
     }
 
     public IEnumerable<string> Names => _commands.Keys;
+
+    private static IReadOnlyList<MachineInfo> QueryMachines() => [.. MachineTypes.All.Select(t => new MachineInfo(t.HotpluggableCpus, t.Name, false, t.DefaultCpuType, t.IsDefault, t.CpuMax, false, t.DefaultRamId, t.Alias))];
+
+    private static IReadOnlyList<ObjectTypeInfo> QomListTypes(QmpArguments args)
+    {
+        string? implements = args.String("implements");
+        bool includeAbstract = args.Bool("abstract") ?? false;
+        args.RejectUnknown();
+        return [.. Qom.QomTypes.List(implements, includeAbstract).Select(t => new ObjectTypeInfo(t.Abstract, t.Name, t.Parent))];
+    }
 
     public JsonNode? Execute(string name, QmpArguments arguments) =>
         _commands.TryGetValue(name, out var command)

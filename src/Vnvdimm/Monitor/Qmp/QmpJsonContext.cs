@@ -15,4 +15,6 @@ namespace Vnvdimm.Monitor.Qmp;
 [JsonSerializable(typeof(Migration.MigrationInfo))]
 [JsonSerializable(typeof(IReadOnlyList<MigrationCapabilityInfo>))]
 [JsonSerializable(typeof(MigrationParametersInfo))]
+[JsonSerializable(typeof(IReadOnlyList<MachineInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<ObjectTypeInfo>))]
 internal sealed partial class QmpJsonContext : JsonSerializerContext;
