@@ -26,6 +26,13 @@ public sealed class LauncherTests
         Assert.StartsWith("vnvdimm emulator version", version.Stdout);
         Assert.True(File.Exists(Path.Combine(root!, ".build", "cli", "vnvdimm-cli")));
 
+        // Harnesses that derive the target from the program's name (libqtest) run it through a symlink.
+        string alias = data.File("qemu-system-x86_64");
+        File.CreateSymbolicLink(alias, launcher);
+        var aliased = TestMachines.Run(alias, ["-machine", "help"], "", data.Path, TimeSpan.FromMinutes(1));
+        Assert.True(aliased.ExitCode == 0, aliased.Stderr);
+        Assert.Contains("pc-i440fx-7.2        Standard PC (i440FX + PIIX, 1996) (default)", aliased.Stdout);
+
         var machine = TestMachines.Run(launcher, [], "", root, TimeSpan.FromMinutes(1),
             new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
         Assert.Equal(0, machine.ExitCode);
