@@ -8,18 +8,32 @@ namespace Vnvdimm.Testing;
 /// </summary>
 public sealed class SmallFilesystem : IDisposable
 {
-    private readonly TempFolder _folder = new();
-
     public SmallFilesystem(int mebibytes)
     {
         Prerequisite.Require(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root",
             "mounting a small tmpfs needs root (run the tests as root, as CI does)");
-        Run("mount", "-t", "tmpfs", "-o", $"size={mebibytes}M", "tmpfs", _folder.Path);
+        Path = Directory.CreateTempSubdirectory("vnvdimm-tmpfs-").FullName;
+        Run("mount", "-t", "tmpfs", "-o", $"size={mebibytes}M", "tmpfs", Path);
     }
 
-    public string Path => _folder.Path;
+    public string Path { get; }
 
-    public string File(string name) => _folder.File(name);
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Fills what is left of the filesystem with a file of its own.</summary>
+    public void FillUp(string name = "filler")
+    {
+        using var filler = new FileStream(File(name), FileMode.CreateNew);
+        try
+        {
+            for (int i = 0; i < 1024; i++)
+                filler.Write(new byte[1 << 20]);
+            filler.Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;
 
@@ -37,7 +51,7 @@ public sealed class SmallFilesystem : IDisposable
 
     public void Dispose()
     {
-        Run("umount", "-l", _folder.Path);
-        _folder.Dispose();
+        Run("umount", "-l", Path);
+        Directory.Delete(Path, recursive: true);
     }
 }

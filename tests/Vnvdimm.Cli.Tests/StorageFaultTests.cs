@@ -121,7 +121,7 @@ public sealed class StorageFaultTests
 
         string fault = machine.Command($"writeq 0x{Nvdimm + 0x100000:x} 0x1");
         Assert.StartsWith("ERR ", fault);
-        Assert.Contains("the filesystem is full or failing", fault);
+        Assert.Contains("its filesystem is full or failing", fault);
         Assert.Equal("OK 0x1122334455667788", machine.Command($"readq 0x{Nvdimm:x}"));
         Assert.Equal("OK little", machine.Command("endianness"));
     }
@@ -151,6 +151,60 @@ public sealed class StorageFaultTests
         Assert.Equal(1L << 20, new FileInfo(image).Length); // a failed write does not grow the file back
         // What the file still holds is served.
         Assert.Equal("OK 0x1122334455667788", machine.Command($"readq 0x{Nvdimm:x}"));
+        Assert.Equal("OK little", machine.Command("endianness"));
+    }
+
+    /// <summary>
+    /// A file cut inside a page does not fault on the rest of that page: it reads zeros there and keeps
+    /// nothing written. The watched size refuses those accesses (once the watch has seen the truncation,
+    /// hence the short wait), and a durable label write confirms its bytes are inside the file before
+    /// it answers success.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Guards))]
+    public void A_file_cut_inside_a_page_refuses_the_rest_of_that_page_and_acknowledges_no_label_write_there(string guard)
+    {
+        using var dir = new TempFolder();
+        string image = dir.File("nv.img");
+        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"], GuardEnvironment(guard));
+        var dsm = new DsmClient(machine, 0x100000);
+        Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm + 0x100000:x} 0x1111"));
+
+        using (var f = new FileStream(image, FileMode.Open))
+            f.SetLength((64 << 20) - 100); // the label area's last 100 bytes, mid-page
+        var refused = dsm.SetLabelData(1, (128 << 10) - 256, new byte[256]);
+        Assert.Equal(LabelStatusHardwareError, refused.Status); // not acknowledged: the file cannot keep it
+
+        using (var f = new FileStream(image, FileMode.Open))
+            f.SetLength(0x100064);
+        string read = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline && !read.StartsWith("ERR ", StringComparison.Ordinal); Thread.Sleep(10))
+            read = machine.Command($"readq 0x{Nvdimm + 0x1000c8:x}");
+        Assert.StartsWith("ERR ", read);
+        Assert.Contains("truncated", read);
+        Assert.StartsWith("ERR ", machine.Command($"writeq 0x{Nvdimm + 0x1000c8:x} 0xdeadbeef"));
+        Assert.Equal("OK 0x0000000000001111", machine.Command($"readq 0x{Nvdimm + 0x100000:x}")); // what the file holds is served
+        Assert.Equal(0x100064L, new FileInfo(image).Length);
+    }
+
+    /// <summary>
+    /// A SIGBUS sent by another process is not a fault: it must not switch the guard off (the runtime's
+    /// handler resets the action, expecting a fault to repeat). Afterwards a truncation is still an error.
+    /// </summary>
+    [SkippableFact]
+    public void A_sigbus_sent_by_kill_leaves_the_guard_armed()
+    {
+        using var dir = new TempFolder();
+        string image = dir.File("nv.img");
+        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"]);
+        Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm:x} 0x1"));
+        var kill = TestMachines.Run("kill", ["-BUS", machine.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], "", null);
+        Assert.Equal(0, kill.ExitCode);
+        Assert.Equal("OK little", machine.Command("endianness"));
+
+        using (var f = new FileStream(image, FileMode.Open))
+            f.SetLength(1 << 20);
+        Assert.StartsWith("ERR ", machine.Command($"readq 0x{Nvdimm + (2 << 20):x}"));
         Assert.Equal("OK little", machine.Command("endianness"));
     }
 

@@ -14,6 +14,9 @@ public sealed class QtestClient : IGuestConnection, IDisposable
     private readonly StreamReader _reader;
     private readonly StreamWriter _writer;
     private readonly Process? _process;
+
+    /// <summary>The machine's process id, for a client that started it.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("this client did not start its machine");
     private readonly StringBuilder _stderr = new();
 
     public QtestClient(Stream input, Stream output)

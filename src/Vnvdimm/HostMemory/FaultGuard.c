@@ -34,18 +34,36 @@ static int within(uintptr_t address, uintptr_t start, uintptr_t end)
     return address >= start && address < end;
 }
 
+static void restore_default(int signal)
+{
+    struct sigaction fallback = { .sa_handler = SIG_DFL };
+    sigemptyset(&fallback.sa_mask);
+    sigaction(signal, &fallback, NULL);
+}
+
+static void install(void);
+
 static void pass_on(int signal, siginfo_t *info, void *context)
 {
+    /* A SIGBUS sent by kill(2) or sigqueue(3) has no faulting instruction to run again. */
+    int sent = info->si_code <= 0;
     if (previous.sa_flags & SA_SIGINFO) {
         previous.sa_sigaction(signal, info, context);
-    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+        if (sent)
+            install(); /* the runtime's handler may have reset the action, expecting a fault to repeat */
+    } else if (previous.sa_handler == SIG_IGN) {
+        if (!sent)
+            restore_default(signal); /* an ignored fault would repeat forever */
+    } else if (previous.sa_handler != SIG_DFL) {
         previous.sa_handler(signal);
+        if (sent)
+            install();
     } else {
-        /* Default action: restore it and return; the faulting instruction runs again and the
-         * process ends with SIGBUS as it would have without us. */
-        struct sigaction fallback = { .sa_handler = SIG_DFL };
-        sigemptyset(&fallback.sa_mask);
-        sigaction(signal, &fallback, NULL);
+        /* The default action, as without us: for a fault, the instruction runs again and the
+         * process ends with SIGBUS; a sent signal is raised again to the same end. */
+        restore_default(signal);
+        if (sent)
+            raise(signal);
     }
 }
 
@@ -63,19 +81,26 @@ static void on_sigbus(int signal, siginfo_t *info, void *context)
     pass_on(signal, info, context);
 }
 
+static void install(void)
+{
+    struct sigaction action = { 0 };
+    action.sa_sigaction = on_sigbus;
+    /* SA_NODEFER: the jump out of the handler skips the mask restore, so SIGBUS must not be blocked
+     * while the handler runs. No SA_ONSTACK: .NET's handler, when we pass a signal on, would take
+     * running on the alternate stack for a stack overflow. */
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, NULL);
+}
+
 /* Installs the handler once per process; returns 0, or -1 with errno set. */
 int vnvdimm_fault_guard_install(void)
 {
     if (installed)
         return 0;
-    struct sigaction action = { 0 };
-    action.sa_sigaction = on_sigbus;
-    /* SA_NODEFER: the jump out of the handler skips the mask restore, so SIGBUS must not be
-     * blocked while the handler runs; SA_ONSTACK: the runtime's threads have alternate stacks. */
-    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-    sigemptyset(&action.sa_mask);
-    if (sigaction(SIGBUS, &action, &previous) != 0)
+    if (sigaction(SIGBUS, NULL, &previous) != 0)
         return -1;
+    install();
     installed = 1;
     return 0;
 }
@@ -114,5 +139,26 @@ int vnvdimm_guarded_fill(void *destination, int value, size_t length, void **fau
     current.active = 1;
     memset(destination, value, length);
     current.active = 0;
+    return 0;
+}
+
+/* Whether length bytes are all zero (*zero); 0 when checked, 1 when a page faulted. */
+int vnvdimm_guarded_is_zero(const void *source, size_t length, int *zero, void **fault_address)
+{
+    arm((uintptr_t)source, length, 0, 0);
+    if (sigsetjmp(current.resume, 0)) {
+        *fault_address = current.fault_address;
+        return 1;
+    }
+    current.active = 1;
+    static const unsigned char zeros[4096];
+    const unsigned char *bytes = source;
+    int all_zero = 1;
+    for (size_t at = 0; at < length && all_zero; at += sizeof(zeros)) {
+        size_t n = length - at < sizeof(zeros) ? length - at : sizeof(zeros);
+        all_zero = memcmp(bytes + at, zeros, n) == 0; /* glibc's vectorised compare */
+    }
+    current.active = 0;
+    *zero = all_zero;
     return 0;
 }

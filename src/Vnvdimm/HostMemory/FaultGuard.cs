@@ -33,6 +33,17 @@ internal static partial class FaultGuard
         return done;
     }
 
+    /// <summary>Whether <paramref name="length"/> bytes are all zero; false with the faulting address when a page faulted.</summary>
+    public static unsafe bool TryIsZero(byte* source, nuint length, out bool zero, out nint faultAddress)
+    {
+        nint fault = 0;
+        int allZero = 0;
+        bool done = IsZero(source, length, &allZero, &fault) == 0;
+        zero = allZero != 0;
+        faultAddress = fault;
+        return done;
+    }
+
     private static bool TryInstall()
     {
         if (Environment.GetEnvironmentVariable("VNVDIMM_FAULT_GUARD") == "fstat")
@@ -58,14 +69,18 @@ internal static partial class FaultGuard
     private static unsafe partial int Copy(byte* destination, byte* source, nuint length, nint* faultAddress);
 
     /// <summary>
-    /// Copies up to this size skip the runtime's transition to native code (most of a small access's cost):
-    /// they end within microseconds, so a garbage collection never waits on them for long.
+    /// Copies up to this size skip the runtime's transition to native code (most of a small access's cost).
+    /// A garbage collection waits for such a copy to end: microseconds in memory, longer only when its
+    /// pages must first be read from storage, as it would for the same copy done in managed code.
     /// </summary>
     private const nuint ShortCopy = 64 << 10;
 
     [LibraryImport(Library, EntryPoint = "vnvdimm_guarded_copy")]
     [SuppressGCTransition]
     private static unsafe partial int CopyShort(byte* destination, byte* source, nuint length, nint* faultAddress);
+
+    [LibraryImport(Library, EntryPoint = "vnvdimm_guarded_is_zero")]
+    private static unsafe partial int IsZero(byte* source, nuint length, int* zero, nint* faultAddress);
 
     [LibraryImport(Library, EntryPoint = "vnvdimm_guarded_fill")]
     private static unsafe partial int Fill(byte* destination, int value, nuint length, nint* faultAddress);

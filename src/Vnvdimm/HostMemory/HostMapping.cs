@@ -10,6 +10,8 @@ public sealed unsafe class HostMapping : IDisposable
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
     private readonly bool _shared;
 
+    private readonly FileSizeWatch? _sizeWatch;
+
     private HostMapping(nint address, ulong length, bool writable, Microsoft.Win32.SafeHandles.SafeFileHandle? file, bool shared)
     {
         _address = address;
@@ -17,6 +19,8 @@ public sealed unsafe class HostMapping : IDisposable
         Writable = writable;
         _file = file;
         _shared = shared;
+        if (file is not null && FaultGuard.Active)
+            _sizeWatch = FileSizeWatch.Start(file);
     }
 
     public ulong Length { get; }
@@ -183,8 +187,12 @@ public sealed unsafe class HostMapping : IDisposable
         byte* to = (byte*)Address + offset;
         if (_file is not null && FaultGuard.Active)
         {
+            CheckWatchedSize(offset, length);
             if (!FaultGuard.TryFill(to, value, (nuint)length, out nint fault))
+            {
+                MarkDirty(offset, length); // the pages before the fault took the value
                 throw Fault(offset, length, fault);
+            }
         }
         else
         {
@@ -203,22 +211,62 @@ public sealed unsafe class HostMapping : IDisposable
     {
         if (_file is not null && FaultGuard.Active)
         {
+            CheckWatchedSize(offset, length);
             if (!FaultGuard.TryCopy(to, from, (nuint)length, out nint fault))
+            {
+                if (to == (byte*)Address + offset)
+                    MarkDirty(offset, length); // a write: the pages before the fault were written
                 throw Fault(offset, length, fault);
+            }
             return;
         }
         CheckBacked(offset, length);
         Buffer.MemoryCopy(from, to, length, length);
     }
 
-    /// <summary>Says why a guarded access faulted: the file no longer reaches the page, or the filesystem could not provide it.</summary>
+    /// <summary>
+    /// The part of a file's last page beyond its end does not fault: it reads as zeros and keeps nothing.
+    /// The watched size refuses accesses there (and, for free, everywhere beyond the end).
+    /// </summary>
+    private void CheckWatchedSize(ulong offset, ulong length)
+    {
+        if (_sizeWatch is { } watch && (ulong)watch.Size < offset + length)
+            throw Truncated(watch.Size, offset, length);
+    }
+
+    /// <summary>Makes [offset, offset+length) zero, touching only the megabytes that are not zero already (guarded as <see cref="Fill"/>).</summary>
+    public void ClearNonZero(ulong offset, ulong length)
+    {
+        CheckRange(offset, length);
+        for (ulong at = offset; at < offset + length; at += 1UL << 20)
+        {
+            ulong chunk = Math.Min(1UL << 20, offset + length - at);
+            if (!IsZero(at, chunk))
+                Fill(at, chunk, 0);
+        }
+    }
+
+    private bool IsZero(ulong offset, ulong length)
+    {
+        byte* from = (byte*)Address + offset;
+        if (_file is not null && FaultGuard.Active)
+        {
+            CheckWatchedSize(offset, length);
+            return FaultGuard.TryIsZero(from, (nuint)length, out bool zero, out nint fault) ? zero : throw Fault(offset, length, fault);
+        }
+        CheckBacked(offset, length);
+        return new ReadOnlySpan<byte>(from, (int)length).IndexOfAnyExcept((byte)0) < 0;
+    }
+
+    /// <summary>Says why a guarded access faulted: the file no longer reaches the page, or it could not be provided.</summary>
     private StorageFault Fault(ulong offset, ulong length, nint faultAddress)
     {
         long size = Libc.FileSize((int)_file!.DangerousGetHandle());
         if ((ulong)size < offset + length)
             return Truncated(size, offset, length);
-        ulong page = (ulong)(faultAddress - Address);
-        return new StorageFault($"the backing file cannot provide the page at 0x{page:x} of [0x{offset:x}+0x{length:x}]: the filesystem is full or failing");
+        long at = faultAddress - Address;
+        return new StorageFault($"the backing file could not provide its page at 0x{at & ~(Libc.PageSize - 1):x} for [0x{offset:x}+0x{length:x}]: " +
+            "its filesystem is full or failing, or the file was truncated and extended again");
     }
 
     private static StorageFault Truncated(long size, ulong offset, ulong length) =>
@@ -250,6 +298,12 @@ public sealed unsafe class HostMapping : IDisposable
                 return false;
         return true;
     }
+
+    /// <summary>
+    /// After a durable write: the file still reaches what was written (a file truncated inside its last page
+    /// keeps no bytes beyond its end, and no fault says so). One system call, worth it where durability is promised.
+    /// </summary>
+    public void ConfirmBacked(ulong offset, ulong length) => CheckBacked(offset, length);
 
     /// <summary>A file mapping's pages exist only as far as the file does: beyond its end an access would raise SIGBUS.</summary>
     private void CheckBacked(ulong offset, ulong length)
@@ -312,6 +366,7 @@ public sealed unsafe class HostMapping : IDisposable
 
     public void Dispose()
     {
+        _sizeWatch?.Dispose();
         nint address = Interlocked.Exchange(ref _address, 0);
         if (address != 0)
             Libc.Munmap(address, (nuint)Length);

@@ -10,7 +10,7 @@ internal static partial class Libc
         MapAnonymous = 0x20, MapNoReserve = 0x4000, MapSync = 0x80000;
     public const int MsSync = 4;
     public const int MadvRemove = 9, MadvPopulateRead = 22, MadvPopulateWrite = 23;
-    public const int Eopnotsupp = 95, Einval = 22;
+    public const int Eopnotsupp = 95, Einval = 22, Eintr = 4;
     public static readonly nint MapFailed = -1;
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]

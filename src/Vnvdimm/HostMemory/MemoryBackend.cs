@@ -234,16 +234,19 @@ public sealed class MemoryBackend : IDisposable
                 Mapping.Reserve(offset, (ulong)data.Length); // libpmem copies through the mapping: no page may be missing
                 Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
                 Mapping.MarkDirty(offset, (ulong)data.Length);
+                Mapping.ConfirmBacked(offset, (ulong)data.Length);
                 break;
             case WriteDurability.LibpmemThenMsync:
                 Mapping.Reserve(offset, (ulong)data.Length);
                 Libpmem!.CopyPersist(Mapping.Address + (nint)offset, data);
                 Mapping.Sync(offset, (ulong)data.Length);
                 Mapping.MarkDirty(offset, (ulong)data.Length);
+                Mapping.ConfirmBacked(offset, (ulong)data.Length);
                 break;
             case WriteDurability.Msync:
                 Mapping.Write(offset, data);
                 Mapping.Sync(offset, (ulong)data.Length);
+                Mapping.ConfirmBacked(offset, (ulong)data.Length);
                 break;
             default:
                 Mapping.Write(offset, data);
@@ -350,12 +353,7 @@ public sealed class MemoryBackend : IDisposable
                 throw new MappingException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
             return;
         }
-        for (ulong at = offset; at < offset + length; at += 1UL << 20)
-        {
-            var span = Mapping.Span(at, (int)Math.Min(1UL << 20, offset + length - at));
-            if (span.IndexOfAnyExcept((byte)0) >= 0)
-                span.Clear();
-        }
+        Mapping.ClearNonZero(offset, length);
     }
 
     /// <summary>(device, inode) of the backing file, or null for RAM backends: "the same file" for x-ignore-shared.</summary>

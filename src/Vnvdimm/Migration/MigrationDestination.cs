@@ -248,19 +248,10 @@ public sealed class MigrationDestination(Machine machine)
         {
             ulong from = Math.Max(start, offset), to = Math.Min(start + size, offset + length);
             if (from < to)
-                ClearRange(region, from, to - from);
+                region.Mapping.ClearNonZero(from, to - from);
         }
     }
 
-    private static void ClearRange(MigrationRegion region, ulong offset, ulong length)
-    {
-        for (ulong at = offset; at < offset + length; at += 1UL << 20)
-        {
-            var span = region.Mapping.Span(at, (int)Math.Min(1UL << 20, offset + length - at));
-            if (span.IndexOfAnyExcept((byte)0) >= 0)
-                span.Clear();
-        }
-    }
 
     /// <summary>Makes applied chunks durable on a thread of its own while more arrive.</summary>
     internal sealed class Persister : IDisposable

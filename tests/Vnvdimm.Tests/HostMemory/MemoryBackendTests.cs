@@ -139,4 +139,31 @@ public sealed class MemoryBackendTests
         Assert.Equal(2 * M, BackendDescriptor.From(new BackendOptions("r", 4 * M, false)).Alignment);
         Assert.Equal(8192UL, BackendDescriptor.From(new BackendOptions("r", 5000, false)).Size);
     }
+
+    /// <summary>
+    /// A write that faults half-way has changed the pages before the fault: they are marked dirty, so that
+    /// a running migration sends them again rather than leaving the destination with the old bytes. The
+    /// fault: a page whose blocks another program punched out of a full filesystem.
+    /// </summary>
+    [SkippableFact]
+    public void A_write_that_faults_half_way_marks_what_it_changed_for_migration()
+    {
+        using var small = new Vnvdimm.Testing.SmallFilesystem(2);
+        string path = small.File("nv.img");
+        using var backend = Open(new BackendOptions("m", 4 * M, true, path), out _);
+        backend.Mapping.Write(0, new byte[0x10000]); // the first granule's blocks are reserved and written
+        small.FillUp();
+        var punch = Process.Start(new ProcessStartInfo("fallocate", ["--punch-hole", "--offset", "0x1000", "--length", "0x1000", path]))!;
+        punch.WaitForExit();
+        Assert.Equal(0, punch.ExitCode);
+        small.FillUp("filler2");
+
+        backend.Mapping.StartDirtyLog();
+        var fault = Assert.Throws<StorageFault>(() => backend.Mapping.Fill(0, 0x2000, 0x77));
+        Assert.Contains("its filesystem is full or failing", fault.Message);
+        var firstPage = new byte[0x1000];
+        backend.Mapping.Read(0, firstPage);
+        Assert.All(firstPage, b => Assert.Equal(0x77, b)); // the page before the fault was written...
+        Assert.Equal(1UL, backend.Mapping.TakeDirty()[0] & 1); // ...and is marked for migration
+    }
 }
