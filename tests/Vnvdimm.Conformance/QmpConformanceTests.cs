@@ -127,6 +127,59 @@ public sealed class QmpConformanceTests
         Assert.Equal(["RESUME", "STOP", "SHUTDOWN"], actual.Events);
     }
 
+    /// <summary>Negotiation with out-of-band execution, as QEMU 7.2 offers it in its greeting.</summary>
+    private static readonly string[] OobSession =
+    [
+        """{"execute":"qmp_capabilities","arguments":{"enable":["bogus"]}}""",
+        """{"execute":"qmp_capabilities","arguments":{"enable":"oob"}}""",
+        """{"execute":"qmp_capabilities","arguments":{"enable":[1]}}""",
+        """{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}""",
+        """{"exec-oob":"query-status","id":1}""",
+        """{"exec-oob":"migrate-pause","id":2}""",
+        """{"exec-oob":"migrate-recover","arguments":{"uri":"unix:/nowhere"},"id":3}""",
+        """{"execute":"query-status","exec-oob":"migrate-pause"}""",
+        """{"exec-oob":"no-such-command"}""",
+        """{"exec-oob":5}""",
+        """{"execute":"query-status","id":4}""",
+        """{"execute":"quit"}""",
+    ];
+
+    /// <summary>Before negotiation, or negotiated without it, "exec-oob" is a member QMP does not know.</summary>
+    private static readonly string[] NoOobSession =
+    [
+        """{"exec-oob":"migrate-pause","id":1}""",
+        """{"execute":"qmp_capabilities","arguments":{"enable":[]}}""",
+        """{"exec-oob":"migrate-pause","id":2}""",
+        """{"execute":"quit"}""",
+    ];
+
+    [SkippableTheory]
+    [InlineData(nameof(OobSession))]
+    [InlineData(nameof(NoOobSession))]
+    public void Out_of_band_negotiation_and_exec_oob_answer_as_qemu(string session)
+    {
+        TestMachines.RequireQemu();
+        string[] messages = session == nameof(OobSession) ? OobSession : NoOobSession;
+        using var qemuDir = new TempFolder();
+        using var ourDir = new TempFolder();
+        var (qemuGreeting, expected) = PlayGreeted(TestMachines.StartQemu(MachineArgs(qemuDir, "pc")), qemuDir, messages);
+        var (ourGreeting, actual) = PlayGreeted(TestMachines.StartVnvdimm(MachineArgs(ourDir, "pc")), ourDir, messages);
+        Assert.Equal(qemuGreeting["QMP"]!["capabilities"]!.ToJsonString(), ourGreeting["QMP"]!["capabilities"]!.ToJsonString());
+        for (int i = 0; i < messages.Length; i++)
+            AssertSameAnswer(messages[i], expected[i], actual[i]);
+    }
+
+    private static (JsonObject Greeting, List<JsonObject> Answers) PlayGreeted(QtestClient machine, TempFolder dir, string[] messages)
+    {
+        using (machine)
+        using (var qmp = QmpClient.ConnectUnix(dir.File("qmp.sock"), negotiate: false))
+        {
+            var answers = messages.Select(message => Normalize(qmp.Execute(message), dir)).ToList();
+            qmp.ReadToEnd();
+            return (qmp.Greeting, answers);
+        }
+    }
+
     private static (List<JsonObject> Answers, List<string> Events) Play(QtestClient machine, TempFolder dir)
     {
         using (machine)

@@ -58,6 +58,14 @@ public sealed class QmpCommands
                 args.RejectUnknown();
                 _monitor.Migrate(m => m.StartIncoming(uri));
             }),
+            // Postcopy's commands, the ones QEMU 7.2 runs out of band; vnvdimm has no postcopy, so never in its state.
+            ["migrate-pause"] = NoArguments(() => throw MonitorException.Generic("migrate-pause is currently only supported during postcopy-active state")),
+            ["migrate-recover"] = args =>
+            {
+                args.RequiredString("uri");
+                args.RejectUnknown();
+                throw MonitorException.Generic("Migrate recover can only be run when postcopy is paused.");
+            },
             ["migrate_cancel"] = NoArguments(() => Empty(() => _monitor.Migration.Cancel())),
             ["query-migrate"] = NoArguments(() => QueryMigrate()),
             ["migrate-set-capabilities"] = MigrateSetCapabilities,
@@ -79,6 +87,9 @@ public sealed class QmpCommands
     }
 
     public IEnumerable<string> Names => _commands.Keys;
+
+    /// <summary>The commands QEMU 7.2 lets a client run with "exec-oob".</summary>
+    public static bool AllowsOob(string name) => name is "migrate-pause" or "migrate-recover";
 
     private static IReadOnlyList<MachineInfo> QueryMachines() => [.. MachineTypes.All.Select(t => new MachineInfo(t.HotpluggableCpus, t.Name, false, t.DefaultCpuType, t.IsDefault, t.CpuMax, false, t.DefaultRamId, t.Alias))];
 

@@ -24,6 +24,9 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
 
     private readonly QmpFramer _framer = new();
     private volatile bool _negotiated;
+
+    /// <summary>Whether the client enabled out-of-band execution ("exec-oob") in its negotiation.</summary>
+    private volatile bool _oob;
     private ClientOutput? _output;
     private ILogger? _logger;
 
@@ -58,8 +61,8 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
         ["QMP"] = new JsonObject
         {
             ["version"] = JsonSerializer.SerializeToNode(monitor.Version(), QmpJsonContext.Default.VersionInfo),
-            // No out-of-band execution: every command here completes without waiting.
-            ["capabilities"] = new JsonArray(),
+            // As QEMU 7.2 on every monitor: out-of-band execution can be enabled.
+            ["capabilities"] = new JsonArray("oob"),
         },
     };
 
@@ -80,7 +83,7 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
             if (message.TryGetProperty("id", out var idElement))
                 id = new Echo(JsonNode.Parse(idElement.GetRawText(), documentOptions: ParseOptions)); // echoed however deep it is
 
-            string? execute = null;
+            string? execute = null, executeOob = null;
             JsonElement? arguments = null;
             foreach (var member in message.EnumerateObject())
             {
@@ -90,6 +93,11 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
                         execute = member.Value.ValueKind == JsonValueKind.String
                             ? member.Value.GetString()
                             : throw MonitorException.Generic("QMP input member 'execute' must be a string");
+                        break;
+                    case "exec-oob" when _oob:
+                        executeOob = member.Value.ValueKind == JsonValueKind.String
+                            ? member.Value.GetString()
+                            : throw MonitorException.Generic("QMP input member 'exec-oob' must be a string");
                         break;
                     case "arguments":
                         arguments = member.Value.ValueKind == JsonValueKind.Object
@@ -101,6 +109,17 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
                     default:
                         throw MonitorException.Generic($"QMP input member '{member.Name}' is unexpected");
                 }
+            }
+            if (execute is not null && executeOob is not null)
+                throw MonitorException.Generic("QMP input member 'execute' clashes with 'exec-oob'");
+            if (executeOob is not null)
+            {
+                // Out of band: answered at once, ahead of queued commands. Ours never queue, but QEMU's rule holds.
+                if (!commands.Names.Contains(executeOob))
+                    throw new MonitorException(MonitorErrorClass.CommandNotFound, $"The command {executeOob} has not been found");
+                if (!QmpCommands.AllowsOob(executeOob))
+                    throw MonitorException.Generic($"The command {executeOob} does not support OOB");
+                execute = executeOob;
             }
             if (execute is null)
                 throw MonitorException.Generic("QMP input lacks member 'execute'");
@@ -137,16 +156,27 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
     {
         if (!_negotiated)
         {
+            bool oob = false;
             if (name != "qmp_capabilities")
                 throw new MonitorException(MonitorErrorClass.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
             if (arguments.Value("enable") is JsonElement enable)
             {
                 if (enable.ValueKind != JsonValueKind.Array)
                     throw MonitorException.Generic("Invalid parameter type for 'enable', expected: array");
+                int index = 0;
                 foreach (var capability in enable.EnumerateArray())
-                    throw MonitorException.Generic($"Capability '{(capability.ValueKind == JsonValueKind.String ? capability.GetString() : capability.GetRawText())}' not available");
+                {
+                    // QEMU 7.2's words, 'null' included: its enum check names no member for list elements.
+                    if (capability.ValueKind != JsonValueKind.String)
+                        throw MonitorException.Generic($"Invalid parameter type for 'enable[{index}]', expected: string");
+                    index++;
+                    if (capability.GetString() != "oob")
+                        throw MonitorException.Generic($"Parameter 'null' does not accept value '{capability.GetString()}'");
+                }
+                oob = enable.GetArrayLength() > 0;
             }
             arguments.RejectUnknown();
+            _oob = oob;
             _negotiated = true;
             return new JsonObject();
         }
