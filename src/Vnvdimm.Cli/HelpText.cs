@@ -20,7 +20,8 @@ public static class HelpText
         -h or -help     display this help and exit
         -version        display version information and exit
         -machine [type=]name[,prop[=value][,...]]
-                        pc (alias of pc-i440fx-7.2) or q35 (alias of pc-q35-7.2)
+                        pc (alias of pc-i440fx-7.2), q35 (alias of pc-q35-7.2) or none;
+                        -machine help lists them
                         nvdimm=on|off controls NVDIMM support (default=off)
                         nvdimm-persistence=cpu|mem-ctrl sets the platform persistence domain
                         accel=... accepted and ignored (no guest code runs)
@@ -55,6 +56,17 @@ public static class HelpText
         -qmp dev        QMP (JSON) monitor on dev; -monitor dev: HMP (text) monitor on dev
                         dev: stdio, unix:path,server=on,wait=off (mode 0600),
                         tcp:[host]:port,server=on,wait=off (no host: loopback), none
+        -chardev socket,id=id,path=path|host=host,port=port[,server=on,wait=off]
+        -chardev stdio,id=id
+                        a character device a monitor can use (connects unless server=on)
+        -mon chardev=id[,mode=readline|control]
+                        HMP (readline) or QMP (control) on that character device
+
+        Tools (vnvdimm TOOL --help for each):
+        vnvdimm guest ...   the guest's view of a running machine over qtest: list, read-labels,
+                            init-labels, create-namespace, destroy-namespace
+        vnvdimm label ...   the same label operations on a backing file, offline
+        vnvdimm check ...   is guest write persistence guaranteed for these backends, and if not, why
 
         """;
 }

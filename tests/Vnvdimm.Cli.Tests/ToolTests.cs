@@ -19,7 +19,7 @@ public sealed class ToolTests
     public void Guest_tools_manage_namespaces_and_the_offline_tool_sees_the_same_labels()
     {
         using var dir = new TempFolder();
-        var init = Tool(["guest", "init-labels", "--dimm", "nmem0", .. Machine(dir)]);
+        var init = Tool(["guest", "init-labels", .. Machine(dir)]); // one DIMM with labels: no --dimm needed
         Assert.Equal(0, init.ExitCode);
         Assert.Contains("nmem0: labels v1.2 initialised, 510 slots", init.Stdout);
 
@@ -121,5 +121,43 @@ public sealed class ToolTests
         var bad = Tool("check", "memory-backend-file,id=m2,size=1G");
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("Parameter 'mem-path' is missing", bad.Stderr);
+    }
+
+    /// <summary>What a newcomer meets first: the program's name, the tools listed, errors in plain words.</summary>
+    [Fact]
+    public void Tools_speak_as_vnvdimm_in_plain_words()
+    {
+        var help = Tool("guest", "--help");
+        Assert.Contains("vnvdimm guest [command] [options]", help.Stdout);
+        Assert.DoesNotContain("vnvdimm-cli", help.Stdout);
+
+        var usage = Tool("-h");
+        foreach (string tool in new[] { "vnvdimm guest ...", "vnvdimm label ...", "vnvdimm check ..." })
+            Assert.Contains(tool, usage.Stdout);
+
+        using var dir = new TempFolder();
+        foreach (string socket in new[] { $"unix:{dir.File("none.sock")}", dir.File("none.sock") })
+        {
+            var missing = Tool("guest", "list", "--qtest", socket);
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains($"cannot connect to the qtest socket {socket}: No such file or directory", missing.Stderr);
+        }
+
+        var uuid = Tool("label", "destroy-namespace", dir.File("nv.img"), "--label-size", "128K", "--uuid", "notauuid");
+        Assert.NotEqual(0, uuid.ExitCode);
+        Assert.Contains("'notauuid' is not a UUID", uuid.Stdout + uuid.Stderr);
+        Assert.DoesNotContain("System.", uuid.Stdout + uuid.Stderr);
+        Assert.False(File.Exists(dir.File("nv.img"))); // a refused command creates nothing
+    }
+
+    [Fact]
+    public void Init_labels_asks_which_dimm_when_several_have_labels()
+    {
+        using var dir = new TempFolder();
+        var two = Tool([.. "guest init-labels".Split(' '), .. Machine(dir),
+            "-object", $"memory-backend-file,id=m1,share=on,mem-path={dir.File("nv1.img")},size=130M",
+            "-device", "nvdimm,id=nv1,memdev=m1,label-size=128K"]);
+        Assert.Equal(1, two.ExitCode);
+        Assert.Contains("2 DIMMs have a label area (nmem0, nmem1): say which with --dimm", two.Stderr);
     }
 }

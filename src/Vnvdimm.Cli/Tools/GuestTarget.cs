@@ -1,11 +1,12 @@
 using System.Net.Sockets;
 using Vnvdimm.Guest.Transport;
+using Vnvdimm.Options;
 
 namespace Vnvdimm.Cli.Tools;
 
 /// <summary>
-/// The machine a guest tool talks to: one already serving qtest on a Unix socket (vnvdimm or QEMU
-/// started with -qtest unix:PATH,server=on,wait=off), or one the tool starts itself from the
+/// The machine a guest tool talks to: one already serving qtest on a socket (vnvdimm or QEMU started
+/// with -qtest unix:PATH,server=on,wait=off or tcp:HOST:PORT,server=on,wait=off), or one the tool starts itself from the
 /// options after "--" (vnvdimm, or QEMU with --qemu).
 /// </summary>
 public static class GuestTarget
@@ -14,15 +15,25 @@ public static class GuestTarget
     {
         if (socketPath is not null)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            // As -qtest spells it (unix:PATH, tcp:HOST:PORT) or a bare socket path.
+            SocketUri address;
             try
             {
-                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+                address = SocketUri.TryParse(socketPath) ?? new SocketUri.Unix(socketPath);
+            }
+            catch (Exception e) when (e is FormatException or PathTooLongException)
+            {
+                throw new ToolException($"--qtest {socketPath}: {e.Message}");
+            }
+            var socket = address.NewSocket();
+            try
+            {
+                socket.Connect(address.EndPoint);
             }
             catch (SocketException e)
             {
                 socket.Dispose();
-                throw new ToolException($"cannot connect to the qtest socket {socketPath}: {e.Message}");
+                throw new ToolException($"cannot connect to the qtest socket {socketPath}: {address.ConnectFailure(e)}");
             }
             var stream = new NetworkStream(socket, ownsSocket: true);
             return new QtestClient(stream, stream);

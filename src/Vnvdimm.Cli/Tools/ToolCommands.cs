@@ -21,7 +21,8 @@ public static class ToolCommands
 
     public static int Run(string[] args)
     {
-        var root = new RootCommand("vnvdimm tools") { Guest(), Label(), Check() };
+        // Named "vnvdimm", as the launcher is, whatever the native program is called.
+        var root = new Command("vnvdimm", "vnvdimm tools") { Guest(), Label(), Check(), new System.CommandLine.Help.HelpOption() };
         try
         {
             // Our own handler below prints user errors as "vnvdimm: message", not as a stack trace.
@@ -36,7 +37,7 @@ public static class ToolCommands
 
     // ---- guest ----
 
-    private static readonly Option<string?> QtestSocket = new("--qtest") { Description = "Unix socket of a machine serving qtest (-qtest unix:PATH,server=on,wait=off)" };
+    private static readonly Option<string?> QtestSocket = new("--qtest") { Description = "the qtest socket of a running machine: unix:PATH (or just PATH) or tcp:HOST:PORT, as its -qtest says" };
     private static readonly Option<bool> UseQemu = new("--qemu") { Description = "start qemu-system-x86_64 with the options after \"--\" instead of vnvdimm" };
     private static readonly Argument<string[]> MachineArgs = new("machine-options") { Arity = ArgumentArity.ZeroOrMore, Description = "after \"--\": the machine's options, to start it" };
     private static readonly Option<bool> Json = new("--json") { Description = "print JSON for programs" };
@@ -64,19 +65,25 @@ public static class ToolCommands
 
         var version = new Option<string>("--version") { Description = "label format: 1.2 (256-byte labels, default) or 1.1", DefaultValueFactory = _ => "1.2" };
         var force = new Option<bool>("--force") { Description = "initialise even though labels exist (they are dropped)" };
-        var dimmRequired = new Option<string>("--dimm") { Description = "nmemN", Required = true };
+        var oneDimm = new Option<string?>("--dimm") { Description = "nmemN (may be left out when one DIMM has a label area)" };
         var initLabels = GuestCommand("init-labels", "write an empty label set (two index blocks)", (g, r) =>
         {
-            var (dimm, store) = SelectDimms(g, r.GetValue(dimmRequired)).Single();
+            var candidates = SelectDimms(g, r.GetValue(oneDimm)).ToList();
+            var (dimm, store) = candidates.Count switch
+            {
+                1 => candidates[0],
+                0 => throw new ToolException("no DIMM has a label area (label-size=0, or no DSM)"),
+                _ => throw new ToolException($"{candidates.Count} DIMMs have a label area ({string.Join(", ", candidates.Select(c => c.Dimm.Device))}): say which with --dimm"),
+            };
             var state = store.Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
             Console.Out.WriteLine($"{dimm.Device}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
             return 0;
-        }, dimmRequired, version, force);
+        }, oneDimm, version, force);
 
         var regionOption = new Option<string>("--region") { Description = "regionN", DefaultValueFactory = _ => "region0" };
         var size = new Option<string>("--size") { Description = "namespace size (K M G suffixes), a multiple of the region alignment", Required = true };
         var name = new Option<string>("--name") { Description = "namespace name", DefaultValueFactory = _ => "" };
-        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)" };
+        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)", CustomParser = r => ParseUuid(r) };
         var create = GuestCommand("create-namespace", "add a pmem namespace label", (g, r) =>
         {
             var region = FindRegion(g, r.GetValue(regionOption)!);
@@ -90,7 +97,7 @@ public static class ToolCommands
             return 0;
         }, regionOption, size, name, uuid);
 
-        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true };
+        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true, CustomParser = r => ParseUuid(r) ?? Guid.Empty };
         var destroy = GuestCommand("destroy-namespace", "remove a namespace's labels", (g, r) =>
         {
             var id = r.GetValue(uuidRequired);
@@ -120,6 +127,16 @@ public static class ToolCommands
             return action(NvdimmGuest.Boot(connection), r);
         });
         return command;
+    }
+
+    /// <summary>A UUID as ndctl and QEMU write it; anything else is refused in those words, not as a .NET type name.</summary>
+    private static Guid? ParseUuid(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Guid.TryParseExact(text, "D", out var uuid))
+            return uuid;
+        result.AddError($"'{text}' is not a UUID (expected the form 01234567-89ab-cdef-0123-456789abcdef)");
+        return null;
     }
 
     private static IEnumerable<(GuestDimm Dimm, LabelStore Store)> SelectDimms(NvdimmGuest guest, string? device)
@@ -181,7 +198,7 @@ public static class ToolCommands
 
         var size = new Option<string>("--size") { Description = "namespace size", Required = true };
         var name = new Option<string>("--name") { Description = "namespace name", DefaultValueFactory = _ => "" };
-        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)" };
+        var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)", CustomParser = r => ParseUuid(r) };
         var slot = new Option<int>("--slot") { Description = "the memory slot the NVDIMM is plugged into (its NFIT identity)", DefaultValueFactory = _ => 0 };
         var align = new Option<string>("--align") { Description = "the backend's align (default: the page size)", DefaultValueFactory = _ => "4K" };
         var create = LabelCommand("create-namespace", "add a pmem namespace label", (store, file, r) =>
@@ -194,7 +211,7 @@ public static class ToolCommands
             return 0;
         }, writable: true, size, name, uuid, slot, align);
 
-        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true };
+        var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true, CustomParser = r => ParseUuid(r) ?? Guid.Empty };
         var destroy = LabelCommand("destroy-namespace", "remove a namespace's labels", (store, file, r) =>
         {
             int removed = store.Destroy(r.GetValue(uuidRequired));

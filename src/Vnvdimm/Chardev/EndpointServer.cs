@@ -85,8 +85,7 @@ public sealed class EndpointServer : IDisposable
         {
             socket.Dispose();
             string target = address is SocketUri.Unix unix ? unix.Path : $"{((SocketUri.Inet)address).Host}:{((SocketUri.Inet)address).Port}";
-            string reason = address is SocketUri.Unix ? Reason(e, target, File.Exists) : e.Message;
-            throw new ConfigurationException($"Failed to connect to '{target}': {reason}", endpoint.Source ?? $"{option} {address}");
+            throw new ConfigurationException($"Failed to connect to '{target}': {address.ConnectFailure(e)}", endpoint.Source ?? $"{option} {address}");
         }
     }
 

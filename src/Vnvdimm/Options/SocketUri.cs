@@ -97,6 +97,15 @@ public abstract record SocketUri
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>
+    /// Why a connection failed, as QEMU and scripts say it: .NET calls a missing Unix socket "Cannot
+    /// assign requested address" where the system says "No such file or directory".
+    /// </summary>
+    public string ConnectFailure(SocketException e) =>
+        this is Unix unix && !File.Exists(unix.Path) ? "No such file or directory"
+        // .NET appends the end point it tried ("Connection refused [::ffff:127.0.0.1]:1"); the caller names it already.
+        : System.Text.RegularExpressions.Regex.Replace(e.Message, @" \S*:\d+$", "");
+
     public Socket NewSocket() => this is Unix
         ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         : new Socket(SocketType.Stream, ProtocolType.Tcp);
