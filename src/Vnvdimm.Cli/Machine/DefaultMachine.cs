@@ -70,7 +70,10 @@ public static class DefaultMachine
             Console.Out.Write("(vnvdimm) ");
             string? line = Console.In.ReadLine();
             if (line is null)
+            {
+                Console.Out.WriteLine(); // the end of input (Ctrl-D) leaves the prompt's line open: the shell's prompt starts on its own
                 return 0;
+            }
             var result = hmp.Execute(line);
             Console.Out.Write(result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
             if (result.Quit)

@@ -18,19 +18,43 @@ public static class GuestViewPrinter
             console.MarkupLine("[yellow]The guest sees no NFIT: no NVDIMM is plugged.[/]");
             return;
         }
-        var table = new Table().Title("NVDIMMs as the guest sees them (firmware loader, NFIT, DSM)")
-            .AddColumns("dimm", "handle", "address", "size", "labels", "armed", "persistence", "iset_id");
-        foreach (var column in table.Columns)
-            column.NoWrap();
-        foreach (var region in topology.Regions)
+        string[] columns = ["dimm", "handle", "address", "size", "labels", "armed", "persistence", "iset_id"];
+        var rows = topology.Regions.Select(region =>
         {
             var dimm = region.Mappings[0].Dimm;
             var (status, size, _) = booted.Dsm?.LabelSize(dimm.Handle) ?? (1u, 0u, 0u);
-            table.AddRow(dimm.Device, $"0x{dimm.Handle:x}", $"0x{region.Spa.Base:x}", Tools.ToolCommands.Human(region.Spa.Length),
+            return new[]
+            {
+                dimm.Device, $"0x{dimm.Handle:x}", $"0x{region.Spa.Base:x}", Tools.ToolCommands.Human(region.Spa.Length),
                 status == 0 ? Tools.ToolCommands.Human(size) : "none", dimm.NotArmed ? "no (read-only)" : "yes",
-                region.PersistenceDomain, $"0x{region.Cookie2:x16}");
+                region.PersistenceDomain, $"0x{region.Cookie2:x16}",
+            };
+        }).ToList();
+
+        const string title = "NVDIMMs as the guest sees them (firmware loader, NFIT, DSM)";
+        var table = new Table().Title(title).AddColumns(columns);
+        foreach (var column in table.Columns)
+            column.NoWrap();
+        foreach (var row in rows)
+            table.AddRow(row);
+        if (((Spectre.Console.Rendering.IRenderable)table).Measure(new Spectre.Console.Rendering.RenderOptions(console.Profile.Capabilities, new Size(int.MaxValue, 1)), int.MaxValue).Max
+            <= console.Profile.Width)
+        {
+            console.Write(table);
         }
-        console.Write(table);
+        else
+        {
+            // Too narrow for one row per NVDIMM (80 columns): one block of "name value" lines each, no word broken.
+            console.MarkupLine($"[grey]{title}[/]");
+            foreach (var row in rows)
+            {
+                var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn(new GridColumn().NoWrap());
+                for (int i = 1; i < columns.Length; i++)
+                    grid.AddRow(columns[i], Markup.Escape(row[i]));
+                console.MarkupLine($"[bold]{Markup.Escape(row[0])}[/]");
+                console.Write(grid);
+            }
+        }
         console.MarkupLine("[grey]./vnvdimm guest list|read-labels|create-namespace ... -- OPTIONS manages namespaces; see the README.[/]");
     }
 }
