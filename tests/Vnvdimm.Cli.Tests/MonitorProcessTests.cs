@@ -154,6 +154,47 @@ public sealed class MonitorProcessTests
         }
     }
 
+    /// <summary>
+    /// As QEMU's: "migrate URI" holds the monitor until the migration has ended (its failure then printed
+    /// here, where QEMU prints it on stderr only); "migrate -d" returns at once.
+    /// </summary>
+    [Fact]
+    public void Hmp_migrate_without_d_holds_the_monitor_until_the_migration_ends()
+    {
+        using var dir = new TempFolder();
+        string socket = dir.File("hmp.sock"), incoming = dir.File("mig.sock");
+        Directory.CreateDirectory(dir.File("dst"));
+        using var source = TestMachines.LaunchVnvdimm([.. MachineArgs(dir), "-monitor", $"unix:{socket},server=on,wait=off"]);
+        using var destination = TestMachines.LaunchVnvdimm([.. MachineArgs(dir).Select(a => a.Replace(dir.Path, dir.File("dst"), StringComparison.Ordinal)),
+            "-incoming", $"unix:{incoming}"]);
+        try
+        {
+            using var client = ConnectUnixRaw(socket);
+            using var stream = new NetworkStream(client);
+            ReadUntilPrompt(stream);
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); !File.Exists(incoming) && DateTime.UtcNow < deadline;)
+                Thread.Sleep(20);
+
+            Send(stream, $"migrate unix:{incoming}\n");
+            Assert.Equal("", ReadUntilPrompt(stream)); // answered only once it has ended...
+            Send(stream, "info migrate\n");
+            Assert.Contains("Migration status: completed", ReadUntilPrompt(stream)); // ...so it has completed
+
+            Send(stream, $"migrate unix:{dir.File("nobody.sock")}\n");
+            Assert.StartsWith("Error: ", ReadUntilPrompt(stream)); // a failure is printed at the monitor
+
+            Send(stream, "device_add nvdimm,help\n");
+            Assert.StartsWith("nvdimm options:\r\n  addr=<uint64>", ReadUntilPrompt(stream));
+            Send(stream, "info memory_size_summary\n");
+            Assert.Matches("^base memory: [0-9]+\r\nplugged memory: [0-9]+\r\n$", ReadUntilPrompt(stream));
+        }
+        finally
+        {
+            Stop(source);
+            Stop(destination);
+        }
+    }
+
     private static Socket ConnectUnixRaw(string path)
     {
         for (int attempt = 0; ; attempt++)

@@ -31,7 +31,7 @@ public static class DefaultMachine
         "-device", "nvdimm,id=nvdimm0,memdev=mem0,label-size=128K",
     ];
 
-    /// <summary>A progress bar until the migration started at the prompt ends (migrate -d returns at once instead).</summary>
+    /// <summary>A progress bar while the prompt waits for a migration started without -d.</summary>
     private static void ShowMigrationProgress(IAnsiConsole console, Migration.MigrationManager migration)
     {
         console.Progress()
@@ -53,8 +53,7 @@ public static class DefaultMachine
                 }
                 task.StopTask();
             });
-        var done = migration.Info();
-        console.MarkupLine($"migration {Markup.Escape(done.Status)}{(done.ErrorDesc is string e ? ": " + Markup.Escape(e) : "")}");
+        console.MarkupLine($"migration {Markup.Escape(migration.Info().Status)}"); // a failure's reason follows as the command's error
     }
 
     /// <summary>Shows what the guest sees, then an HMP prompt until quit or the end of input.</summary>
@@ -64,7 +63,7 @@ public static class DefaultMachine
         console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, backing file in [blue]{Markup.Escape(DataFolder())}[/]");
         GuestViewPrinter.Print(new InProcessGuest(machine), console);
         console.MarkupLine("HMP monitor: [bold]help[/] lists the commands, [bold]quit[/] (or the end of input) stops.");
-        var hmp = new HmpInterpreter(new MachineMonitor(machine, logger));
+        var hmp = new HmpInterpreter(new MachineMonitor(machine, logger), migration => ShowMigrationProgress(console, migration));
         while (true)
         {
             Console.Out.Write("(vnvdimm) ");
@@ -78,9 +77,6 @@ public static class DefaultMachine
             Console.Out.Write(result.Output.Replace("\r\n", "\n", StringComparison.Ordinal));
             if (result.Quit)
                 return 0;
-            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (words is ["migrate", var uri] && !uri.StartsWith('-') && hmp.Monitor.Migration.Active)
-                ShowMigrationProgress(console, hmp.Monitor.Migration);
         }
     }
 }

@@ -174,9 +174,9 @@ public sealed class MigrationSource
         {
             if (offset > at)
                 SendZero(output, region, at, offset - at);
-            SendRange(output, region, offset, length, cancel);
+            // "remaining" falls chunk by chunk, so that a client (and the prompt's progress bar) sees a large extent move.
+            SendRange(output, region, offset, length, cancel, sentUpTo => Progress.SetRemaining(Progress.Total - (_covered + sentUpTo)));
             at = offset + length;
-            Progress.SetRemaining(Progress.Total - (_covered + at));
         }
         if (at < region.Size)
         {
@@ -222,7 +222,8 @@ public sealed class MigrationSource
     }
 
     /// <summary>Sends [offset, offset+length) as data chunks, runs of zero pages as zero ranges.</summary>
-    private void SendRange(Stream output, MigrationRegion region, ulong offset, ulong length, CancellationToken cancel)
+    /// <param name="sent">Told, after each chunk, the region offset up to which the range has been sent.</param>
+    private void SendRange(Stream output, MigrationRegion region, ulong offset, ulong length, CancellationToken cancel, Action<ulong>? sent = null)
     {
         int page = (int)MigrationProgress.PageSize;
         ulong end = offset + length;
@@ -246,6 +247,7 @@ public sealed class MigrationSource
             }
             SendRun(output, region, at + (ulong)runStart, chunk[runStart..], runZero);
             at += (ulong)size;
+            sent?.Invoke(at);
         }
     }
 

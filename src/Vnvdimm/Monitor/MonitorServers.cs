@@ -19,7 +19,7 @@ public sealed class MonitorServers : IDisposable
     {
         var servers = new MonitorServers();
         var commands = new QmpCommands(monitor);
-        var hmp = new HmpInterpreter(monitor);
+        var hmp = new HmpInterpreter(monitor, HmpInterpreter.AwaitQuietly);
         try
         {
             foreach (var endpoint in config.Qmp)

@@ -296,6 +296,8 @@ public static class CommandLineParser
         string driver = group.RequiredString("driver");
         if (driver != "nvdimm")
             throw group.Error($"'{driver}' is not a valid device model name");
+        if (group.Has("size"))
+            throw group.Error("Property 'nvdimm.size' is not writable"); // it follows from the backend and label-size
 
         ulong labelSize = group.Size("label-size") ?? 0;
         if (group.Has("label-size") && labelSize < Devices.NvdimmLimits.MinLabelSize)

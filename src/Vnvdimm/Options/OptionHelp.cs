@@ -3,7 +3,8 @@ namespace Vnvdimm.Options;
 /// <summary>
 /// What QEMU 7.2 prints for <c>-device help</c>, <c>-device nvdimm,help</c>, <c>-object help</c>,
 /// <c>-object memory-backend-file,help</c>, <c>-machine help</c> and <c>-accel help</c>, limited to what
-/// vnvdimm has: a property is listed only if vnvdimm accepts it, in QEMU's words and order.
+/// vnvdimm has: a property is listed only if vnvdimm knows it (accepts it, or refuses it as QEMU does,
+/// like nvdimm's read-only size), in QEMU's words and order.
 /// </summary>
 public static class OptionHelp
 {
@@ -16,6 +17,7 @@ public static class OptionHelp
             ("label-size", "  label-size=<int>"),
             ("memdev", "  memdev=<link<memory-backend>>"),
             ("node", "  node=<uint32>          -  (default: 0)"),
+            ("size", "  size=<uint64>"), // read-only, refused as QEMU refuses it
             ("slot", "  slot=<int32>           -  (default: -1)"),
             ("unarmed", "  unarmed=<bool>         -  (default: false)"),
             ("uuid", "  uuid=<QemuUUID>"),
@@ -39,7 +41,7 @@ public static class OptionHelp
         ],
     };
 
-    /// <summary>The properties listed for <paramref name="type"/> (the parsers accept each of them).</summary>
+    /// <summary>The properties listed for <paramref name="type"/>.</summary>
     public static IEnumerable<string> PropertyNames(string type) => Properties[type].Select(p => p.Key);
 
     public static bool HasType(string type) => Properties.ContainsKey(type);

@@ -23,26 +23,33 @@ public sealed class HmpInterpreter
 
     public MachineMonitor Monitor => _monitor;
 
-    public HmpInterpreter(MachineMonitor monitor)
+    /// <summary>How this monitor waits for a migration started without -d; null where it cannot wait.</summary>
+    private readonly Action<Migration.MigrationManager>? _awaitMigration;
+
+    /// <param name="awaitMigration">
+    /// Holds the monitor until a migration started without -d ends (a progress bar at the prompt);
+    /// null for a monitor that cannot be held (human-monitor-command), which continues detached as QEMU's does.
+    /// </param>
+    public HmpInterpreter(MachineMonitor monitor, Action<Migration.MigrationManager>? awaitMigration = null)
     {
         _monitor = monitor;
+        _awaitMigration = awaitMigration;
         _commands =
         [
             new("cont", "", "resume emulation", (_, _) => _monitor.Continue(), Alias: "c"),
             new("device_add", "driver[,prop=value][,...]", "add device, like -device on the command line",
-                (args, _) => _monitor.DeviceAdd(OptionGroup.Parse("device", Required(args, "device"), "driver"))),
+                (args, o) => WithHelp("device", args, o, () => _monitor.DeviceAdd(OptionGroup.Parse("device", Required(args, "device"), "driver")))),
             new("device_del", "device", "remove device", (args, _) => _monitor.DeviceDel(Required(args, "id"))),
             new("help", "[cmd]", "show the help", Help, Alias: "?"),
             new("info", "[subcommand]", "show various information about the system state", Info),
-            new("migrate", "[-d] uri", "migrate to URI (using -d to not wait for completion)",
-                (args, _) => _monitor.Migrate(m => m.Start(Required(WithoutDetach(args), "uri")))),
+            new("migrate", "[-d] uri", "migrate to URI (using -d to not wait for completion)", Migrate),
             new("migrate_cancel", "", "cancel the current VM migration", (_, _) => _monitor.Migration.Cancel()),
             new("migrate_incoming", "uri", "Continue an incoming migration from an -incoming defer",
                 (args, _) => _monitor.Migrate(m => m.StartIncoming(Required(args, "uri")))),
             new("migrate_set_capability", "capability state", "Enable/Disable the usage of a capability for migration", MigrateSetCapability),
             new("migrate_set_parameter", "parameter value", "Set the parameter for migration", MigrateSetParameter),
             new("object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
-                (args, _) => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type"))),
+                (args, o) => WithHelp("object", args, o, () => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type")))),
             new("object_del", "id", "destroy QOM object", (args, _) => _monitor.ObjectDel(Required(args, "id"))),
             new("qom-get", "path property", "print QOM property", QomGet),
             new("qom-list", "path", "list QOM properties", QomList),
@@ -54,6 +61,8 @@ public sealed class HmpInterpreter
         [
             new("memdev", "", "show memory backends", (_, o) => InfoMemdev(o)),
             new("memory-devices", "", "show memory devices", (_, o) => InfoMemoryDevices(o)),
+            new("memory_size_summary", "", "show the amount of initially allocated and present hotpluggable (if enabled) memory in bytes.",
+                (_, o) => InfoMemorySizeSummary(o)),
             new("migrate", "", "show migration status", (_, o) => InfoMigrate(o)),
             new("migrate_capabilities", "", "show current migration capabilities", (_, o) =>
             {
@@ -118,9 +127,51 @@ public sealed class HmpInterpreter
 
     private static Command? Find(List<Command> table, string name) => table.Find(c => c.Name == name || c.Alias == name);
 
-    /// <summary>migrate's "-d" flag (never wait; the monitor never does) taken off the front, the URI untouched.</summary>
-    private static string WithoutDetach(string args) =>
-        args == "-d" ? "" : args.StartsWith("-d ", StringComparison.Ordinal) ? args[3..].TrimStart() : args;
+    /// <summary>
+    /// As QEMU's: without -d the monitor is held until the migration ends; a failure is then printed here
+    /// (QEMU prints it on its standard error only).
+    /// </summary>
+    private void Migrate(string args, StringBuilder output)
+    {
+        bool detach = args == "-d" || args.StartsWith("-d ", StringComparison.Ordinal);
+        string uri = Required(detach ? args[2..].TrimStart() : args, "uri");
+        _monitor.Migrate(m => m.Start(uri));
+        if (detach)
+            return;
+        if (_awaitMigration is null)
+        {
+            output.Append("terminal does not allow synchronous migration, continuing detached\n");
+            return;
+        }
+        _awaitMigration(_monitor.Migration);
+        if (_monitor.Migration.Info() is { Status: "failed", ErrorDesc: string error })
+            output.Append(CultureInfo.InvariantCulture, $"Error: {error}\n");
+    }
+
+    /// <summary>"device_add nvdimm,help" and the like print what the command line's help prints; anything else runs.</summary>
+    private static void WithHelp(string option, string args, StringBuilder output, Action run)
+    {
+        if (OptionHelp.For(option, args) is string help)
+            output.Append(help);
+        else
+            run();
+    }
+
+    /// <summary>As QEMU: RAM, then (where the machine has device memory) what memory devices occupy.</summary>
+    private void InfoMemorySizeSummary(StringBuilder output)
+    {
+        var machine = _monitor.Machine;
+        output.Append(CultureInfo.InvariantCulture, $"base memory: {machine.Layout.RamSize}\n");
+        if (machine.Layout.HasDeviceMemory)
+            output.Append(CultureInfo.InvariantCulture, $"plugged memory: {_monitor.MemoryDevices().Aggregate(0UL, (sum, d) => sum + d.Data.Size)}\n");
+    }
+
+    /// <summary>Waits, without output, until the migration is no longer active: the socket and stdio monitors' way.</summary>
+    public static void AwaitQuietly(Migration.MigrationManager migration)
+    {
+        while (migration.Active)
+            Thread.Sleep(50);
+    }
 
     private static string Required(string args, string name) =>
         args.Length > 0 ? args : throw MonitorException.Generic($"Parameter '{name}' is missing");
