@@ -97,6 +97,41 @@ public sealed class MigrationStateTests
         Assert.Equal(2, src.Execute("{\"execute\":\"query-memory-devices\"}")["return"]!.AsArray().Count);
     }
 
+    /// <summary>
+    /// ram.remaining falls while the data moves (it used to stay at the total through a written extent,
+    /// then drop to 0): 8 MiB of data at 8 MiB/s, sampled as a client (or the prompt's progress bar) would.
+    /// </summary>
+    [Fact]
+    public void Remaining_falls_as_the_data_moves()
+    {
+        using var dir = new TempFolder();
+        using var source = Start(dir, "src");
+        using var destination = Start(dir, "dst", "-incoming", $"unix:{dir.File("mig.sock")}");
+        using var src = source.Connect();
+        using (var f = new FileStream(source.Image, FileMode.Open))
+            f.Write(RandomNumberGenerator.GetBytes(8 << 20)); // one extent of data, then holes
+        Assert.NotNull(src.Execute($"{{\"execute\":\"migrate-set-parameters\",\"arguments\":{{\"max-bandwidth\":{8 << 20}}}}}")["return"]);
+        Assert.NotNull(src.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
+
+        var samples = new List<(ulong Remaining, ulong Total)>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var info = src.Execute("{\"execute\":\"query-migrate\"}")["return"]!;
+            string status = info["status"]!.GetValue<string>();
+            if (status is "completed" or "failed")
+            {
+                Assert.Equal("completed", status);
+                break;
+            }
+            if (status == "active" && info["ram"] is JsonNode ram)
+                samples.Add((ram["remaining"]!.GetValue<ulong>(), ram["total"]!.GetValue<ulong>()));
+            Thread.Sleep(50);
+        }
+        var between = samples.Where(s => s.Remaining > 0 && s.Remaining < s.Total).Select(s => s.Remaining).Distinct().ToList();
+        Assert.True(between.Count >= 3, $"remaining took {between.Count} values strictly between 0 and the total: {string.Join(", ", samples)}");
+    }
+
     [Fact]
     public void Max_bandwidth_applies_to_a_running_migration_and_cancel_never_waits_for_the_throttle()
     {
