@@ -188,24 +188,48 @@ public sealed class StorageFaultTests
     }
 
     /// <summary>
-    /// A SIGBUS sent by another process is not a fault: it must not switch the guard off (the runtime's
-    /// handler resets the action, expecting a fault to repeat). Afterwards a truncation is still an error.
+    /// The size watch uses one inotify instance for the whole process: with one per backend, 128 backends
+    /// (the default per-user limit) left every other program of the user without inotify.
     /// </summary>
     [SkippableFact]
-    public void A_sigbus_sent_by_kill_leaves_the_guard_armed()
+    public void Many_file_backends_share_one_inotify_instance()
     {
         using var dir = new TempFolder();
-        string image = dir.File("nv.img");
-        using var machine = TestMachines.StartVnvdimm([.. Machine(image, ""), "-S"]);
-        Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm:x} 0x1"));
-        var kill = TestMachines.Run("kill", ["-BUS", machine.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], "", null);
-        Assert.Equal(0, kill.ExitCode);
-        Assert.Equal("OK little", machine.Command("endianness"));
+        string qmpPath = dir.File("qmp.sock");
+        using var process = TestMachines.LaunchVnvdimm([.. Machine(dir.File("nv.img"), ""), "-S", "-qmp", $"unix:{qmpPath},server=on,wait=off"]);
+        try
+        {
+            using var qmp = QmpClient.ConnectUnix(qmpPath);
+            for (int i = 0; i < 20; i++)
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"b{i}\",\"share\":true,\"mem-path\":\"{dir.File($"b{i}.img")}\",\"size\":1048576}}}}")["return"]);
+            int inotify = Directory.GetFiles($"/proc/{process.Id}/fd")
+                .Count(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify");
+            Assert.Equal(1, inotify);
+        }
+        finally
+        {
+            TestMachines.Stop(process);
+        }
+    }
 
-        using (var f = new FileStream(image, FileMode.Open))
-            f.SetLength(1 << 20);
-        Assert.StartsWith("ERR ", machine.Command($"readq 0x{Nvdimm + (2 << 20):x}"));
-        Assert.Equal("OK little", machine.Command("endianness"));
+    /// <summary>
+    /// A SIGBUS sent by another process is not a fault the guard may swallow: the process takes SIGBUS's
+    /// default action, as QEMU does, whatever runtime runs it (CoreCLR's handler used to swallow it and
+    /// disarm the guard). A real fault in a guarded access still is only an error, as the tests above show.
+    /// </summary>
+    [SkippableFact]
+    public void A_sigbus_sent_by_kill_ends_the_process_as_its_default_action_does()
+    {
+        using var dir = new TempFolder();
+        using var process = TestMachines.LaunchVnvdimm([.. Machine(dir.File("nv.img"), ""), "-S", "-qtest", "stdio"]);
+        process.StandardInput.WriteLine($"writeq 0x{Nvdimm:x} 0x1");
+        process.StandardInput.Flush();
+        Thread.Sleep(500);
+        Assert.False(process.HasExited);
+        var kill = TestMachines.Run("kill", ["-BUS", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], "", null);
+        Assert.Equal(0, kill.ExitCode);
+        Assert.True(process.WaitForExit(10_000), "SIGBUS from kill was swallowed");
+        Assert.Equal(128 + 7, process.ExitCode); // ended by SIGBUS
     }
 
     /// <summary>

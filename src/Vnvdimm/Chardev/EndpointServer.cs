@@ -84,8 +84,7 @@ public sealed class EndpointServer : IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            string target = address is SocketUri.Unix unix ? unix.Path : $"{((SocketUri.Inet)address).Host}:{((SocketUri.Inet)address).Port}";
-            throw new ConfigurationException($"Failed to connect to '{target}': {address.ConnectFailure(e)}", endpoint.Source ?? $"{option} {address}");
+            throw new ConfigurationException($"Failed to connect to '{address.Target}': {address.ConnectFailure(e)}", endpoint.Source ?? $"{option} {address}");
         }
     }
 

@@ -41,29 +41,24 @@ static void restore_default(int signal)
     sigaction(signal, &fallback, NULL);
 }
 
-static void install(void);
-
 static void pass_on(int signal, siginfo_t *info, void *context)
 {
-    /* A SIGBUS sent by kill(2) or sigqueue(3) has no faulting instruction to run again. */
-    int sent = info->si_code <= 0;
+    if (info->si_code <= 0) {
+        /* Sent by kill(2) or sigqueue(3), not a fault: SIGBUS's default action, as QEMU would take
+         * it, whatever the runtime underneath (CoreCLR's handler would swallow it and reset the
+         * action, leaving a window in which a guarded fault would be fatal). */
+        restore_default(signal);
+        raise(signal);
+        return;
+    }
     if (previous.sa_flags & SA_SIGINFO) {
         previous.sa_sigaction(signal, info, context);
-        if (sent)
-            install(); /* the runtime's handler may have reset the action, expecting a fault to repeat */
-    } else if (previous.sa_handler == SIG_IGN) {
-        if (!sent)
-            restore_default(signal); /* an ignored fault would repeat forever */
-    } else if (previous.sa_handler != SIG_DFL) {
+    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
         previous.sa_handler(signal);
-        if (sent)
-            install();
     } else {
-        /* The default action, as without us: for a fault, the instruction runs again and the
-         * process ends with SIGBUS; a sent signal is raised again to the same end. */
+        /* The default action, as without us: the instruction runs again and the process ends with
+         * SIGBUS (an ignored fault would repeat forever). */
         restore_default(signal);
-        if (sent)
-            raise(signal);
     }
 }
 

@@ -12,80 +12,125 @@ namespace Vnvdimm.HostMemory;
 /// </summary>
 internal sealed partial class FileSizeWatch : IDisposable
 {
-    private const int InModify = 0x2, InCloexec = 0x80000;
-
     private readonly SafeFileHandle _file;
-    private readonly int _inotify;
     private readonly int _watch;
-    private readonly Thread? _thread;
     private long _size;
-    private volatile bool _disposed;
+    private int _disposed;
 
-    private FileSizeWatch(SafeFileHandle file)
+    private FileSizeWatch(SafeFileHandle file, int watch)
     {
         _file = file;
-        _size = Libc.FileSize((int)file.DangerousGetHandle());
-        _inotify = InotifyInit1(InCloexec);
-        _watch = _inotify < 0 ? -1 : InotifyAddWatch(_inotify, $"/proc/self/fd/{(int)file.DangerousGetHandle()}", InModify);
-        if (_watch < 0)
-            return;
-        _thread = new Thread(Watch) { IsBackground = true, Name = "file size watch" };
-        _thread.Start();
+        _watch = watch;
+        Refresh();
     }
 
-    /// <summary>A watch of <paramref name="file"/>, or null where inotify is not available (the guarded accesses then rely on faults alone).</summary>
-    public static FileSizeWatch? Start(SafeFileHandle file)
-    {
-        var watch = new FileSizeWatch(file);
-        if (watch._thread is not null)
-            return watch;
-        watch.Dispose();
-        return null;
-    }
+    /// <summary>
+    /// A watch of <paramref name="file"/>, or null where inotify cannot watch it (no inotify, or the
+    /// user's limit of watches reached): the guarded accesses then rely on faults alone.
+    /// </summary>
+    public static FileSizeWatch? Start(SafeFileHandle file) => Watcher.Shared.Value?.Add(file);
 
     /// <summary>The file's size as last seen.</summary>
     public long Size => Volatile.Read(ref _size);
 
-    private unsafe void Watch()
-    {
-        byte* events = stackalloc byte[4096];
-        try
-        {
-            // Each read returns every event queued since the last: one size check covers them all.
-            while (!_disposed)
-            {
-                nint read = Read(_inotify, events, 4096);
-                if (read < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr)
-                    continue;
-                if (read <= 0 || _disposed)
-                    break;
-                Volatile.Write(ref _size, Libc.FileSize((int)_file.DangerousGetHandle()));
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    private void Refresh() => Volatile.Write(ref _size, Libc.FileSize((int)_file.DangerousGetHandle()));
 
     public void Dispose()
     {
-        _disposed = true;
-        if (_watch >= 0)
-            InotifyRmWatch(_inotify, _watch); // queues IN_IGNORED: the waiting read returns and the thread ends
-        _thread?.Join(TimeSpan.FromSeconds(1));
-        if (_inotify >= 0)
-            Libc.Close(_inotify);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            Watcher.Shared.Value?.Remove(this);
     }
 
-    [LibraryImport("libc", EntryPoint = "inotify_init1", SetLastError = true)]
-    private static partial int InotifyInit1(int flags);
+    /// <summary>
+    /// One inotify instance and one thread for the whole process, whatever the number of backends: the
+    /// instances per user are few (128 by default), and a watch per file is all each backend needs.
+    /// Process-wide as inotify's limits are; created on the first file mapping.
+    /// </summary>
+    private sealed partial class Watcher
+    {
+        private const int InModify = 0x2, InCloexec = 0x80000, EventHeader = 16;
 
-    [LibraryImport("libc", EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int InotifyAddWatch(int fd, string path, int mask);
+        public static readonly Lazy<Watcher?> Shared = new(Create);
 
-    [LibraryImport("libc", EntryPoint = "inotify_rm_watch", SetLastError = true)]
-    private static partial int InotifyRmWatch(int fd, int wd);
+        private readonly int _inotify;
+        private readonly Lock _lock = new();
+        private readonly Dictionary<int, List<FileSizeWatch>> _byWatch = [];
 
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+        private Watcher(int inotify)
+        {
+            _inotify = inotify;
+            new Thread(Run) { IsBackground = true, Name = "file size watch" }.Start();
+        }
+
+        private static Watcher? Create()
+        {
+            int inotify = InotifyInit1(InCloexec);
+            return inotify < 0 ? null : new Watcher(inotify);
+        }
+
+        public FileSizeWatch? Add(SafeFileHandle file)
+        {
+            // The same file twice gives the same watch descriptor: each mapping keeps its own entry.
+            int watch = InotifyAddWatch(_inotify, $"/proc/self/fd/{(int)file.DangerousGetHandle()}", InModify);
+            if (watch < 0)
+                return null;
+            var entry = new FileSizeWatch(file, watch);
+            lock (_lock)
+            {
+                if (!_byWatch.TryGetValue(watch, out var entries))
+                    _byWatch[watch] = entries = [];
+                entries.Add(entry);
+            }
+            entry.Refresh(); // a change between the first size and the registration
+            return entry;
+        }
+
+        public void Remove(FileSizeWatch entry)
+        {
+            lock (_lock)
+            {
+                if (!_byWatch.TryGetValue(entry._watch, out var entries) || !entries.Remove(entry) || entries.Count > 0)
+                    return;
+                _byWatch.Remove(entry._watch);
+                InotifyRmWatch(_inotify, entry._watch);
+            }
+        }
+
+        private unsafe void Run()
+        {
+            byte* events = stackalloc byte[8192];
+            var changed = new HashSet<int>();
+            while (true)
+            {
+                nint read = Read(_inotify, events, 8192);
+                if (read < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr)
+                    continue;
+                if (read <= 0)
+                    return;
+                // Every event queued since the last read: one size check per file covers them all.
+                changed.Clear();
+                for (nint at = 0; at + EventHeader <= read; at += EventHeader + *(int*)(events + at + 12))
+                    changed.Add(*(int*)(events + at));
+                lock (_lock)
+                {
+                    foreach (int watch in changed)
+                        if (_byWatch.TryGetValue(watch, out var entries))
+                            foreach (var entry in entries)
+                                entry.Refresh();
+                }
+            }
+        }
+
+        [LibraryImport("libc", EntryPoint = "inotify_init1", SetLastError = true)]
+        private static partial int InotifyInit1(int flags);
+
+        [LibraryImport("libc", EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        private static partial int InotifyAddWatch(int fd, string path, int mask);
+
+        [LibraryImport("libc", EntryPoint = "inotify_rm_watch", SetLastError = true)]
+        private static partial int InotifyRmWatch(int fd, int wd);
+
+        [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+        private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+    }
 }

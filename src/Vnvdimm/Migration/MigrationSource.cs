@@ -24,6 +24,12 @@ public sealed class MigrationSource
     /// </summary>
     public static readonly TimeSpan StopAndCopySendTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the paused source waits for the destination to confirm its copy is durable. Its flushes run
+    /// while the data arrives, so what is left at the end is short; a destination that takes longer is hung.
+    /// </summary>
+    public static readonly TimeSpan ConfirmationTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Machine _machine;
     private readonly MigrationSettings _settings;
     private readonly Action<string> _status;
@@ -58,7 +64,7 @@ public sealed class MigrationSource
         }
         catch (SocketException e)
         {
-            throw new IOException($"Failed to connect to '{uri.Text}': {e.Message}");
+            throw new IOException($"Failed to connect to '{uri.Address.Target}': {uri.Address.ConnectFailure(e)}");
         }
         if (socket.ProtocolType == ProtocolType.Tcp)
             socket.NoDelay = true;
@@ -127,10 +133,20 @@ public sealed class MigrationSource
                     SendDirty(output, r, bits, cancel);
             }
 
-            // The destination answers once its copy is durable (or why it is not).
-            string answer = ReadAnswer(network);
+            // The destination answers once its copy is durable (or why it is not). The guest is paused
+            // meanwhile: a destination that never answers fails the migration, and the guest runs on here.
+            socket.ReceiveTimeout = (int)ConfirmationTimeout.TotalMilliseconds;
+            string answer;
+            try
+            {
+                answer = ReadAnswer(network);
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
+            {
+                throw new IOException($"the destination did not confirm its copy within {ConfirmationTimeout.TotalSeconds:0} s", e);
+            }
             if (answer != "OK")
-                throw new IOException($"the destination refused the migration: {answer}");
+                throw new IOException($"the destination refused the migration: {(answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : answer)}");
             _machine.SetRunState(RunState.FinishMigrate, RunState.PostMigrate);
         }
         catch (IOException e) when (DestinationReason(socket) is string reason)

@@ -97,14 +97,23 @@ public abstract record SocketUri
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>What QEMU names in "Failed to connect to '...'": the path, or host:port, without the protocol.</summary>
+    public string Target => this switch
+    {
+        Unix unix => unix.Path,
+        Inet inet => $"{inet.Host}:{inet.Port}",
+        _ => ToString(),
+    };
+
     /// <summary>
     /// Why a connection failed, as QEMU and scripts say it: .NET calls a missing Unix socket "Cannot
     /// assign requested address" where the system says "No such file or directory".
     /// </summary>
     public string ConnectFailure(SocketException e) =>
         this is Unix unix && !File.Exists(unix.Path) ? "No such file or directory"
-        // .NET appends the end point it tried ("Connection refused [::ffff:127.0.0.1]:1"); the caller names it already.
-        : System.Text.RegularExpressions.Regex.Replace(e.Message, @" \S*:\d+$", "");
+        // The message alone: .NET appends the end point it tried ("Connection refused [::ffff:127.0.0.1]:1"),
+        // which the caller names already.
+        : new SocketException((int)e.SocketErrorCode).Message;
 
     public Socket NewSocket() => this is Unix
         ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
