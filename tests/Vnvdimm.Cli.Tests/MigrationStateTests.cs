@@ -98,6 +98,35 @@ public sealed class MigrationStateTests
     }
 
     /// <summary>
+    /// A destination that takes the whole stream and never confirms: the paused source gives up after its
+    /// confirmation timeout (30 s), fails the migration with the reason, and its guest runs again.
+    /// </summary>
+    [Fact]
+    public void A_destination_that_never_confirms_fails_the_migration_and_the_guest_runs_on()
+    {
+        using var dir = new TempFolder();
+        using var source = Start(dir, "src");
+        using var src = source.Connect();
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(dir.File("mute.sock")));
+        listener.Listen(1);
+        var swallow = Task.Run(() =>
+        {
+            using var peer = listener.Accept();
+            var buffer = new byte[1 << 20];
+            while (peer.Receive(buffer) > 0)
+            {
+            }
+        });
+        Assert.NotNull(src.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mute.sock")}\"}}}}")["return"]);
+        WaitForMigration(src, "failed", "completed");
+        var info = src.Execute("{\"execute\":\"query-migrate\"}")["return"]!;
+        Assert.Equal("failed", info["status"]!.GetValue<string>());
+        Assert.Contains("did not confirm its copy within 30 s", info["error-desc"]!.GetValue<string>());
+        Assert.Equal("running", Status(src));
+    }
+
+    /// <summary>
     /// ram.remaining falls while the data moves (it used to stay at the total through a written extent,
     /// then drop to 0): 8 MiB of data at 8 MiB/s, sampled as a client (or the prompt's progress bar) would.
     /// </summary>
