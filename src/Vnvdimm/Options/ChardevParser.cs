@@ -57,6 +57,7 @@ public static class ChardevParser
     {
         string driver = group.RequiredString("backend");
         string id = group.String("id") ?? throw group.Error("chardev: no id specified");
+        CommandLineParser.Identifier(group, id);
         EndpointOptions endpoint;
         switch (driver)
         {
@@ -70,6 +71,8 @@ public static class ChardevParser
                 string? path = group.String("path");
                 string? host = group.String("host");
                 string? port = group.String("port");
+                if (path is not null && host is not null)
+                    throw group.Error("None or one of 'path', 'fd' or 'host' option required.");
                 SocketUri address;
                 try
                 {
@@ -104,6 +107,8 @@ public static class ChardevParser
         if (mode is not ("readline" or "control"))
             throw group.Error($"Parameter 'mode' does not accept value '{mode}'");
         group.Bool("pretty"); // indentation only: compact JSON is the same document
+        if (group.String("id") is string id)
+            CommandLineParser.Identifier(group, id); // a name for the monitor (libvirt gives one); nothing refers to it
         group.RejectUnknown();
         return (chardev, mode == "control");
     }

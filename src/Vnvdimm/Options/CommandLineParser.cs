@@ -153,8 +153,11 @@ public static class CommandLineParser
             }
         }
 
-        config = AttachMonitors(config, mons, chardevs);
-        var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Count(e => e?.Kind == EndpointKind.Stdio);
+        var attached = AttachMonitors(config, mons, chardevs);
+        // A chardev no monitor uses still holds its stdio, as in QEMU.
+        var unused = chardevs.Values.Where(c => !attached.Qmp.Contains(c) && !attached.Monitors.Contains(c));
+        config = attached;
+        var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Concat(unused).Count(e => e?.Kind == EndpointKind.Stdio);
         if (stdio > 1)
             throw new ConfigurationException("cannot use stdio by multiple character devices");
         return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa });
@@ -350,7 +353,7 @@ public static class CommandLineParser
     /// QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. Anything else could not be named
     /// in a QOM path, and would reach HMP output as it is (a newline in an id could fake a prompt).
     /// </summary>
-    private static string? Identifier(OptionGroup group, string? id)
+    internal static string? Identifier(OptionGroup group, string? id)
     {
         if (id is null || (id.Length > 0 && char.IsAsciiLetter(id[0]) && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')))
             return id;

@@ -93,6 +93,7 @@ public sealed class CommandLineParserTests
         var hmp = Assert.Single(c.Monitors);
         Assert.Equal((EndpointKind.Server, new SocketUri.Inet("localhost", 4445)), (hmp.Kind, hmp.Address));
         Assert.Equal(ChipsetKind.None, c.Machine.Chipset);
+        Assert.Single(Parse("-chardev", "socket,id=c,path=/tmp/m.sock", "-mon", "chardev=c,id=monitor,mode=control").Qmp); // libvirt names its monitors
         Assert.Equal("none", c.Machine.TypeName);
     }
 
@@ -106,6 +107,9 @@ public sealed class CommandLineParserTests
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -chardev socket,id=c,path=/tmp/b,server=on,wait=off", "-chardev socket,id=c,path=/tmp/b,server=on,wait=off: Duplicate ID 'c' for chardev")]
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c -mon chardev=c", "-mon chardev=c: Device 'c' is in use")]
     [InlineData("-accel bogus", "invalid accelerator bogus")]
+    [InlineData("-chardev stdio,id=1c", "-chardev stdio,id=1c: Parameter 'id' expects an identifier\nIdentifiers consist of letters, digits, '-', '.', '_', starting with a letter.")]
+    [InlineData("-chardev socket,id=c,path=/tmp/x,host=h,port=1", "-chardev socket,id=c,path=/tmp/x,host=h,port=1: None or one of 'path', 'fd' or 'host' option required.")]
+    [InlineData("-chardev stdio,id=a -chardev stdio,id=b", "cannot use stdio by multiple character devices")]
     [InlineData("-machine none,nvdimm=on", "Property 'none-machine.nvdimm' not found")]
     public void Chardev_mistakes_in_qemus_words(string line, string message) =>
         Assert.Equal(message, Assert.Throws<ConfigurationException>(() => Parse(line.Split(' '))).ToString());
