@@ -108,52 +108,57 @@ static void arm(uintptr_t first, size_t first_length, uintptr_t second, size_t s
     current.second_end = second + second_length;
 }
 
-/* Copies length bytes; 0 when done, 1 when a page faulted (*fault_address says where). */
-int vnvdimm_guarded_copy(void *destination, const void *source, size_t length, void **fault_address)
+static int all_zero(const unsigned char *bytes, size_t length)
 {
-    arm((uintptr_t)destination, length, (uintptr_t)source, length);
+    static const unsigned char zeros[4096];
+    for (size_t at = 0; at < length; at += sizeof(zeros)) {
+        size_t n = length - at < sizeof(zeros) ? length - at : sizeof(zeros);
+        if (memcmp(bytes + at, zeros, n) != 0) /* glibc's vectorised compare */
+            return 0;
+    }
+    return 1;
+}
+
+enum operation { COPY, FILL, IS_ZERO };
+
+/* One guarded operation: 0 when done, 1 when a page of its ranges faulted (*fault_address says where). */
+static int guarded(enum operation operation, void *destination, const void *source, int value, size_t length,
+                   int *zero, void **fault_address)
+{
+    arm((uintptr_t)destination, destination ? length : 0, (uintptr_t)source, source ? length : 0);
     /* No signal mask saved: saving it costs a system call, and SA_NODEFER leaves it unchanged. */
     if (sigsetjmp(current.resume, 0)) {
         *fault_address = current.fault_address;
         return 1;
     }
     current.active = 1;
-    memcpy(destination, source, length);
+    switch (operation) {
+    case COPY:
+        memcpy(destination, source, length);
+        break;
+    case FILL:
+        memset(destination, value, length);
+        break;
+    case IS_ZERO:
+        *zero = all_zero(source, length);
+        break;
+    }
     current.active = 0;
     return 0;
 }
 
-/* Fills length bytes with value; 0 when done, 1 when a page faulted. */
+int vnvdimm_guarded_copy(void *destination, const void *source, size_t length, void **fault_address)
+{
+    return guarded(COPY, destination, source, 0, length, NULL, fault_address);
+}
+
 int vnvdimm_guarded_fill(void *destination, int value, size_t length, void **fault_address)
 {
-    arm((uintptr_t)destination, length, 0, 0);
-    if (sigsetjmp(current.resume, 0)) {
-        *fault_address = current.fault_address;
-        return 1;
-    }
-    current.active = 1;
-    memset(destination, value, length);
-    current.active = 0;
-    return 0;
+    return guarded(FILL, destination, NULL, value, length, NULL, fault_address);
 }
 
-/* Whether length bytes are all zero (*zero); 0 when checked, 1 when a page faulted. */
+/* Whether length bytes are all zero (*zero). */
 int vnvdimm_guarded_is_zero(const void *source, size_t length, int *zero, void **fault_address)
 {
-    arm((uintptr_t)source, length, 0, 0);
-    if (sigsetjmp(current.resume, 0)) {
-        *fault_address = current.fault_address;
-        return 1;
-    }
-    current.active = 1;
-    static const unsigned char zeros[4096];
-    const unsigned char *bytes = source;
-    int all_zero = 1;
-    for (size_t at = 0; at < length && all_zero; at += sizeof(zeros)) {
-        size_t n = length - at < sizeof(zeros) ? length - at : sizeof(zeros);
-        all_zero = memcmp(bytes + at, zeros, n) == 0; /* glibc's vectorised compare */
-    }
-    current.active = 0;
-    *zero = all_zero;
-    return 0;
+    return guarded(IS_ZERO, NULL, source, 0, length, zero, fault_address);
 }
