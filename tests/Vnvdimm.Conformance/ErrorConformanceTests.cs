@@ -66,6 +66,7 @@ public sealed class ErrorConformanceTests
         new("duplicate-device-id", "Duplicate ID 'n0' for device", t => Machine(t, "q35,nvdimm=on", "2G,slots=2,maxmem=8G", "-object", Second(t), "-device", "nvdimm,id=n0,memdev=m0", "-device", "nvdimm,id=n0,memdev=m1")),
         new("bad-nvdimm-boolean", "Parameter 'nvdimm' expects 'on' or 'off'", t => ["-machine", "pc,nvdimm=maybe"]),
         new("unknown-machine", "unsupported machine type", t => ["-machine", "foo"]),
+        new("mem-path-fifo", "unable to map backing store for guest RAM: No such device", t => ["-object", $"memory-backend-file,id=m0,mem-path={t.Path}/pipes/fifo,size=64M,share=on"]),
     ];
 
     public static TheoryData<string> Names()
@@ -80,6 +81,10 @@ public sealed class ErrorConformanceTests
     {
         folder.Sparse("f1.img", 256L << 20);
         folder.Sparse("small.img", 64L << 20);
+        // In a folder of its own: the fingerprint reads the top-level files, and reading a pipe would wait for a writer.
+        Directory.CreateDirectory(folder.File("pipes"));
+        var mkfifo = System.Diagnostics.Process.Start("mkfifo", [folder.File("pipes/fifo")])!;
+        mkfifo.WaitForExit();
     }
 
     [SkippableTheory]

@@ -50,6 +50,18 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Stat(string path, byte* buffer);
+
+    public const uint FileTypeMask = 0xf000, FileTypeFifo = 0x1000, FileTypeSocket = 0xc000;
+
+    /// <summary>The file type bits of st_mode (x86-64: a 32-bit field at offset 24), following links; null when stat fails.</summary>
+    public static unsafe uint? FileType(string path)
+    {
+        byte* stat = stackalloc byte[StatSize];
+        return Stat(path, stat) == 0 ? *(uint*)(stat + 24) & FileTypeMask : null;
+    }
+
     /// <summary>st_size in the x86-64 struct stat (144 bytes).</summary>
     public const int StatSize = 144, StatSizeOffset = 48;
 

@@ -67,6 +67,9 @@ public sealed class MemoryBackend : IDisposable
             info = target;
         if (info.Exists)
         {
+            // A pipe or a socket cannot be mapped: QEMU's words for what its mmap then says.
+            if (Libc.FileType(path) is Libc.FileTypeFifo or Libc.FileTypeSocket)
+                throw new ConfigurationException("unable to map backing store for guest RAM: No such device", options.Location);
             if (info.Length > 0 && (ulong)info.Length < descriptor.Size)
                 throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}", options.Location);
             return;
