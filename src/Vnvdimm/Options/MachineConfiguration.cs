@@ -66,11 +66,7 @@ public enum EndpointKind { Stdio, Client, Server }
 /// <c>tcp:HOST:PORT,server=on,wait=off</c> (an empty host means loopback); <paramref name="Source"/>
 /// is the option that asked for it, which errors about it name.
 /// </summary>
-public sealed record EndpointOptions(EndpointKind Kind, SocketUri? Address = null, string? Source = null)
-{
-    /// <summary>The socket path of a unix endpoint.</summary>
-    public string? Path => (Address as SocketUri.Unix)?.Path;
-}
+public sealed record EndpointOptions(EndpointKind Kind, SocketUri? Address = null, string? Source = null);
 
 public sealed record MachineConfiguration
 {

@@ -41,9 +41,6 @@ public static class OptionHelp
         ],
     };
 
-    /// <summary>The properties listed for <paramref name="type"/>.</summary>
-    public static IEnumerable<string> PropertyNames(string type) => Properties[type].Select(p => p.Key);
-
     public static bool HasType(string type) => Properties.ContainsKey(type);
 
     public static string TypeProperties(string type) => $"{type} options:\n" + string.Concat(Properties[type].Select(p => p.Line + "\n"));
