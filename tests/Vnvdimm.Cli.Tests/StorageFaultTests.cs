@@ -222,10 +222,16 @@ public sealed class StorageFaultTests
     {
         using var dir = new TempFolder();
         using var process = TestMachines.LaunchVnvdimm([.. Machine(dir.File("nv.img"), ""), "-S", "-qtest", "stdio"]);
+        // The answer proves the machine is built, its file mapped and so the guard installed.
+        using var answered = new ManualResetEventSlim();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == "OK")
+                answered.Set();
+        };
         process.StandardInput.WriteLine($"writeq 0x{Nvdimm:x} 0x1");
         process.StandardInput.Flush();
-        Thread.Sleep(500);
-        Assert.False(process.HasExited);
+        Assert.True(answered.Wait(TimeSpan.FromSeconds(30)), "the machine never answered");
         var kill = TestMachines.Run("kill", ["-BUS", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], "", null);
         Assert.Equal(0, kill.ExitCode);
         Assert.True(process.WaitForExit(10_000), "SIGBUS from kill was swallowed");
