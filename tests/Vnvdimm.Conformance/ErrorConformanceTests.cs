@@ -20,6 +20,10 @@ public sealed class ErrorConformanceTests
 
     private static string[] Nv(TempFolder t, params string[] rest) => Machine(t, "pc,nvdimm=on", "2G,slots=2,maxmem=4G", rest);
 
+    /// <summary>A file backend in the JSON syntax libvirt writes, with <paramref name="rest"/> appended to its members.</summary>
+    private static string Json(TempFolder t, string rest) =>
+        $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"m0\",\"mem-path\":\"{t.Path}/f1.img\",{rest}}}";
+
     private static string Second(TempFolder t) => $"memory-backend-file,id=m1,mem-path={t.Path}/f2.img,size=256M";
 
     public static readonly Case[] All =
@@ -66,6 +70,15 @@ public sealed class ErrorConformanceTests
         new("duplicate-device-id", "Duplicate ID 'n0' for device", t => Machine(t, "q35,nvdimm=on", "2G,slots=2,maxmem=8G", "-object", Second(t), "-device", "nvdimm,id=n0,memdev=m0", "-device", "nvdimm,id=n0,memdev=m1")),
         new("bad-nvdimm-boolean", "Parameter 'nvdimm' expects 'on' or 'off'", t => ["-machine", "pc,nvdimm=maybe"]),
         new("unknown-machine", "unsupported machine type", t => ["-machine", "foo"]),
+        new("json-size-not-a-number", "Parameter 'size' expects uint64", t => ["-object", Json(t, "\"size\":\"256M\"")]),
+        new("json-share-not-a-boolean", "Invalid parameter type for 'share', expected: boolean", t => ["-object", Json(t, "\"size\":268435456,\"share\":\"on\"")]),
+        new("json-unknown-key", "Parameter 'bogus' is unexpected", t => ["-object", Json(t, "\"size\":268435456,\"bogus\":1")]),
+        new("json-truncated", "JSON parse error, premature EOI", t => ["-object", Json(t, "\"size\":268435456")[..^1]]),
+        new("json-id-not-a-string", "Invalid parameter type for 'id', expected: string", t => ["-object", "{\"qom-type\":\"memory-backend-ram\",\"id\":7,\"size\":268435456}"]),
+        new("json-device-slot-not-an-integer", "Invalid parameter type for 'slot', expected: integer", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"slot\":\"1\"}")),
+        new("json-device-label-size-string", "Parameter 'label-size' expects uint64", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"label-size\":\"128K\"}")),
+        new("json-device-unknown-key", "Property 'nvdimm.bogus' not found", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"bogus\":1}")),
+        new("json-device-driver-missing", "Parameter 'driver' is missing", t => Nv(t, "-device", "{\"memdev\":\"m0\"}")),
         new("mem-path-fifo", "unable to map backing store for guest RAM: No such device", t => ["-object", $"memory-backend-file,id=m0,mem-path={t.Path}/pipes/fifo,size=64M,share=on"]),
     ];
 

@@ -51,6 +51,10 @@ public static class MachineConfigurations
             "-object", "memory-backend-ram,id=ram0,size=1G", "-object", "memory-backend-ram,id=ram1,size=1G",
             "-numa", "node,nodeid=0,memdev=ram0", "-numa", "node,nodeid=1,memdev=ram1",
             "-object", File(t, "m0.img", G), "-device", "nvdimm,id=nv0,memdev=m0,node=1,label-size=128K"]),
+        // As libvirt 9 writes it: -object and -device in JSON, sizes in k.
+        new("pc-libvirt-json", t => ["-machine", "pc,nvdimm=on", "-m", "size=1048576k,slots=16,maxmem=8388608k",
+            "-object", $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"memnvdimm0\",\"mem-path\":\"{t.Sparse("nv0.img", 512 * M)}\",\"share\":true,\"size\":{512 * M}}}",
+            "-device", "{\"driver\":\"nvdimm\",\"node\":0,\"label-size\":131072,\"memdev\":\"memnvdimm0\",\"id\":\"nvdimm0\",\"slot\":0}"]),
         new("pc-nvdimm-on-no-device", _ => ["-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "1G,slots=2,maxmem=4G"]),
         new("q35-large-ram", t => ["-M", "q35,nvdimm=on", "-m", "size=6G,slots=2,maxmem=16G",
             "-object", File(t, "m0.img", 4 * G), "-device", "nvdimm,memdev=m0,label-size=128K"]),

@@ -310,13 +310,7 @@ public static class CommandLineParser
         if (group.String("uuid") is string text && !Guid.TryParseExact(text, "D", out uuid))
             throw group.Error("Property 'nvdimm.uuid' has invalid value");
 
-        int? slot = null;
-        if (group.String("slot") is string slotText)
-        {
-            if (!int.TryParse(slotText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int s))
-                throw group.Error("Parameter 'slot' expects int32");
-            slot = s == -1 ? null : s;
-        }
+        int? slot = group.Int32("slot") is int s && s != -1 ? s : null;
 
         ulong node = group.Number("node") ?? 0;
         if (node > uint.MaxValue)

@@ -1,21 +1,30 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Vnvdimm.Options;
 
 /// <summary>
-/// One QemuOpts argument (<c>pc,nvdimm=on</c>): ordered key/value pairs. Consumers take the keys
-/// they know; <see cref="RejectUnknown"/> then refuses whatever is left, as QEMU does.
+/// One QemuOpts argument (<c>pc,nvdimm=on</c>), or for <c>-object</c> and <c>-device</c> a JSON object
+/// as libvirt writes them (<c>{"driver":"nvdimm","memdev":"m0"}</c>): ordered key/value pairs.
+/// Consumers take the keys they know; <see cref="RejectUnknown"/> then refuses whatever is left, as QEMU does.
 /// </summary>
 public sealed class OptionGroup
 {
+    /// <summary>The options whose argument QEMU 7.2 also takes as JSON.</summary>
+    private static readonly HashSet<string> JsonOptions = ["object", "device"];
+
     private readonly List<KeyValuePair<string, string>> _pairs;
     private readonly HashSet<string> _taken = [];
 
-    private OptionGroup(string option, string text, List<KeyValuePair<string, string>> pairs)
+    // For JSON arguments: each key's JSON type, which QEMU checks strictly (a size must be a number).
+    private readonly Dictionary<string, JsonValueKind>? _jsonKinds;
+
+    private OptionGroup(string option, string text, List<KeyValuePair<string, string>> pairs, Dictionary<string, JsonValueKind>? jsonKinds = null)
     {
         Option = option;
         Text = text;
         _pairs = pairs;
+        _jsonKinds = jsonKinds;
     }
 
     /// <summary>The option name without dash, e.g. "device".</summary>
@@ -30,6 +39,8 @@ public sealed class OptionGroup
     /// <summary>Parses <paramref name="text"/>; a first item without '=' is the value of <paramref name="impliedKey"/>.</summary>
     public static OptionGroup Parse(string option, string text, string? impliedKey)
     {
+        if (text.StartsWith('{') && JsonOptions.Contains(option))
+            return ParseJson(option, text);
         var pairs = new List<KeyValuePair<string, string>>();
         int i = 0;
         bool first = true;
@@ -56,6 +67,29 @@ public sealed class OptionGroup
             first = false;
         }
         return new OptionGroup(option, text, pairs);
+    }
+
+    private static OptionGroup ParseJson(string option, string text)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        var kinds = new Dictionary<string, JsonValueKind>(StringComparer.Ordinal);
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                var value = property.Value;
+                pairs.Add(new(property.Name, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()));
+                kinds[property.Name] = value.ValueKind;
+            }
+        }
+        catch (JsonException e)
+        {
+            // QEMU's wording for the commonest case, a cut-off argument; otherwise the parser's own reason.
+            bool truncated = e.BytePositionInLine >= System.Text.Encoding.UTF8.GetByteCount(text);
+            throw new ConfigurationException(truncated ? "JSON parse error, premature EOI" : $"JSON parse error, {e.Message.Split(". Path:")[0]}", $"-{option} {text}");
+        }
+        return new OptionGroup(option, text, pairs, kinds);
     }
 
     // Splits at single commas; ",," stays in the item and is unescaped later.
@@ -93,6 +127,14 @@ public sealed class OptionGroup
 
     public string? String(string key)
     {
+        string? found = Raw(key);
+        if (found is not null && JsonKind(key) is JsonValueKind kind && kind != JsonValueKind.String)
+            throw WrongType(key, "string");
+        return found;
+    }
+
+    private string? Raw(string key)
+    {
         _taken.Add(key);
         string? found = null;
         foreach (var pair in _pairs)
@@ -101,12 +143,25 @@ public sealed class OptionGroup
         return found;
     }
 
+    private JsonValueKind? JsonKind(string key) => _jsonKinds is not null && _jsonKinds.TryGetValue(key, out var kind) ? kind : null;
+
+    private ConfigurationException WrongType(string key, string expected) => Error($"Invalid parameter type for '{key}', expected: {expected}");
+
+    /// <summary>A JSON integer as QEMU's input visitor reads one: a negative value wraps to its two's complement.</summary>
+    private ulong? JsonInteger(string key, string value) =>
+        JsonKind(key) == JsonValueKind.Number
+            ? ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var u) ? u
+            : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? unchecked((ulong)l) : null
+            : null;
+
     public string RequiredString(string key) =>
         String(key) ?? throw Error($"Parameter '{key}' is missing");
 
     public bool? Bool(string key)
     {
-        string? value = String(key);
+        string? value = Raw(key);
+        if (value is not null && JsonKind(key) is JsonValueKind kind)
+            return kind is JsonValueKind.True or JsonValueKind.False ? kind == JsonValueKind.True : throw WrongType(key, "boolean");
         return value switch
         {
             null => null,
@@ -118,9 +173,11 @@ public sealed class OptionGroup
 
     public ulong? Size(string key, ulong defaultUnit = 1)
     {
-        string? value = String(key);
+        string? value = Raw(key);
         if (value is null)
             return null;
+        if (_jsonKinds is not null)
+            return JsonInteger(key, value) ?? throw Error($"Parameter '{key}' expects uint64");
         return SizeParser.TryParse(value, defaultUnit, out var size)
             ? size
             : throw Error($"Parameter '{key}' expects a size value");
@@ -128,13 +185,28 @@ public sealed class OptionGroup
 
     public ulong? Number(string key)
     {
-        string? value = String(key);
+        string? value = Raw(key);
         if (value is null)
             return null;
+        if (_jsonKinds is not null)
+            return JsonInteger(key, value) ?? throw WrongType(key, "integer");
         bool ok = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? ulong.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var n)
             : ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out n);
         return ok ? n : throw Error($"Parameter '{key}' expects a number");
+    }
+
+    /// <summary>A signed 32-bit integer (a slot, where -1 means "any").</summary>
+    public int? Int32(string key)
+    {
+        string? value = Raw(key);
+        if (value is null)
+            return null;
+        if (_jsonKinds is not null)
+            return JsonKind(key) == JsonValueKind.Number && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j)
+                ? j : throw WrongType(key, "integer");
+        return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)
+            ? n : throw Error($"Parameter '{key}' expects int32");
     }
 
     /// <summary>Throws for the first key nobody asked for.</summary>
@@ -142,7 +214,7 @@ public sealed class OptionGroup
     {
         foreach (var pair in _pairs)
             if (!_taken.Contains(pair.Key))
-                throw Error(describe?.Invoke(pair.Key) ?? $"Invalid parameter '{pair.Key}'");
+                throw Error(describe?.Invoke(pair.Key) ?? (_jsonKinds is null ? $"Invalid parameter '{pair.Key}'" : $"Parameter '{pair.Key}' is unexpected"));
     }
 
     public ConfigurationException Error(string message) => new(message, Location);

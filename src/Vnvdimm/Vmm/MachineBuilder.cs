@@ -19,21 +19,8 @@ public static class MachineBuilder
 {
     public static Machine Build(MachineConfiguration config, ILogger logger)
     {
-        var descriptors = new Dictionary<string, BackendDescriptor>(StringComparer.Ordinal);
-        foreach (var options in config.Backends)
-        {
-            var descriptor = Located(options.Location, () => BackendDescriptor.From(options));
-            MemoryBackend.Preflight(descriptor, incoming: config.Incoming is not null);
-            descriptors.Add(options.Id, descriptor);
-        }
-
-        var layout = MemoryLayout.Create(config.Machine, config.Memory);
-        var nodeMemory = NumaNodeMemory(config, descriptors);
-        var numaMemdevs = config.NumaNodes.Where(n => n.Memdev is not null).Select(n => n.Memdev!).ToList();
-
-        var planner = new MemoryDevicePlanner(layout, config.Machine, nodeMemory.Count, numaMemdevs);
-        foreach (var nvdimm in config.Nvdimms)
-            planner.Place(nvdimm, descriptors);
+        var plan = MachinePlan.Create(config);
+        var (descriptors, layout, nodeMemory, planner) = (plan.Backends, plan.Layout, plan.NodeMemory, plan.Devices);
 
         var opened = new Dictionary<string, MemoryBackend>(StringComparer.Ordinal);
         var created = new List<string>();
@@ -95,47 +82,6 @@ public static class MachineBuilder
                 File.Delete(path);
             throw;
         }
-    }
-
-    private static T Located<T>(string location, Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ConfigurationException e)
-        {
-            throw e.At(location);
-        }
-    }
-
-    /// <summary>
-    /// RAM per NUMA node. Without -numa, QEMU adds one node holding all RAM as soon as memory hotplug
-    /// is possible (slots or maxmem); with -numa, each node's RAM is its memdev.
-    /// </summary>
-    private static IReadOnlyList<ulong> NumaNodeMemory(MachineConfiguration config, Dictionary<string, BackendDescriptor> descriptors)
-    {
-        var memory = config.Memory;
-        if (config.NumaNodes.Count == 0)
-            return memory.Slots > 0 || memory.MaxMem > memory.RamSize ? [memory.RamSize] : [];
-
-        var byId = new SortedDictionary<uint, NumaNodeOptions>();
-        foreach (var node in config.NumaNodes)
-        {
-            if (!byId.TryAdd(node.NodeId, node))
-                throw new ConfigurationException($"Duplicate NUMA nodeid: {node.NodeId}", node.Location);
-            if (node.Memdev is string id && !descriptors.ContainsKey(id))
-                throw new ConfigurationException($"Device '{id}' not found", node.Location);
-        }
-        for (uint id = byId.Keys.Max(); id > 0; id--)
-            if (!byId.ContainsKey(id - 1))
-                throw new ConfigurationException($"numa: Node ID missing: {id - 1}");
-
-        var sizes = byId.Values.Select(n => n.Memdev is string id ? descriptors[id].Size : 0).ToList();
-        ulong total = sizes.Aggregate(0UL, (a, b) => a + b);
-        if (total != memory.RamSize)
-            throw new ConfigurationException($"total memory for NUMA nodes (0x{total:x}) should equal RAM size (0x{memory.RamSize:x})");
-        return sizes;
     }
 
     /// <summary>Maps guest RAM: the -numa memdevs in node order, or one anonymous mapping (returned).</summary>
