@@ -67,6 +67,9 @@ public static class HelpText
                             init-labels, create-namespace, destroy-namespace
         vnvdimm label ...   the same label operations on a backing file, offline
         vnvdimm check ...   is guest write persistence guaranteed for these backends, and if not, why
+        vnvdimm layout -- OPTIONS
+                            where a (vnvdimm or QEMU) command line puts each NVDIMM and its label
+                            area, with warnings before data is lost; changes nothing
 
         """;
 }

@@ -132,7 +132,7 @@ public sealed class ToolTests
         Assert.DoesNotContain("vnvdimm-cli", help.Stdout);
 
         var usage = Tool("-h");
-        foreach (string tool in new[] { "vnvdimm guest ...", "vnvdimm label ...", "vnvdimm check ..." })
+        foreach (string tool in new[] { "vnvdimm guest ...", "vnvdimm label ...", "vnvdimm check ...", "vnvdimm layout -- OPTIONS" })
             Assert.Contains(tool, usage.Stdout);
 
         using var dir = new TempFolder();

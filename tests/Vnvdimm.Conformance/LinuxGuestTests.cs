@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Vnvdimm.Cli.Layout;
 using Vnvdimm.Guest;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Ndctl;
@@ -73,8 +74,18 @@ public sealed class LinuxGuestTests
             Assert.Equal(("linux-made", 32UL << 20), (label.Name, label.RawSize));
             Assert.Equal(linux["regions"]![0]!["namespaces"]![0]!["uuid"]!.GetValue<string>(), label.Uuid.ToString());
         }
-        using var machine = TestMachines.StartVnvdimm(Machine(dir, "mem-ctrl"));
-        AssertSame(linux, Listing(NvdimmGuest.Boot(machine)));
+        using (var machine = TestMachines.StartVnvdimm(Machine(dir, "mem-ctrl")))
+            AssertSame(linux, Listing(NvdimmGuest.Boot(machine)));
+
+        // The layout planner reads Linux's label set where the machine keeps it, and warns when options would lose it.
+        var same = Assert.Single(LayoutPlanner.Plan(Machine(dir, "mem-ctrl")).Nvdimms);
+        Assert.Empty(same.Warnings);
+        Assert.Equal((LabelAreaContent.Labels, "linux-made"), (same.LabelArea, Assert.Single(same.Namespaces).Name));
+        string[] WithDevice(string device) => [.. Machine(dir, "mem-ctrl")[..^1], device];
+        var moved = Assert.Single(LayoutPlanner.Plan(WithDevice("nvdimm,id=nv0,memdev=m0,label-size=256K")).Nvdimms);
+        Assert.Contains(moved.Warnings, w => w.Kind == WarningKind.LabelsElsewhere && w.Message.Contains("label-size=131072", StringComparison.Ordinal));
+        var reslotted = Assert.Single(LayoutPlanner.Plan(WithDevice("nvdimm,id=nv0,memdev=m0,label-size=128K,slot=1")).Nvdimms);
+        Assert.Contains(reslotted.Warnings, w => w.Kind == WarningKind.LabelsForOtherSlot && w.Message.EndsWith("use slot=0", StringComparison.Ordinal));
     }
 
     private static JsonNode Listing(NvdimmGuest guest)

@@ -20,10 +20,15 @@ public static class OfflineRegion
         ulong fileSize = (ulong)new FileInfo(path).Length;
         if (fileSize <= labelSize)
             throw new ToolException($"{path} ({fileSize} bytes) is not larger than its label area ({labelSize} bytes)");
-        ulong regionSize = (fileSize - labelSize) & ~(align - 1);
-        var backend = new BackendDescriptor(new BackendOptions("offline", fileSize, true, path), fileSize, align);
-        var options = new NvdimmOptions(null, "offline", labelSize, false, Guid.Empty, slot, 0, 0, "label");
-        var placement = new NvdimmPlacement(options, backend, slot, new GuestRange(1UL << 32, regionSize));
+        return InSlot((fileSize - labelSize) & ~(align - 1), slot);
+    }
+
+    /// <summary>The region of an NVDIMM with <paramref name="pmemSize"/> bytes of PMEM in <paramref name="slot"/>.</summary>
+    public static GuestRegion InSlot(ulong pmemSize, int slot)
+    {
+        var backend = new BackendDescriptor(new BackendOptions("offline", pmemSize, true, "offline"), pmemSize, (ulong)Environment.SystemPageSize);
+        var options = new NvdimmOptions(null, "offline", 0, false, Guid.Empty, slot, 0, 0, "label");
+        var placement = new NvdimmPlacement(options, backend, slot, new GuestRange(1UL << 32, pmemSize));
         var fit = MachineAcpi.BuildNfit([placement], PersistenceDomain.Unset).FitBytes();
         return PmemTopology.From(NfitView.FromFit(fit)).Regions[0];
     }

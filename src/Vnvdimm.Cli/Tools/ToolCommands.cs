@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Text.Json;
 using Spectre.Console;
+using Vnvdimm.Cli.Layout;
 using Vnvdimm.Guest;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Ndctl;
@@ -13,16 +14,17 @@ namespace Vnvdimm.Cli.Tools;
 
 /// <summary>
 /// The tools: <c>guest</c> (the guest toolkit against a running machine), <c>label</c> (the same
-/// label code on a backing file, offline) and <c>check</c> (is guest write persistence guaranteed?).
+/// label code on a backing file, offline), <c>check</c> (is guest write persistence guaranteed?) and
+/// <c>layout</c> (where a command line puts each NVDIMM, and what it would hide or cut off).
 /// </summary>
 public static class ToolCommands
 {
-    public static readonly string[] Names = ["guest", "label", "check"];
+    public static readonly string[] Names = ["guest", "label", "check", "layout"];
 
     public static int Run(string[] args)
     {
         // Named "vnvdimm", as the launcher is, whatever the native program is called.
-        var root = new Command("vnvdimm", "vnvdimm tools") { Guest(), Label(), Check(), new System.CommandLine.Help.HelpOption() };
+        var root = new Command("vnvdimm", "vnvdimm tools") { Guest(), Label(), Check(), Layout(), new System.CommandLine.Help.HelpOption() };
         try
         {
             // Our own handler below prints user errors as "vnvdimm: message", not as a stack trace.
@@ -270,6 +272,34 @@ public static class ToolCommands
                 }
             }
             return verdicts.All(v => v.Guaranteed) ? 0 : 2;
+        });
+        return command;
+    }
+
+    // ---- layout ----
+
+    private static Command Layout()
+    {
+        var options = new Argument<string[]>("qemu-options") { Arity = ArgumentArity.OneOrMore, Description = "after \"--\": a vnvdimm or QEMU command line (with or without the program)" };
+        var command = new Command("layout", "where each NVDIMM goes and where its label area sits in its file, with warnings that prevent data loss; " +
+            "exit status 1 on a warning, 2 when the options would not start; reads files, changes nothing") { options, Json };
+        command.SetAction(r =>
+        {
+            LayoutReport report;
+            try
+            {
+                report = LayoutPlanner.Plan(r.GetValue(options)!);
+            }
+            catch (ConfigurationException e)
+            {
+                ConsoleDiagnostics.Error(e.ToString());
+                return 2;
+            }
+            if (r.GetValue(Json))
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, LayoutJsonContext.Default.LayoutReport));
+            else
+                LayoutPrinter.Print(report, AnsiConsole.Console);
+            return report.HasWarnings ? 1 : 0;
         });
         return command;
     }

@@ -3,7 +3,15 @@ namespace Vnvdimm.Options;
 /// <summary>Run a machine, or print <see cref="ParsedCommandLine.Output"/> (help, version, an option's help) and exit 0.</summary>
 public enum CommandLineAction { Run, Help, Version, Print }
 
-public sealed record ParsedCommandLine(CommandLineAction Action, MachineConfiguration Configuration, string? Output = null);
+/// <param name="Skipped">With <see cref="ForeignOptions.Skip"/>: the options passed over, as typed.</param>
+/// <param name="Hidden">With <see cref="ForeignOptions.Skip"/>: skipped options that hide the NVDIMMs from the guest.</param>
+/// <param name="Notes">With <see cref="ForeignOptions.Skip"/>: how options were read that vnvdimm itself would refuse.</param>
+public sealed record ParsedCommandLine(CommandLineAction Action, MachineConfiguration Configuration, string? Output = null)
+{
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+    public IReadOnlyList<string> Hidden { get; init; } = [];
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>
 /// Reads QEMU's command line. Only syntax and what can be checked without touching the host is
@@ -42,8 +50,12 @@ public static class CommandLineParser
     private static readonly HashSet<string> NotYet = ["daemonize"];
 
 
-    public static ParsedCommandLine Parse(IReadOnlyList<string> args)
+    public static ParsedCommandLine Parse(IReadOnlyList<string> args, ForeignOptions foreign = ForeignOptions.Refuse)
     {
+        bool skip = foreign == ForeignOptions.Skip;
+        var skipped = new List<string>();
+        var hidden = new List<string>();
+        var notes = new List<string>();
         var config = new MachineConfiguration();
         var backends = new List<BackendOptions>();
         var nvdimms = new List<NvdimmOptions>();
@@ -56,9 +68,13 @@ public static class CommandLineParser
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
+            if (skip && i == 0 && Path.GetFileName(arg).StartsWith("qemu", StringComparison.Ordinal))
+                continue; // a command line pasted with its program
             if (arg.Length < 2 || arg[0] != '-')
                 throw new ConfigurationException($"{arg}: invalid option (vnvdimm boots no disk image; see -h)");
             string name = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
+            if (skip && SkipForeign(args, ref i, name, skipped, hidden))
+                continue;
             if (NotYet.Contains(name))
                 throw new ConfigurationException($"{arg}: invalid option (not supported by this vnvdimm version yet)");
             if (!Known.TryGetValue(name, out var option))
@@ -82,25 +98,45 @@ public static class CommandLineParser
                 case "version":
                     return new(CommandLineAction.Version, config);
                 case "machine":
-                    config = config with { Machine = ParseMachine(OptionGroup.Parse("machine", value, "type"), config.Machine) };
+                    config = config with { Machine = ParseMachine(OptionGroup.Parse("machine", value, "type"), config.Machine, skip ? (notes, hidden) : null) };
                     break;
                 case "m":
                     config = config with { Memory = ParseMemory(OptionGroup.Parse("m", value, "size")) };
                     break;
                 case "object":
-                    var backend = ParseBackend(OptionGroup.Parse("object", value, "qom-type"));
+                    var objectGroup = OptionGroup.Parse("object", value, "qom-type");
+                    if (skip && !IsMemoryBackend(objectGroup))
+                    {
+                        skipped.Add($"{arg} {value}");
+                        break;
+                    }
+                    var backend = ParseBackend(objectGroup, foreign);
                     if (!objectIds.Add(backend.Id))
                         throw new ConfigurationException($"Duplicate ID '{backend.Id}' for object", $"-object {value}");
                     backends.Add(backend);
                     break;
                 case "device":
-                    var nvdimm = ParseDevice(OptionGroup.Parse("device", value, "driver"));
+                    var deviceGroup = OptionGroup.Parse("device", value, "driver");
+                    if (skip && deviceGroup.Has("driver") && deviceGroup.String("driver") != "nvdimm")
+                    {
+                        if (QemuOptionTable.MemoryDevices.Contains(deviceGroup.String("driver")!))
+                            throw deviceGroup.Error("this memory device takes a slot or device-memory space that vnvdimm does not model: the NVDIMMs' places cannot be predicted");
+                        skipped.Add($"{arg} {value}");
+                        break;
+                    }
+                    var nvdimm = ParseDevice(deviceGroup);
                     if (nvdimm.Id is not null && !deviceIds.Add(nvdimm.Id))
                         throw new ConfigurationException($"Duplicate ID '{nvdimm.Id}' for device", nvdimm.Location);
                     nvdimms.Add(nvdimm);
                     break;
                 case "numa":
-                    numa.Add(ParseNuma(OptionGroup.Parse("numa", value, "type"), numa.Count));
+                    var numaGroup = OptionGroup.Parse("numa", value, "type");
+                    if (skip && numaGroup.String("type") != "node")
+                    {
+                        skipped.Add($"{arg} {value}"); // distances and CPU placement move no memory
+                        break;
+                    }
+                    numa.Add(ParseNuma(numaGroup, numa.Count, skip));
                     break;
                 case "qtest":
                     config = config with { Qtest = ChardevParser.ParseShort(OptionGroup.Parse("qtest", value, "backend")) };
@@ -160,8 +196,32 @@ public static class CommandLineParser
         var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Concat(unused).Count(e => e?.Kind == EndpointKind.Stdio);
         if (stdio > 1)
             throw new ConfigurationException("cannot use stdio by multiple character devices");
-        return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa });
+        return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa }) { Skipped = skipped, Hidden = hidden, Notes = notes };
     }
+
+    /// <summary>The options that decide memory layout, read even when everything else is skipped.</summary>
+    private static readonly HashSet<string> LayoutOptions = ["machine", "m", "object", "device", "numa", "incoming"];
+
+    /// <summary>In skip mode: passes over an option that cannot move an NVDIMM (and its argument); refuses one that might.</summary>
+    private static bool SkipForeign(IReadOnlyList<string> args, ref int i, string name, List<string> skipped, List<string> hidden)
+    {
+        string canonical = Known.TryGetValue(name, out var known) ? known.Canonical : name;
+        if (LayoutOptions.Contains(canonical))
+            return false;
+        if (QemuOptionTable.Unpredictable.Contains(name))
+            throw new ConfigurationException($"{args[i]}: may change memory devices in ways the layout planner does not read; give the options directly");
+        bool flag = known.Canonical is not null ? known.Arity == Arity.Flag : QemuOptionTable.Flags.Contains(name);
+        string typed = args[i];
+        if (!flag && i + 1 < args.Count)
+            typed += " " + args[++i];
+        if (name == "no-acpi")
+            hidden.Add("-no-acpi: the guest has no ACPI tables, so no NFIT: it sees none of these NVDIMMs");
+        skipped.Add(typed);
+        return true;
+    }
+
+    private static bool IsMemoryBackend(OptionGroup group) =>
+        group.Has("qom-type") && group.String("qom-type") is "memory-backend-file" or "memory-backend-ram" or "memory-backend-memfd";
 
     /// <summary>Each <c>-mon</c> takes one <c>-chardev</c>, whichever came first on the line; a chardev serves one monitor.</summary>
     private static MachineConfiguration AttachMonitors(MachineConfiguration config, List<OptionGroup> mons, Dictionary<string, EndpointOptions> chardevs)
@@ -192,21 +252,34 @@ public static class CommandLineParser
         group.RejectUnknown(key => $"Property '{accel}-accel.{key}' not found");
     }
 
-    private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current)
+    /// <param name="skipMode">Skip mode: older types of a family are read as 7.2's, unknown properties pass, and what they mean is noted.</param>
+    private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current, (List<string> Notes, List<string> Hidden)? skipMode = null)
     {
         string? type = group.String("type");
         var machine = current;
         if (type is not null)
         {
-            var found = MachineTypes.Find(type)
-                ?? throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
+            var found = MachineTypes.Find(type);
+            if (found is null && skipMode is var (notes, _) && QemuOptionTable.VersionedFamily(type) is MachineType family)
+            {
+                notes.Add($"-machine {type}: laid out by QEMU 7.2's rules for {family.Name}, which older types of the family share for memory devices");
+                found = family;
+            }
+            if (found is null)
+                throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
             machine = machine with { Chipset = found.Chipset, TypeName = found.Name };
+        }
+        if (skipMode is var (_, hidden))
+        {
+            if (group.String("acpi") is "off" or "no" or "false" or "n")
+                hidden.Add("-machine acpi=off: the guest has no ACPI tables, so no NFIT: it sees none of these NVDIMMs");
         }
         group.String("accel"); // accepted, ignored: there is no CPU to accelerate
         if (machine.Chipset == ChipsetKind.None)
         {
             // The empty machine has RAM and nothing else: no ACPI, so no NVDIMM properties either.
-            RejectUnknownProperties(group, machine);
+            if (skipMode is null)
+                RejectUnknownProperties(group, machine);
             return machine;
         }
         if (group.Bool("nvdimm") is bool nvdimm)
@@ -223,7 +296,8 @@ public static class CommandLineParser
                 },
             };
         }
-        RejectUnknownProperties(group, machine);
+        if (skipMode is null)
+            RejectUnknownProperties(group, machine); // libvirt's usb=off, dump-guest-core=off... pass in skip mode
         return machine;
     }
 
@@ -260,15 +334,20 @@ public static class CommandLineParser
     }
 
     /// <summary>A memory backend from <c>-object</c> or the monitor's <c>object-add</c>.</summary>
-    public static BackendOptions ParseBackend(OptionGroup group)
+    /// <param name="foreign">Skip mode also reads memfd backends (as RAM) and passes over properties that change no size or file.</param>
+    public static BackendOptions ParseBackend(OptionGroup group, ForeignOptions foreign = ForeignOptions.Refuse)
     {
         string type = group.RequiredString("qom-type");
         bool isFile = type switch
         {
             "memory-backend-file" => true,
             "memory-backend-ram" => false,
+            "memory-backend-memfd" when foreign == ForeignOptions.Skip => false,
             _ => throw group.Error($"Parameter 'qom-type' does not accept value '{type}'"),
         };
+        if (foreign == ForeignOptions.Skip)
+            foreach (string key in QemuOptionTable.IgnorableBackendProperties)
+                group.Ignore(key);
         string id = Identifier(group, group.RequiredString("id"))!;
         string? path = isFile ? group.RequiredString("mem-path") : null;
         ulong size = group.Size("size") ?? throw group.Error("Parameter 'size' is missing");
@@ -330,13 +409,21 @@ public static class CommandLineParser
         return nvdimm;
     }
 
-    private static NumaNodeOptions ParseNuma(OptionGroup group, int index)
+    /// <param name="lenient">Skip mode: CPU placement and initiator keys are passed over.</param>
+    private static NumaNodeOptions ParseNuma(OptionGroup group, int index, bool lenient = false)
     {
         string type = group.RequiredString("type");
         if (type != "node")
             throw group.Error($"Parameter 'type' does not accept value '{type}' (vnvdimm supports -numa node)");
         ulong nodeId = group.Number("nodeid") ?? (ulong)index;
         string? memdev = group.String("memdev");
+        if (lenient)
+        {
+            if (group.Has("mem"))
+                throw group.Error("mem= gives a node RAM vnvdimm does not place; use memdev=");
+            foreach (string key in new[] { "cpus", "initiator" })
+                group.Ignore(key);
+        }
         group.RejectUnknown();
         if (nodeId >= 128)
             throw group.Error($"Max number of NUMA nodes reached: {nodeId}");

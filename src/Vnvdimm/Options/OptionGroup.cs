@@ -209,6 +209,9 @@ public sealed class OptionGroup
             ? n : throw Error($"Parameter '{key}' expects int32");
     }
 
+    /// <summary>Takes a key without reading it, whatever its type: a property known to change nothing here.</summary>
+    public void Ignore(string key) => _taken.Add(key);
+
     /// <summary>Throws for the first key nobody asked for.</summary>
     public void RejectUnknown(Func<string, string>? describe = null)
     {
