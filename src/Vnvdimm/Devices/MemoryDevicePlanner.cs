@@ -78,7 +78,7 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
     {
         uint slots = layout.Slots;
         if (requested is int r && (r < 0 || r >= slots))
-            throw new ConfigurationException($"invalid slot number {r}, valid range is [0-{(long)slots - 1}]");
+            throw new ConfigurationException($"invalid slot number {r}, valid range is [0-{unchecked((ulong)slots - 1)}]"); // QEMU's unsigned arithmetic
         if (slots == 0)
             throw new ConfigurationException("no slots where allocated, please specify the 'slots' option");
         if (requested is int wanted)

@@ -50,6 +50,7 @@ public sealed class MemoryBackend : IDisposable
     /// exists. Run for every backend before any is opened, so a failing command touches no file.
     /// </summary>
     /// <param name="incoming">The machine waits for an incoming migration, which rewrites a file marked incomplete.</param>
+    // QEMU reports what goes wrong while a backend is opened without naming the -object option: so do we.
     public static void Preflight(BackendDescriptor descriptor, bool incoming = false)
     {
         var options = descriptor.Options;
@@ -57,7 +58,7 @@ public sealed class MemoryBackend : IDisposable
             return;
         string path = options.MemPath!;
         if (path.Length == 0 || path.Contains('\0'))
-            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory", options.Location);
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory");
         if (!incoming && IncompleteCopyMark.Read(path) is string why)
             throw new ConfigurationException($"{path} holds an incomplete migration copy ({why}): migrate into it again, " +
                 $"or delete {IncompleteCopyMark.PathFor(path)} to use it as it is", options.Location);
@@ -69,16 +70,16 @@ public sealed class MemoryBackend : IDisposable
         {
             // A pipe or a socket cannot be mapped: QEMU's words for what its mmap then says.
             if (Libc.FileType(path) is Libc.FileTypeFifo or Libc.FileTypeSocket)
-                throw new ConfigurationException("unable to map backing store for guest RAM: No such device", options.Location);
+                throw new ConfigurationException("unable to map backing store for guest RAM: No such device");
             if (info.Length > 0 && (ulong)info.Length < descriptor.Size)
-                throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}", options.Location);
+                throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}");
             return;
         }
         if (Directory.Exists(path))
             return; // QEMU would create an unnamed temporary file there; refused when opened
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (options.Readonly || !Directory.Exists(folder))
-            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory", options.Location);
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory");
     }
 
     /// <summary>Opens (creating a sparse file if absent) and maps the backend.</summary>
@@ -136,7 +137,7 @@ public sealed class MemoryBackend : IDisposable
         catch (MappingException e)
         {
             // QEMU's words for memory it cannot have (it aborts for sizes that wrap; this says so instead).
-            throw new ConfigurationException($"cannot set up guest memory '{descriptor.Options.Id}': {(e.Errno == Libc.Einval ? "Cannot allocate memory" : e.Message)}", descriptor.Options.Location);
+            throw new ConfigurationException($"cannot set up guest memory '{descriptor.Options.Id}': {(e.Errno == Libc.Einval ? "Cannot allocate memory" : e.Message)}");
         }
         try
         {
@@ -160,7 +161,7 @@ public sealed class MemoryBackend : IDisposable
         try
         {
             if (Directory.Exists(path))
-                throw new ConfigurationException($"can't open backing store {path} for guest RAM: Is a directory (vnvdimm needs a file path)", options.Location);
+                throw new ConfigurationException($"can't open backing store {path} for guest RAM: Is a directory (vnvdimm needs a file path)");
             Microsoft.Win32.SafeHandles.SafeFileHandle handle;
             if (File.Exists(path))
             {
@@ -181,7 +182,7 @@ public sealed class MemoryBackend : IDisposable
             if (created)
                 File.Delete(path);
             // A size the file system cannot hold (or past 2^63) is refused here, the file this created removed.
-            throw new ConfigurationException($"can't open backing store {path} for guest RAM: {e.Message}", options.Location);
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: {e.Message}");
         }
     }
 
@@ -208,7 +209,7 @@ public sealed class MemoryBackend : IDisposable
         }
         catch (MappingException e)
         {
-            throw new ConfigurationException($"unable to map backing store for guest RAM: {e.Message}", options.Location);
+            throw new ConfigurationException($"unable to map backing store for guest RAM: {e.Message}");
         }
     }
 
@@ -395,7 +396,7 @@ public sealed class MemoryBackend : IDisposable
         }
         catch (MappingException e)
         {
-            throw new ConfigurationException($"qemu_prealloc_mem: preallocating memory failed: {e.Message}", options.Location);
+            throw new ConfigurationException($"qemu_prealloc_mem: preallocating memory failed: {e.Message}");
         }
     }
 

@@ -113,11 +113,11 @@ public static class ChardevParser
         return (chardev, mode == "control");
     }
 
-    /// <summary>server=on/off and wait=on/off, with the legacy spellings "server" and "nowait".</summary>
+    /// <summary>server=on/off and wait=on/off, with the legacy spellings "server" and "nowait" (QemuOpts' short form).</summary>
     private static bool Server(OptionGroup group)
     {
         bool server = group.Bool("server") ?? false;
-        bool wait = group.Bool("wait") ?? !(group.Bool("nowait") ?? false);
+        bool wait = group.Bool("wait") ?? true; // the legacy "nowait" arrives as wait=off
         if (server && wait)
             throw group.Error("vnvdimm does not wait for a client before starting: add wait=off");
         return server;

@@ -266,7 +266,7 @@ public static class CommandLineParser
                 found = family;
             }
             if (found is null)
-                throw new ConfigurationException($"unsupported machine type '{type}'\nUse -machine help to list supported machines");
+                throw new ConfigurationException("unsupported machine type") { Hint = "Use -machine help to list supported machines" };
             machine = machine with { Chipset = found.Chipset, TypeName = found.Name };
         }
         if (skipMode is var (_, hidden))
@@ -274,6 +274,19 @@ public static class CommandLineParser
             if (group.String("acpi") is "off" or "no" or "false" or "n")
                 hidden.Add("-machine acpi=off: the guest has no ACPI tables, so no NFIT: it sees none of these NVDIMMs");
         }
+        try
+        {
+            return ParseMachineProperties(group, machine, skipMode);
+        }
+        catch (ConfigurationException e) when (e.Location is not null)
+        {
+            // QEMU sets machine properties after parsing, so its complaints about them name no option.
+            throw new ConfigurationException(e.Message) { Hint = e.Hint };
+        }
+    }
+
+    private static MachineOptions ParseMachineProperties(OptionGroup group, MachineOptions machine, (List<string> Notes, List<string> Hidden)? skipMode)
+    {
         group.String("accel"); // accepted, ignored: there is no CPU to accelerate
         if (machine.Chipset == ChipsetKind.None)
         {
@@ -301,29 +314,19 @@ public static class CommandLineParser
         return machine;
     }
 
-    /// <summary>QEMU reports a machine property it lacks without naming the option (it sets properties after parsing).</summary>
-    private static void RejectUnknownProperties(OptionGroup group, MachineOptions machine)
-    {
-        try
-        {
-            group.RejectUnknown(key => $"Property '{machine.TypeName}-machine.{key}' not found");
-        }
-        catch (ConfigurationException e)
-        {
-            throw new ConfigurationException(e.Message);
-        }
-    }
+    private static void RejectUnknownProperties(OptionGroup group, MachineOptions machine) =>
+        group.RejectUnknown(key => $"Property '{machine.TypeName}-machine.{key}' not found");
 
     private static MemoryOptions ParseMemory(OptionGroup group)
     {
         // A plain number for -m is MiB; maxmem follows the ordinary size rule (bytes).
-        ulong ram = group.Size("size", 1UL << 20) ?? MemoryOptions.DefaultRamSize;
+        ulong ram = group.Size("size", 1UL << 20) ?? 0;
+        if (ram == 0)
+            ram = MemoryOptions.DefaultRamSize; // -m 0 is the default size, as in QEMU
         ulong? slots = group.Number("slots");
         ulong? maxmem = group.Size("maxmem");
         group.RejectUnknown();
 
-        if (ram == 0)
-            throw group.Error("Parameter 'size' expects a non-negative number below 2^64");
         if (slots is not null && slots > 0 && maxmem is null)
             throw new ConfigurationException("slots specified but no max-size");
         if (maxmem is ulong max && max < ram)
@@ -368,7 +371,7 @@ public static class CommandLineParser
         }
         group.RejectUnknown();
         if (size == 0)
-            throw group.Error("can't create backend with size 0");
+            throw new ConfigurationException($"property 'size' of {type} doesn't take value '0'");
         return backend;
     }
 
@@ -397,7 +400,7 @@ public static class CommandLineParser
 
         var nvdimm = new NvdimmOptions(
             Identifier(group, group.String("id")),
-            group.String("memdev"),
+            group.String("memdev") is { Length: > 0 } memdev ? memdev : null, // QOM reads an empty link as unset
             labelSize,
             group.Bool("unarmed") ?? false,
             uuid,

@@ -13,6 +13,9 @@ public sealed class OptionGroup
     /// <summary>The options whose argument QEMU 7.2 also takes as JSON.</summary>
     private static readonly HashSet<string> JsonOptions = ["object", "device"];
 
+    /// <summary>Options QEMU 7.2 reads with keyval rather than QemuOpts: every item needs its '='.</summary>
+    private static readonly HashSet<string> KeyvalOptions = ["machine"];
+
     private readonly List<KeyValuePair<string, string>> _pairs;
     private readonly HashSet<string> _taken = [];
 
@@ -52,13 +55,15 @@ public sealed class OptionGroup
             int eq = item.IndexOf('=');
             if (eq < 0)
             {
-                if (first && impliedKey is not null)
+                if (first && impliedKey is not null && !(item.Length == 0 && KeyvalOptions.Contains(option)))
                     pairs.Add(new(impliedKey, Unescape(item)));
                 else if (item.Length == 0)
                     throw new ConfigurationException("Invalid parameter ''", $"-{option} {text}");
+                else if (KeyvalOptions.Contains(option))
+                    throw new ConfigurationException($"Expected '=' after parameter '{item}'", $"-{option} {text}");
                 else
-                    // QEMU reads a bare "key" as key=on.
-                    pairs.Add(new(item, "on"));
+                    // QemuOpts' short form (deprecated in QEMU 7.2): "key" is key=on, "nokey" key=off.
+                    pairs.Add(item.StartsWith("no", StringComparison.Ordinal) ? new(item[2..], "off") : new(item, "on"));
             }
             else
             {
@@ -138,8 +143,14 @@ public sealed class OptionGroup
         _taken.Add(key);
         string? found = null;
         foreach (var pair in _pairs)
+        {
             if (pair.Key == key)
-                found = pair.Value; // the last occurrence wins, as in QemuOpts
+            {
+                found = pair.Value; // the last occurrence wins, as in QemuOpts...
+                if (key == "id")
+                    break; // ...except the id, which QemuOpts takes from the first
+            }
+        }
         return found;
     }
 
@@ -178,9 +189,19 @@ public sealed class OptionGroup
             return null;
         if (_jsonKinds is not null)
             return JsonInteger(key, value) ?? throw Error($"Parameter '{key}' expects uint64");
-        return SizeParser.TryParse(value, defaultUnit, out var size)
-            ? size
-            : throw Error($"Parameter '{key}' expects a size value");
+        if (SizeParser.TryParse(value, defaultUnit, out var size))
+            return size;
+        // Each of QEMU's parsers has its own words: qdev properties, QemuOpts (-m), QOM objects.
+        throw Option switch
+        {
+            "device" => Error($"Parameter '{key}' expects size"),
+            "m" when SizeParser.IsOutOfRange(value) => Error($"Value '{value}' is out of range for parameter '{key}'"),
+            "m" => new ConfigurationException($"Parameter '{key}' expects a non-negative number below 2^64", Location)
+            {
+                Hint = "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.",
+            },
+            _ => Error($"Parameter '{key}' expects a size value"),
+        };
     }
 
     public ulong? Number(string key)
@@ -190,11 +211,24 @@ public sealed class OptionGroup
             return null;
         if (_jsonKinds is not null)
             return JsonInteger(key, value) ?? throw WrongType(key, "integer");
-        bool ok = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? ulong.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var n)
-            : ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out n);
-        return ok ? n : throw Error($"Parameter '{key}' expects a number");
+        // strtoull's rules, as QEMU uses them: 0x for hex, and a minus sign wraps ("-1" is 2^64 - 1).
+        bool negative = value.StartsWith('-');
+        string digits = negative ? value[1..] : value;
+        bool hex = digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        var styles = hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None;
+        if (ulong.TryParse(hex ? digits.AsSpan(2) : digits, styles, CultureInfo.InvariantCulture, out ulong n))
+            return negative ? unchecked(0 - n) : n;
+        bool tooLarge = BigIntegerSyntax(digits, hex);
+        throw Option switch
+        {
+            "device" => Error($"Parameter '{key}' expects integer"),
+            _ when tooLarge => Error($"Value '{value}' is too large for parameter '{key}'"),
+            _ => Error($"Parameter '{key}' expects a number"),
+        };
     }
+
+    private static bool BigIntegerSyntax(string digits, bool hex) =>
+        hex ? digits.Length > 2 && digits.Skip(2).All(char.IsAsciiHexDigit) : digits.Length > 0 && digits.All(char.IsAsciiDigit);
 
     /// <summary>A signed 32-bit integer (a slot, where -1 means "any").</summary>
     public int? Int32(string key)
@@ -205,8 +239,13 @@ public sealed class OptionGroup
         if (_jsonKinds is not null)
             return JsonKind(key) == JsonValueKind.Number && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j)
                 ? j : throw WrongType(key, "integer");
-        return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)
-            ? n : throw Error($"Parameter '{key}' expects int32");
+        if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
+            return n;
+        if (value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && int.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out n) && n >= 0)
+            return n;
+        // qdev's words: a number outside int32 is not an int32_t, anything else not an integer.
+        throw Error(long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            ? $"Parameter '{key}' expects int32_t" : $"Parameter '{key}' expects integer");
     }
 
     /// <summary>Takes a key without reading it, whatever its type: a property known to change nothing here.</summary>

@@ -50,6 +50,10 @@ public static class SizeParser
         return true;
     }
 
+    /// <summary>Well-formed but beyond 2^64 - 1: QEMU says "out of range" rather than "expects".</summary>
+    public static bool IsOutOfRange(string text) =>
+        !TryParse(text, 1, out _) && System.Text.RegularExpressions.Regex.IsMatch(text, "^(0[xX][0-9a-fA-F]+|[0-9]+(\\.[0-9]+)?[bBkKmMgGtTpPeE]?)$");
+
     public static ulong Parse(string text, ulong defaultUnit = 1) =>
         TryParse(text, defaultUnit, out var value) ? value : throw new FormatException($"'{text}' is not a size");
 }

@@ -61,7 +61,7 @@ public sealed class CommandLineParserTests
     [InlineData("-hda", "disk.img", "invalid option")]
     [InlineData("-display", "gtk", "has no display: use -display none")]
     [InlineData("-machine", "pc,max-ram-below-4g=2G", "Property 'pc-i440fx-7.2-machine.max-ram-below-4g' not found")]
-    [InlineData("-machine", "pc-i440fx-2.0", "unsupported machine type 'pc-i440fx-2.0'")]
+    [InlineData("-machine", "pc-i440fx-2.0", "unsupported machine type")]
     [InlineData("-numa", "dist,src=0,dst=1,val=20", "Parameter 'type' does not accept value 'dist'")]
     public void Refuses_what_it_does_not_implement(string option, string value, string reason) =>
         Assert.Contains(reason, Assert.Throws<ConfigurationException>(() => Parse(option, value)).Message);

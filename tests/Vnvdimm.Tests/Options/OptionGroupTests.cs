@@ -58,10 +58,25 @@ public sealed class OptionGroupTests
     }
 
     [Fact]
-    public void Bare_key_means_on()
+    public void Bare_key_means_on_and_a_no_prefix_off_as_in_qemuopts()
     {
         var g = OptionGroup.Parse("qtest", "unix:/tmp/s,server,nowait", "backend");
         Assert.True(g.Bool("server"));
-        Assert.True(g.Bool("nowait"));
+        Assert.False(g.Bool("wait"));
+        Assert.False(g.Has("nowait"));
+    }
+
+    [Fact]
+    public void Machine_options_are_keyval_and_need_their_equals_sign()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => OptionGroup.Parse("machine", "pc,nvdimm", "type"));
+        Assert.Equal("-machine pc,nvdimm: Expected '=' after parameter 'nvdimm'", e.ToString());
+    }
+
+    [Fact]
+    public void The_id_is_the_first_given_other_keys_the_last()
+    {
+        var g = OptionGroup.Parse("device", "nvdimm,id=a,memdev=m0,id=b,memdev=m1", "driver");
+        Assert.Equal(("a", "m1"), (g.String("id"), g.String("memdev")));
     }
 }
