@@ -264,6 +264,60 @@ public sealed class QmpConformanceTests
         Assert.Equal(3, NfitView.FromFit(actual.Fit).Structures.Count(s => s.Type == NfitStructureView.SpaRange));
     }
 
+    /// <summary>
+    /// The SCI as libqtest sees it: with the IOAPIC's inputs intercepted, IRQ 9 rises when a hotplug sets
+    /// an enabled GPE0 bit (or the bit is enabled while set) and falls when it is cleared or disabled.
+    /// Every command's answer and the IRQ lines before it must be QEMU's. (pc: q35's GPE0 needs firmware.)
+    /// </summary>
+    [SkippableFact]
+    public void Hotplug_raises_the_sci_as_qemu_does_for_an_intercepting_qtest_client()
+    {
+        TestMachines.RequireQemu();
+        using var qemuDir = new TempFolder();
+        using var ourDir = new TempFolder();
+        var expected = SciTranscript(TestMachines.StartQemu(MachineArgs(qemuDir, "pc")), qemuDir);
+        var actual = SciTranscript(TestMachines.StartVnvdimm(MachineArgs(ourDir, "pc")), ourDir);
+        Assert.Equal(expected, actual);
+        Assert.Contains("IRQ raise 9 | OK 0x0010", actual);
+    }
+
+    private static List<string> SciTranscript(QtestClient machine, TempFolder dir)
+    {
+        var transcript = new List<string>();
+        using (machine)
+        using (var qmp = QmpClient.ConnectUnix(dir.File("qmp.sock")))
+        {
+            void Qtest(string command)
+            {
+                int seen = machine.IrqNotices.Count;
+                string answer = machine.Command(command);
+                transcript.Add(string.Join(" | ", machine.IrqNotices.Skip(seen).Append(answer)));
+            }
+            void Plug(string id)
+            {
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"mem{id}\",\"share\":true,\"mem-path\":\"{dir.File($"nv{id}.img")}\",\"size\":134217728}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"nvdimm\",\"id\":\"nv{id}\",\"memdev\":\"mem{id}\"}}}}")["return"]);
+            }
+
+            Qtest("outb 0xafe2 0x10"); // enabled before anyone listens: no notice
+            Qtest("irq_intercept_in nothing-here");
+            Qtest("irq_intercept_in ioapic");
+            Qtest("irq_intercept_in ioapic");
+            Qtest("irq_intercept_out /machine/peripheral/nv0");
+            Plug("1");
+            Qtest("inb 0xafe0");
+            Qtest("outb 0xafe0 0x10");
+            Qtest("outb 0xafe2 0x0");
+            Plug("2");
+            Qtest("inb 0xafe0");
+            Qtest("outb 0xafe2 0x10");
+            Qtest("outw 0xafe2 0x0");
+            Qtest("outb 0xafe0 0x10");
+            Qtest("inw 0xafe0");
+        }
+        return transcript;
+    }
+
     private sealed record HotplugOutcome(uint GpeBefore, uint GpeAfter, uint GpeCleared, uint StatusMidSequence, byte[] Fit);
 
     private static HotplugOutcome Hotplug(QtestClient machine, TempFolder dir, string machineType)

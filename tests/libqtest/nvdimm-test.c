@@ -25,6 +25,8 @@
 #define DSM_PAGE 0x100000
 #define DSM_PORT 0x0a18
 #define PIIX4_GPE0_STATUS 0xafe0
+#define PIIX4_GPE0_ENABLE 0xafe2
+#define ACPI_SCI_IRQ 9
 #define NVDIMM_HOTPLUG_GPE_BIT 0x10
 
 #define MACHINE "-machine pc,nvdimm=on -m 64M,slots=4,maxmem=1G "
@@ -184,9 +186,15 @@ static void test_hotplug(void)
     qobject_unref(answer);
 
     g_assert_cmphex(qtest_inb(s, PIIX4_GPE0_STATUS) & NVDIMM_HOTPLUG_GPE_BIT, ==, 0);
+    /* As a guest that enabled the NVDIMM hotplug GPE: the plug must raise the SCI. */
+    qtest_irq_intercept_in(s, "ioapic");
+    qtest_outb(s, PIIX4_GPE0_ENABLE, NVDIMM_HOTPLUG_GPE_BIT);
+    g_assert_false(qtest_get_irq(s, ACPI_SCI_IRQ));
     answer = qtest_qmp(s, "{'execute': 'device_add', 'arguments': {'driver': 'nvdimm', 'id': 'nv1', 'memdev': 'm1'}}");
     g_assert_true(qdict_haskey(answer, "return"));
     qobject_unref(answer);
+    g_assert_true(qtest_get_irq(s, ACPI_SCI_IRQ));
+    fact_u64("sci-after-plug", qtest_get_irq(s, ACPI_SCI_IRQ));
     uint8_t gpe = qtest_inb(s, PIIX4_GPE0_STATUS);
     g_assert_cmphex(gpe & NVDIMM_HOTPLUG_GPE_BIT, ==, NVDIMM_HOTPLUG_GPE_BIT);
     fact_u64("gpe0-status", gpe);
@@ -207,6 +215,7 @@ static void test_hotplug(void)
     /* The guest acknowledges by writing the bit back: it clears. */
     qtest_outb(s, PIIX4_GPE0_STATUS, NVDIMM_HOTPLUG_GPE_BIT);
     g_assert_cmphex(qtest_inb(s, PIIX4_GPE0_STATUS) & NVDIMM_HOTPLUG_GPE_BIT, ==, 0);
+    g_assert_false(qtest_get_irq(s, ACPI_SCI_IRQ));
     qtest_quit(s); /* SIGTERM: libqtest insists on exit status 0 */
 }
 

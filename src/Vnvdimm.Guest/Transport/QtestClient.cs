@@ -68,7 +68,12 @@ public sealed class QtestClient : IGuestConnection, IDisposable
         return new QtestClient(process);
     }
 
-    /// <summary>Sends one command and returns the answer line; asynchronous "IRQ" notices are skipped.</summary>
+    private readonly List<string> _irqNotices = [];
+
+    /// <summary>The asynchronous "IRQ raise N"/"IRQ lower N" lines received so far, in order (libqtest keeps them too).</summary>
+    public IReadOnlyList<string> IrqNotices => _irqNotices;
+
+    /// <summary>Sends one command and returns the answer line; asynchronous "IRQ" notices go to <see cref="IrqNotices"/>.</summary>
     public string Command(string line)
     {
         _writer.WriteLine(line);
@@ -82,6 +87,7 @@ public sealed class QtestClient : IGuestConnection, IDisposable
             }
             if (!answer.StartsWith("IRQ ", StringComparison.Ordinal))
                 return answer;
+            _irqNotices.Add(answer);
         }
     }
 

@@ -5,10 +5,13 @@ namespace Vnvdimm.Platform;
 /// <summary>
 /// The chipset's ACPI GPE0 register block: status bytes, then as many enable bytes (ACPI 6.2A 4.8.4.1).
 /// Devices set status bits; the guest clears them by writing ones. A set bit stays set whatever the
-/// enable bits say; they decide only whether an SCI would fire, and there is no CPU to take it.
+/// enable bits say; they decide whether the SCI is asserted: it is while any bit is both set and enabled.
 /// </summary>
 public sealed class GpeBlock : IIoPortDevice
 {
+    /// <summary>The SCI's IOAPIC input on both chipsets (the FADT's SCI_INT in QEMU's tables).</summary>
+    public const int SciIrq = 9;
+
     private readonly byte[] _status;
     private readonly byte[] _enable;
 
@@ -17,6 +20,9 @@ public sealed class GpeBlock : IIoPortDevice
         _status = new byte[length / 2];
         _enable = new byte[length / 2];
     }
+
+    /// <summary>The System Control Interrupt this block drives.</summary>
+    public IrqLine Sci { get; } = new(SciIrq);
 
     /// <summary>
     /// Where QEMU's chipsets put GPE0: PIIX4 at a fixed 0xafe0 (4 bytes); ICH9 at PMBASE + 0x20
@@ -31,9 +37,25 @@ public sealed class GpeBlock : IIoPortDevice
     /// <summary>The status bytes (what migration carries; enable bits are the guest's to set again).</summary>
     public byte[] StatusBytes() => [.. _status];
 
-    public void RestoreStatus(ReadOnlySpan<byte> status) => status[..Math.Min(status.Length, _status.Length)].CopyTo(_status);
+    public void RestoreStatus(ReadOnlySpan<byte> status)
+    {
+        status[..Math.Min(status.Length, _status.Length)].CopyTo(_status);
+        UpdateSci();
+    }
 
-    public void Raise(int bit) => _status[bit / 8] |= (byte)(1 << (bit % 8));
+    public void Raise(int bit)
+    {
+        _status[bit / 8] |= (byte)(1 << (bit % 8));
+        UpdateSci();
+    }
+
+    private void UpdateSci()
+    {
+        bool asserted = false;
+        for (int i = 0; i < _status.Length; i++)
+            asserted |= (_status[i] & _enable[i]) != 0;
+        Sci.Set(asserted);
+    }
 
     public bool IsRaised(int bit) => (_status[bit / 8] & (1 << (bit % 8))) != 0;
 
@@ -56,6 +78,7 @@ public sealed class GpeBlock : IIoPortDevice
             else if (at - _status.Length < _enable.Length)
                 _enable[at - _status.Length] = b;
         }
+        UpdateSci();
     }
 
     private byte ByteAt(int at) =>

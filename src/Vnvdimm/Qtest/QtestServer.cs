@@ -94,7 +94,7 @@ public sealed class QtestServer : IDisposable
     /// </summary>
     private void Serve(ClientConnection client, CancellationToken cancel)
     {
-        var session = new QtestSession(_machine);
+        using var session = new QtestSession(_machine);
         var reader = new LineReader(client.Input, MaxLineLength);
         var output = new BufferedStream(client.Output, 1 << 16);
         // Answers stream to the client as they are encoded, unless a log wants each one whole.
@@ -119,6 +119,16 @@ public sealed class QtestServer : IDisposable
                     _log.Received(Encoding.Latin1.GetString(line));
                 session.Execute(line, answer);
             }
+            // Interrupt notes go before the answer, unless part of a long answer is already out.
+            if (logging || !streaming.Started)
+            {
+                while (session.TryTakeIrq(out string irq))
+                {
+                    if (logging)
+                        _log.Sent(irq);
+                    output.Write(Encoding.ASCII.GetBytes(irq + "\n"));
+                }
+            }
             if (logging)
             {
                 _log.Sent(Encoding.Latin1.GetString(logged.WrittenSpan));
@@ -126,7 +136,7 @@ public sealed class QtestServer : IDisposable
             }
             else
             {
-                streaming.Flush();
+                streaming.Finish();
             }
             output.WriteByte((byte)'\n');
             if (logged.Capacity > LargeBuffer || line.Length > LargeBuffer)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Vnvdimm.Platform;
 using Vnvdimm.Vmm;
 
 namespace Vnvdimm.Qtest;
@@ -10,12 +11,40 @@ namespace Vnvdimm.Qtest;
 /// The qtest line protocol (QEMU's softmmu/qtest.c) over a machine: one command line in, one
 /// answer line out. Where QEMU aborts on a malformed line, this answers <c>ERR ...</c> and carries on.
 /// </summary>
-public sealed class QtestSession(Machine machine)
+public sealed class QtestSession : IDisposable
 {
     /// <summary>The largest read a client may ask for in one command; guards the host against a hostile client.</summary>
     public const ulong MaxTransfer = 64UL << 20;
 
+    /// <summary>IRQ notes waiting for the client; beyond this the oldest are dropped (a client that never sends a command).</summary>
+    private const int MaxPendingIrqs = 1024;
+
+    private readonly Machine _machine;
+    private readonly IDisposable _sciListener;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _irqs = new();
     private long _clockNs;
+
+    public QtestSession(Machine machine)
+    {
+        _machine = machine;
+        // As QEMU: once the IOAPIC's inputs are intercepted, every change of an input line is told to the client.
+        _sciListener = _machine.Gpe.Sci.Listen((irq, level) =>
+        {
+            if (!_machine.IrqIntercept.IoapicInputs)
+                return;
+            _irqs.Enqueue(level ? $"IRQ raise {irq}" : $"IRQ lower {irq}");
+            while (_irqs.Count > MaxPendingIrqs)
+                _irqs.TryDequeue(out _);
+        });
+    }
+
+    /// <summary>
+    /// Takes the "IRQ raise N"/"IRQ lower N" lines that are due. QEMU writes them the moment the line
+    /// changes; a server sends them before its next answer, which is where libqtest reads them.
+    /// </summary>
+    public bool TryTakeIrq(out string line) => _irqs.TryDequeue(out line!);
+
+    public void Dispose() => _sciListener.Dispose();
 
     /// <summary>How much of a memset runs under one hold of the machine lock.</summary>
     private const ulong FillChunk = 16UL << 20;
@@ -95,8 +124,8 @@ public sealed class QtestSession(Machine machine)
                 Args(w, 2);
                 ushort port = Port(w[1]);
                 uint value = (uint)Number(w[2]);
-                using (machine.Enter())
-                    machine.Io.Write(port, AccessSize(name[3]), value);
+                using (_machine.Enter())
+                    _machine.Io.Write(port, AccessSize(name[3]), value);
                 Text(answer, "OK");
                 return;
             }
@@ -105,8 +134,8 @@ public sealed class QtestSession(Machine machine)
                 Args(w, 1);
                 ushort port = Port(w[1]);
                 uint value;
-                using (machine.Enter())
-                    value = machine.Io.Read(port, AccessSize(name[2]));
+                using (_machine.Enter())
+                    value = _machine.Io.Read(port, AccessSize(name[2]));
                 Text(answer, $"OK 0x{value:x4}");
                 return;
             }
@@ -117,8 +146,8 @@ public sealed class QtestSession(Machine machine)
                 int size = AccessSize(name[5]);
                 Span<byte> bytes = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(bytes, Number(w[2]));
-                using (machine.Enter())
-                    machine.Memory.Write(address, bytes[..size]);
+                using (_machine.Enter())
+                    _machine.Memory.Write(address, bytes[..size]);
                 Text(answer, "OK");
                 return;
             }
@@ -129,8 +158,8 @@ public sealed class QtestSession(Machine machine)
                 int size = AccessSize(name[4]);
                 Span<byte> bytes = stackalloc byte[8];
                 bytes.Clear();
-                using (machine.Enter())
-                    machine.Memory.Read(address, bytes[..size]);
+                using (_machine.Enter())
+                    _machine.Memory.Read(address, bytes[..size]);
                 Text(answer, $"OK 0x{BinaryPrimitives.ReadUInt64LittleEndian(bytes):x16}");
                 return;
             }
@@ -151,8 +180,8 @@ public sealed class QtestSession(Machine machine)
                 // Like QEMU: data shorter than the length leaves zeros (missing hex digits, short base64).
                 if (!(hex ? QtestEncoding.TryDecodeHex(payload, data) : QtestEncoding.TryDecodeBase64(payload, data)))
                     throw new QtestArgumentException(hex ? "invalid hex data" : "invalid base64 data");
-                using (machine.Enter())
-                    machine.Memory.Write(address, data);
+                using (_machine.Enter())
+                    _machine.Memory.Write(address, data);
                 Text(answer, "OK");
                 return;
             }
@@ -164,12 +193,12 @@ public sealed class QtestSession(Machine machine)
                 byte value = (byte)Number(w[3]);
                 // Chunk by chunk, the lock taken for each: a huge memset never holds the machine for long.
                 IReadOnlyList<(ulong Address, ulong Length)> ranges;
-                using (machine.Enter())
-                    ranges = machine.Memory.MappedRanges(address, length);
+                using (_machine.Enter())
+                    ranges = _machine.Memory.MappedRanges(address, length);
                 foreach (var (start, size) in ranges)
                     for (ulong at = 0; at < size; at += FillChunk)
-                        using (machine.Enter())
-                            machine.Memory.Fill(start + at, Math.Min(FillChunk, size - at), value);
+                        using (_machine.Enter())
+                            _machine.Memory.Fill(start + at, Math.Min(FillChunk, size - at), value);
                 Text(answer, "OK");
                 return;
             }
@@ -188,7 +217,7 @@ public sealed class QtestSession(Machine machine)
                 return;
             case "irq_intercept_in" or "irq_intercept_out":
                 Args(w, 1);
-                Text(answer, "OK"); // no device of ours raises an interrupt line
+                Text(answer, InterceptableDevice(w[1]) is string device ? _machine.IrqIntercept.Intercept(device, name.EndsWith("_in", StringComparison.Ordinal)) : "FAIL Unknown device");
                 return;
             case "set_irq_in":
                 Text(answer, "FAIL Unknown device");
@@ -197,6 +226,18 @@ public sealed class QtestSession(Machine machine)
                 Text(answer, $"FAIL Unknown command '{name}'");
                 return;
         }
+    }
+
+    /// <summary>
+    /// The device a QOM path names, as QEMU resolves it for an intercept: the IOAPIC by its partial path,
+    /// an NVDIMM by its id or full path; null for anything else.
+    /// </summary>
+    private string? InterceptableDevice(string path)
+    {
+        if (path == IrqIntercept.Ioapic && _machine.Configuration.Machine.Chipset != Options.ChipsetKind.None)
+            return IrqIntercept.Ioapic;
+        using (_machine.Enter())
+            return _machine.Nvdimms.FirstOrDefault(d => d.Id is string id && (path == id || path == $"/machine/peripheral/{id}"))?.Id;
     }
 
     private static void Args(string[] words, int count)
@@ -214,8 +255,8 @@ public sealed class QtestSession(Machine machine)
         if (length == 0)
             throw new QtestArgumentException("read of zero bytes");
         var data = new byte[length];
-        using (machine.Enter())
-            machine.Memory.Read(address, data);
+        using (_machine.Enter())
+            _machine.Memory.Read(address, data);
         return data;
     }
 

@@ -11,6 +11,9 @@ internal sealed class StreamingAnswer(Stream output) : IBufferWriter<byte>
     private byte[] _buffer = new byte[128 << 10];
     private int _count;
 
+    /// <summary>Bytes handed to the stream since the last <see cref="Flush"/> that ended an answer: then nothing may come between.</summary>
+    public bool Started { get; private set; }
+
     public void Advance(int count) => _count += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0) => Room(sizeHint);
@@ -22,6 +25,7 @@ internal sealed class StreamingAnswer(Stream output) : IBufferWriter<byte>
         sizeHint = Math.Max(sizeHint, 1);
         if (_count + sizeHint > _buffer.Length)
         {
+            Started = true;
             Flush();
             if (sizeHint > _buffer.Length)
                 _buffer = new byte[sizeHint];
@@ -34,5 +38,12 @@ internal sealed class StreamingAnswer(Stream output) : IBufferWriter<byte>
     {
         output.Write(_buffer, 0, _count);
         _count = 0;
+    }
+
+    /// <summary>Hands the rest of the answer to the stream: the next answer starts afresh.</summary>
+    public void Finish()
+    {
+        Flush();
+        Started = false;
     }
 }

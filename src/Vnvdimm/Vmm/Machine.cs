@@ -93,6 +93,9 @@ public sealed class Machine : IDisposable
     public IoPortBus Io { get; }
     public FwCfgDevice FwCfg { get; }
     public GpeBlock Gpe { get; }
+
+    /// <summary>Whose interrupt lines qtest intercepts (machine-wide, as in QEMU).</summary>
+    public IrqIntercept IrqIntercept { get; } = new();
     public FitBuffer Fit { get; }
     public MachineEvents Events { get; } = new();
 
