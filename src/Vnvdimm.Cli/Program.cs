@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Vnvdimm.Cli;
+using Vnvdimm.Chardev;
 using Vnvdimm.Cli.Machine;
 using Vnvdimm.Monitor;
 using Vnvdimm.Options;
@@ -85,9 +86,11 @@ internal static class Entry
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; machine.RequestShutdown("host-signal"); });
         QtestServer? qtest = null;
         MonitorServers? monitors = null;
+        IdleEndpoints? idle = null;
         var monitor = new MachineMonitor(machine, logger);
         try
         {
+            idle = IdleEndpoints.Start(config.Idle, logger);
             qtest = config.Qtest is null ? null : QtestServer.Start(machine, config.Qtest, config.QtestLog, logger);
             monitors = MonitorServers.Start(monitor, config, logger);
             if (config.Incoming is string incoming && incoming != "defer")
@@ -114,6 +117,7 @@ internal static class Entry
                 logger.LogWarning("a migration thread did not stop in time; its memory is left mapped until exit");
             monitors?.Stop(deadline);
             qtest?.Stop(deadline);
+            idle?.Stop(deadline);
         }
     }
 

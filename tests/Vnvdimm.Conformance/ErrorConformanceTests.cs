@@ -79,6 +79,10 @@ public sealed class ErrorConformanceTests
         new("json-device-label-size-string", "Parameter 'label-size' expects uint64", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"label-size\":\"128K\"}")),
         new("json-device-unknown-key", "Property 'nvdimm.bogus' not found", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"bogus\":1}")),
         new("json-device-driver-missing", "Parameter 'driver' is missing", t => Nv(t, "-device", "{\"memdev\":\"m0\"}")),
+        new("serial-unknown-chardev", "-serial chardev:nope: could not connect serial device to character backend 'chardev:nope'", t => ["-serial", "chardev:nope"]),
+        new("serial-unknown-driver", "-serial foo: 'foo' is not a valid char driver", t => ["-serial", "foo"]),
+        new("stdio-twice", "-chardev stdio,id=c1: cannot use stdio by multiple character devices", t => ["-qmp", "stdio", "-chardev", "stdio,id=c1"]),
+        new("unused-chardev-unreachable", $"Failed to connect to '", t => ["-chardev", $"socket,id=s0,path={t.Path}/no.sock"]),
         new("mem-path-fifo", "unable to map backing store for guest RAM: No such device", t => ["-object", $"memory-backend-file,id=m0,mem-path={t.Path}/pipes/fifo,size=64M,share=on"]),
     ];
 

@@ -67,8 +67,34 @@ public sealed class LibqtestTests
 
         var (theirs, qemuFacts) = Run(dir, qemu, "qemu");
         Assert.True(theirs.ExitCode == 0, $"against QEMU:\n{theirs.Stdout}\n{theirs.Stderr}");
-        Assert.Equal(["nfit", "dsm-query", "dsm-label-size", "dsm-set-label", "dsm-get-label", "dsm-no-device", "gpe0-status",
+        Assert.Equal(["nfit", "dsm-query", "dsm-label-size", "dsm-set-label", "dsm-get-label", "dsm-no-device", "sci-after-plug", "gpe0-status",
             "hotplugged-addr", "hotplugged-slot", "hotplugged-size"], qemuFacts.Select(f => f.Split(' ')[0]));
         Assert.Equal(qemuFacts, ourFacts);
+    }
+
+    /// <summary>
+    /// libqtest's qtest_init_with_serial listens on a socket and waits for the machine's serial port to
+    /// connect: "-chardev socket,path=P,id=s0 -serial chardev:s0". Both machines must connect at start
+    /// and keep serving while the harness writes to the port.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("qemu")]
+    [InlineData("vnvdimm")]
+    public void A_serial_port_connects_to_the_harness_socket_at_start(string machine)
+    {
+        if (machine == "qemu")
+            TestMachines.RequireQemu();
+        using var dir = new TempFolder();
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("serial.sock")));
+        listener.Listen(1);
+        string[] args = ["-machine", "pc", "-chardev", $"socket,path={dir.File("serial.sock")},id=s0", "-serial", "chardev:s0"];
+        using var qtest = machine == "qemu" ? TestMachines.StartQemu(args) : TestMachines.StartVnvdimm(args);
+        Assert.Equal("OK little", qtest.Command("endianness"));
+        var accept = listener.AcceptAsync();
+        Assert.True(accept.Wait(TimeSpan.FromSeconds(10)), "the serial port never connected");
+        using var serial = accept.Result;
+        serial.Send(new byte[64 << 10]); // a harness typing at a console nobody reads
+        Assert.Equal("OK little", qtest.Command("endianness"));
     }
 }

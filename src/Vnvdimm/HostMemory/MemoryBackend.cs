@@ -69,8 +69,13 @@ public sealed class MemoryBackend : IDisposable
         if (info.Exists)
         {
             // A pipe or a socket cannot be mapped: QEMU's words for what its mmap then says.
-            if (Libc.FileType(path) is Libc.FileTypeFifo or Libc.FileTypeSocket)
+            uint? type = Libc.FileType(path);
+            if (type is Libc.FileTypeFifo or Libc.FileTypeSocket)
                 throw new ConfigurationException("unable to map backing store for guest RAM: No such device");
+            // QEMU maps devices too (device-DAX, /dev/pmem0); vnvdimm's file handling (sizes, reservation, migration I/O) needs a file.
+            if (type is Libc.FileTypeCharDevice or Libc.FileTypeBlockDevice)
+                throw new ConfigurationException($"can't use {path} for guest RAM: it is a {(type == Libc.FileTypeCharDevice ? "character" : "block")} device, " +
+                    "and vnvdimm backs memory with regular files only (device-DAX and block devices are not supported yet): use a file, on a DAX filesystem for persistence");
             if (info.Length > 0 && (ulong)info.Length < descriptor.Size)
                 throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}");
             return;

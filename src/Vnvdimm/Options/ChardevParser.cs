@@ -9,7 +9,7 @@ namespace Vnvdimm.Options;
 public static class ChardevParser
 {
     /// <summary>QEMU 7.2's chardev drivers: the ones vnvdimm lacks are refused as unsupported, anything else as unknown.</summary>
-    private static readonly HashSet<string> QemuDrivers =
+    internal static readonly HashSet<string> QemuDrivers =
     [
         "null", "socket", "udp", "msmouse", "wctablet", "memory", "ringbuf", "file", "stdio", "serial", "tty",
         "parallel", "parport", "pipe", "pty", "braille", "spicevmc", "spiceport", "qemu-vdagent", "dbus", "vc", "mux", "testdev",

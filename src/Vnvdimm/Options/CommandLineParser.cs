@@ -34,6 +34,7 @@ public static class CommandLineParser
         ["monitor"] = ("monitor", Arity.Value),
         ["chardev"] = ("chardev", Arity.Value),
         ["mon"] = ("mon", Arity.Value),
+        ["serial"] = ("serial", Arity.Value),
         ["incoming"] = ("incoming", Arity.Value),
         ["S"] = ("S", Arity.Flag),
         ["nodefaults"] = ("nodefaults", Arity.Flag),
@@ -64,6 +65,10 @@ public static class CommandLineParser
         var deviceIds = new HashSet<string>(StringComparer.Ordinal);
         var chardevs = new Dictionary<string, EndpointOptions>(StringComparer.Ordinal);
         var mons = new List<OptionGroup>();
+        var serials = new List<string>();
+        // Character devices are created in command-line order, serial ports after them, qtest's last: the
+        // second to claim stdio is the one refused, as in QEMU.
+        var stdioUsers = new List<EndpointOptions>();
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -143,17 +148,27 @@ public static class CommandLineParser
                     break;
                 case "qmp":
                     if (ChardevParser.ParseShort(OptionGroup.Parse("qmp", value, "backend")) is EndpointOptions qmp)
+                    {
                         config = config with { Qmp = [.. config.Qmp, qmp] };
+                        stdioUsers.Add(qmp);
+                    }
                     break;
                 case "monitor":
                     if (ChardevParser.ParseShort(OptionGroup.Parse("monitor", value, "backend")) is EndpointOptions monitor)
+                    {
                         config = config with { Monitors = [.. config.Monitors, monitor] };
+                        stdioUsers.Add(monitor);
+                    }
                     break;
                 case "chardev":
                     var chardevGroup = OptionGroup.Parse("chardev", value, "backend");
                     var (chardevId, chardev) = ChardevParser.ParseLong(chardevGroup);
                     if (!chardevs.TryAdd(chardevId, chardev))
                         throw chardevGroup.Error($"Duplicate ID '{chardevId}' for chardev");
+                    stdioUsers.Add(chardev);
+                    break;
+                case "serial":
+                    serials.Add(value); // resolved once every -chardev is known
                     break;
                 case "mon":
                     mons.Add(OptionGroup.Parse("mon", value, "chardev")); // resolved once every -chardev is known, as QEMU does
@@ -189,13 +204,12 @@ public static class CommandLineParser
             }
         }
 
-        var attached = AttachMonitors(config, mons, chardevs);
-        // A chardev no monitor uses still holds its stdio, as in QEMU.
-        var unused = chardevs.Values.Where(c => !attached.Qmp.Contains(c) && !attached.Monitors.Contains(c));
-        config = attached;
-        var stdio = new[] { config.Qtest }.Concat(config.Qmp).Concat(config.Monitors).Concat(unused).Count(e => e?.Kind == EndpointKind.Stdio);
-        if (stdio > 1)
-            throw new ConfigurationException("cannot use stdio by multiple character devices");
+        config = AttachMonitors(config, mons, chardevs);
+        var serialPorts = serials.Select(v => SerialPort(v, chardevs)).OfType<EndpointOptions>().ToList();
+        // A chardev no monitor uses is opened all the same (a harness may wait for its connection), as in QEMU.
+        var idle = chardevs.Values.Where(c => !config.Qmp.Contains(c) && !config.Monitors.Contains(c)).Union(serialPorts).ToList();
+        config = config with { Idle = idle };
+        CheckStdio([.. stdioUsers, .. serialPorts.Where(p => !chardevs.ContainsValue(p))], config.Qtest);
         return new(CommandLineAction.Run, config with { Backends = backends, Nvdimms = nvdimms, NumaNodes = numa }) { Skipped = skipped, Hidden = hidden, Notes = notes };
     }
 
@@ -222,6 +236,37 @@ public static class CommandLineParser
 
     private static bool IsMemoryBackend(OptionGroup group) =>
         group.Has("qom-type") && group.String("qom-type") is "memory-backend-file" or "memory-backend-ram" or "memory-backend-memfd";
+
+    /// <summary>Only one character device may have standard I/O; the second is refused, qtest's with QEMU's second line.</summary>
+    private static void CheckStdio(IEnumerable<EndpointOptions> inOrder, EndpointOptions? qtest)
+    {
+        const string Message = "cannot use stdio by multiple character devices";
+        var second = inOrder.Where(e => e.Kind == EndpointKind.Stdio).Skip(1).FirstOrDefault();
+        if (second is not null)
+            throw new ConfigurationException(Message, second.Source);
+        if (qtest?.Kind == EndpointKind.Stdio && inOrder.Any(e => e.Kind == EndpointKind.Stdio))
+            throw new ConfigurationException(Message) { Hint = "Failed to initialize device for qtest: \"stdio\"" };
+    }
+
+    /// <summary>
+    /// A <c>-serial</c> port: there is no CPU to write to it, so it is an endpoint opened and drained.
+    /// null for none/null; a chardev by id; stdio or a socket in the short form; other backends refused.
+    /// </summary>
+    private static EndpointOptions? SerialPort(string value, Dictionary<string, EndpointOptions> chardevs)
+    {
+        string location = $"-serial {value}";
+        var couldNot = $"could not connect serial device to character backend '{value}'";
+        if (value is "none" or "null")
+            return null;
+        if (value.StartsWith("chardev:", StringComparison.Ordinal))
+            return chardevs.TryGetValue(value["chardev:".Length..], out var chardev) ? chardev : throw new ConfigurationException(couldNot, location);
+        string backend = value.Split(':', ',')[0];
+        if (value != "stdio" && backend is not ("unix" or "tcp"))
+            throw new ConfigurationException(ChardevParser.QemuDrivers.Contains(backend)
+                ? $"chardev driver '{backend}' is not supported by vnvdimm: use none, null, stdio, chardev:ID, unix: or tcp:"
+                : $"'{backend}' is not a valid char driver", location);
+        return ChardevParser.ParseShort(OptionGroup.Parse("serial", value, "backend"));
+    }
 
     /// <summary>Each <c>-mon</c> takes one <c>-chardev</c>, whichever came first on the line; a chardev serves one monitor.</summary>
     private static MachineConfiguration AttachMonitors(MachineConfiguration config, List<OptionGroup> mons, Dictionary<string, EndpointOptions> chardevs)

@@ -78,6 +78,9 @@ public sealed record MachineConfiguration
     public EndpointOptions? Qtest { get; init; }
     public IReadOnlyList<EndpointOptions> Qmp { get; init; } = [];
     public IReadOnlyList<EndpointOptions> Monitors { get; init; } = [];
+
+    /// <summary>Endpoints nothing speaks on (serial ports, chardevs no monitor uses): opened, their input dropped.</summary>
+    public IReadOnlyList<EndpointOptions> Idle { get; init; } = [];
     public string? QtestLog { get; init; }
     public bool StartStopped { get; init; }
 

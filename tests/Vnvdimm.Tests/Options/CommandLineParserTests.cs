@@ -109,7 +109,9 @@ public sealed class CommandLineParserTests
     [InlineData("-accel bogus", "invalid accelerator bogus")]
     [InlineData("-chardev stdio,id=1c", "-chardev stdio,id=1c: Parameter 'id' expects an identifier\nIdentifiers consist of letters, digits, '-', '.', '_', starting with a letter.")]
     [InlineData("-chardev socket,id=c,path=/tmp/x,host=h,port=1", "-chardev socket,id=c,path=/tmp/x,host=h,port=1: None or one of 'path', 'fd' or 'host' option required.")]
-    [InlineData("-chardev stdio,id=a -chardev stdio,id=b", "cannot use stdio by multiple character devices")]
+    [InlineData("-chardev stdio,id=a -chardev stdio,id=b", "-chardev stdio,id=b: cannot use stdio by multiple character devices")]
+    [InlineData("-qtest stdio -qmp stdio", "cannot use stdio by multiple character devices\nFailed to initialize device for qtest: \"stdio\"")]
+    [InlineData("-chardev socket,id=s0,path=/tmp/s -serial chardev:s0 -serial stdio -monitor stdio", "-serial stdio: cannot use stdio by multiple character devices")]
     [InlineData("-machine none,nvdimm=on", "Property 'none-machine.nvdimm' not found")]
     public void Chardev_mistakes_in_qemus_words(string line, string message) =>
         Assert.Equal(message, Assert.Throws<ConfigurationException>(() => Parse(line.Split(' '))).ToString());
