@@ -143,6 +143,16 @@ public sealed class ToolTests
             Assert.Contains($"cannot connect to the qtest socket {socket}: No such file or directory", missing.Stderr);
         }
 
+        // A socket that accepts and never answers (not a qtest socket) fails the tool after --timeout, not never.
+        using (var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            silent.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("silent.sock")));
+            silent.Listen(1);
+            var hung = Tool("guest", "list", "--qtest", dir.File("silent.sock"), "--timeout", "1");
+            Assert.Equal(1, hung.ExitCode);
+            Assert.Contains("in time: is this a qtest socket", hung.Stderr);
+        }
+
         var uuid = Tool("label", "destroy-namespace", dir.File("nv.img"), "--label-size", "128K", "--uuid", "notauuid");
         Assert.NotEqual(0, uuid.ExitCode);
         Assert.Contains("'notauuid' is not a UUID", uuid.Stdout + uuid.Stderr);

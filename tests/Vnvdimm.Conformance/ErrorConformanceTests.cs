@@ -83,6 +83,8 @@ public sealed class ErrorConformanceTests
         new("serial-unknown-driver", "-serial foo: 'foo' is not a valid char driver", t => ["-serial", "foo"]),
         new("stdio-twice", "-chardev stdio,id=c1: cannot use stdio by multiple character devices", t => ["-qmp", "stdio", "-chardev", "stdio,id=c1"]),
         new("unused-chardev-unreachable", $"Failed to connect to '", t => ["-chardev", $"socket,id=s0,path={t.Path}/no.sock"]),
+        new("machine-accel-unknown", "invalid accelerator foo", t => ["-machine", "pc,accel=foo"]),
+        new("accel-unknown-property", "Property 'tcg-accel.bogus' not found", t => ["-accel", "tcg,tb-size=64,bogus=1"]),
         new("mem-path-fifo", "unable to map backing store for guest RAM: No such device", t => ["-object", $"memory-backend-file,id=m0,mem-path={t.Path}/pipes/fifo,size=64M,share=on"]),
     ];
 

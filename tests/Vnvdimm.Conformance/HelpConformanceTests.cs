@@ -32,6 +32,7 @@ public sealed class HelpConformanceTests
     [InlineData("-object", "help")]
     [InlineData("-machine", "help")]
     [InlineData("-device", "help")]
+    [InlineData("-chardev", "help")]
     public void Other_help_is_qemus_lines_in_qemus_order_for_what_vnvdimm_has(string option, string value)
     {
         var (qemu, ours) = Both(option, value);

@@ -11,7 +11,9 @@ namespace Vnvdimm.Cli.Tools;
 /// </summary>
 public static class GuestTarget
 {
-    public static QtestClient Open(string? socketPath, bool qemu, IReadOnlyList<string> machineArgs)
+    /// <param name="timeout">How long a running machine may take to answer one command: a socket that accepts and
+    /// then says nothing (not a qtest socket, a wedged machine) fails the tool instead of hanging it.</param>
+    public static QtestClient Open(string? socketPath, bool qemu, IReadOnlyList<string> machineArgs, TimeSpan timeout)
     {
         if (socketPath is not null)
         {
@@ -35,6 +37,7 @@ public static class GuestTarget
                 socket.Dispose();
                 throw new ToolException($"cannot connect to the qtest socket {socketPath}: {address.ConnectFailure(e)}");
             }
+            socket.ReceiveTimeout = (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue);
             var stream = new NetworkStream(socket, ownsSocket: true);
             return new QtestClient(stream, stream);
         }

@@ -43,6 +43,7 @@ public static class ToolCommands
     private static readonly Option<bool> UseQemu = new("--qemu") { Description = "start qemu-system-x86_64 with the options after \"--\" instead of vnvdimm" };
     private static readonly Argument<string[]> MachineArgs = new("machine-options") { Arity = ArgumentArity.ZeroOrMore, Description = "after \"--\": the machine's options, to start it" };
     private static readonly Option<bool> Json = new("--json") { Description = "print JSON for programs" };
+    private static readonly Option<double> Timeout = new("--timeout") { Description = "seconds a running machine (--qtest) may take to answer one command", DefaultValueFactory = _ => 30 };
 
     private static Command Guest()
     {
@@ -120,12 +121,15 @@ public static class ToolCommands
 
     private static Command GuestCommand(string name, string description, Func<NvdimmGuest, ParseResult, int> action, params Option[] options)
     {
-        var command = new Command(name, description) { QtestSocket, UseQemu, MachineArgs };
+        var command = new Command(name, description) { QtestSocket, UseQemu, Timeout, MachineArgs };
         foreach (var option in options)
             command.Options.Add(option);
         command.SetAction(r =>
         {
-            using var connection = GuestTarget.Open(r.GetValue(QtestSocket), r.GetValue(UseQemu), r.GetValue(MachineArgs) ?? []);
+            double seconds = r.GetValue(Timeout);
+            if (!(seconds > 0))
+                throw new ToolException($"--timeout {seconds}: give a number of seconds above 0");
+            using var connection = GuestTarget.Open(r.GetValue(QtestSocket), r.GetValue(UseQemu), r.GetValue(MachineArgs) ?? [], TimeSpan.FromSeconds(seconds));
             return action(NvdimmGuest.Boot(connection), r);
         });
         return command;

@@ -79,7 +79,15 @@ public sealed class QtestClient : IGuestConnection, IDisposable
         _writer.WriteLine(line);
         while (true)
         {
-            string? answer = _reader.ReadLine();
+            string? answer;
+            try
+            {
+                answer = _reader.ReadLine();
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
+            {
+                throw new IOException($"no answer to '{line}' in time: is this a qtest socket, and is its machine serving?");
+            }
             if (answer is null)
             {
                 _process?.WaitForExit(5000);

@@ -291,10 +291,23 @@ public static class CommandLineParser
     private static void ParseAccelerator(OptionGroup group)
     {
         string accel = group.RequiredString("accel");
+        CheckAccelerator(accel);
+        // Their tuning properties (QEMU 7.2's), meaningless without a CPU: taken and ignored.
+        string[] properties = accel switch
+        {
+            "tcg" => ["thread", "tb-size", "split-wx"],
+            "kvm" => ["kernel-irqchip", "kvm-shadow-mem", "dirty-ring-size", "notify-vmexit", "notify-window"],
+            _ => [],
+        };
+        foreach (string property in properties)
+            group.Ignore(property);
+        group.RejectUnknown(key => $"Property '{accel}-accel.{key}' not found");
+    }
+
+    private static void CheckAccelerator(string accel)
+    {
         if (accel is not ("qtest" or "tcg" or "kvm"))
             throw new ConfigurationException($"invalid accelerator {accel}");
-        group.String("thread"); // tcg's threading, meaningless without a CPU
-        group.RejectUnknown(key => $"Property '{accel}-accel.{key}' not found");
     }
 
     /// <param name="skipMode">Skip mode: older types of a family are read as 7.2's, unknown properties pass, and what they mean is noted.</param>
@@ -332,7 +345,10 @@ public static class CommandLineParser
 
     private static MachineOptions ParseMachineProperties(OptionGroup group, MachineOptions machine, (List<string> Notes, List<string> Hidden)? skipMode)
     {
-        group.String("accel"); // accepted, ignored: there is no CPU to accelerate
+        // The legacy "accel=kvm:tcg" list: QEMU takes the first that works, failing only when none does;
+        // every one vnvdimm knows works (there is no CPU to accelerate).
+        if (group.String("accel") is string accels && !accels.Split(':').Any(a => a is "qtest" or "tcg" or "kvm"))
+            CheckAccelerator(accels.Split(':')[0]);
         if (machine.Chipset == ChipsetKind.None)
         {
             // The empty machine has RAM and nothing else: no ACPI, so no NVDIMM properties either.

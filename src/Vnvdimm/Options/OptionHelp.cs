@@ -51,6 +51,9 @@ public static class OptionHelp
 
     public const string Accelerators = "Accelerators supported in QEMU binary:\nqtest\ntcg\nkvm\n";
 
+    /// <summary>QEMU's list, in its order, of the backends vnvdimm has.</summary>
+    public const string Chardevs = "Available chardev backend types: \n  stdio\n  socket\n";
+
     /// <summary>
     /// The help an option's argument asks for (<c>help</c> or <c>?</c>, alone or as a property after the
     /// type), or null when the argument is not a help request.
@@ -66,6 +69,7 @@ public static class OptionHelp
             "accel" when alone => Accelerators,
             "device" when alone => Devices,
             "object" when alone => Objects,
+            "chardev" when alone => Chardevs,
             "device" or "object" when afterType && HasType(items[0]) => TypeProperties(items[0]),
             _ => null,
         };

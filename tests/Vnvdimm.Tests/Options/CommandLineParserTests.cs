@@ -121,6 +121,7 @@ public sealed class CommandLineParserTests
     [InlineData("-machine ?", "Supported machines are:\npc ")]
     [InlineData("-device help", "Storage devices:\nname \"nvdimm\", desc \"DIMM memory module\"\n")]
     [InlineData("-device nvdimm,help", "nvdimm options:\n  addr=<uint64>")]
+    [InlineData("-chardev help", "Available chardev backend types: \n  stdio\n  socket\n")]
     [InlineData("-object memory-backend-file,help", "memory-backend-file options:\n  align=<int>\n")]
     [InlineData("-object memory-backend-ram,help", "memory-backend-ram options:\n  prealloc=<bool>")]
     [InlineData("-object help", "List of user creatable objects:\n  memory-backend-file\n  memory-backend-ram\n")]
