@@ -15,10 +15,13 @@ public sealed class QtestLog(TextWriter? writer, ILogger? logger = null) : IDisp
     private readonly object _lock = new();
     private volatile bool _failed;
 
-    /// <summary>Opens the log; null or "none" (QEMU's word for no log) means none.</summary>
+    /// <summary>
+    /// Opens the log; null or "none" (QEMU's word for no log) means none, and so does /dev/null (what
+    /// libqtest passes): nobody can read those lines, so they are neither formatted nor written.
+    /// </summary>
     public static QtestLog Open(string? path, ILogger? logger = null)
     {
-        if (path is null or "none")
+        if (path is null or "none" || IsDevNull(path))
             return new QtestLog(null);
         try
         {
@@ -27,6 +30,19 @@ public sealed class QtestLog(TextWriter? writer, ILogger? logger = null) : IDisp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new ConfigurationException($"cannot open qtest log '{path}': {e.Message}", $"-qtest-log {path}");
+        }
+    }
+
+    private static bool IsDevNull(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return (info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName) == "/dev/null";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false; // not resolvable: opening it will say why
         }
     }
 

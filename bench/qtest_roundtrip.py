@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Side-by-side qtest round trips: the floor (a C server that answers without doing any work), QEMU 7.2
+and ./vnvdimm, driven by the same minimal C client over a unix socket, in one run, with the ratios.
+
+Modes (see bench/qtest/qtest-client.c):
+  lockstep   outl 0x80 0, one at a time
+  dsm        DSM Get Label Data 4076 B: b64write + outl 0xa18 + b64read, one at a time (rate: calls/s)
+  dsm-set    DSM Set Label Data 4076 B, durable on vnvdimm before its answer (rate: calls/s)
+  pipelined  outl 0x80 0, 100 per write
+
+And the filesystem's floor for a durable label write (bench/qtest/label-flush-floor.c: memcpy + msync
+of the touched page on the same filesystem), against what a durable Set Label Data costs vnvdimm beyond
+the floor's round trips.
+
+usage: bench/qtest_roundtrip.py [--rounds N] [--count N] [--dir DIR]
+"""
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.join(ROOT, "bench", "qtest")
+QEMU = shutil.which("qemu-system-x86_64")
+MODES = ["lockstep", "dsm", "dsm-set", "pipelined"]
+LABEL_SIZE = 128 << 10
+BACKEND = 130 << 20
+
+
+def build(out):
+    cc = os.environ.get("CC", "cc")
+    for name in ["qtest-client", "qtest-noop-server", "label-flush-floor"]:
+        subprocess.run([cc, "-O2", "-o", os.path.join(out, name), os.path.join(HERE, name + ".c")], check=True)
+
+
+def wait_for(path, process):
+    for _ in range(600):
+        if os.path.exists(path):
+            return
+        if process.poll() is not None:
+            sys.exit(f"the server exited ({process.returncode}) before listening on {path}")
+        time.sleep(0.01)
+    sys.exit(f"nothing listens on {path}")
+
+
+def machine_args(sock, image):
+    return ["-qtest", f"unix:{sock},server=on,wait=off", "-qtest-log", "/dev/null", "-display", "none", "-nodefaults", "-S",
+            "-machine", "pc,nvdimm=on", "-m", "256M,slots=2,maxmem=4G",
+            "-object", f"memory-backend-file,id=m0,share=on,mem-path={image},size={BACKEND}",
+            "-device", f"nvdimm,id=nv0,memdev=m0,label-size={LABEL_SIZE}"]
+
+
+def measure(tools, command, sock, counts):
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(sock, process)
+        rates = {}
+        for mode in MODES:
+            out = subprocess.run([os.path.join(tools, "qtest-client"), sock, mode, str(counts[mode])],
+                                 check=True, capture_output=True, text=True).stdout.split()
+            rates[mode] = float(out[3])
+        return rates
+    finally:
+        process.terminate()
+        process.wait()
+        if os.path.exists(sock):
+            os.unlink(sock)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--count", type=int, default=20000, help="lockstep commands per round (others scaled)")
+    parser.add_argument("--dir", default=None, help="where the backing files go (their filesystem is measured)")
+    a = parser.parse_args()
+    if QEMU is None:
+        sys.exit("qemu-system-x86_64 is not installed")
+    counts = {"lockstep": a.count, "dsm": a.count // 4, "dsm-set": a.count // 20, "pipelined": a.count * 10}
+    work = tempfile.mkdtemp(prefix="qtest-bench-", dir=a.dir)
+    tools = os.path.join(work, "tools")
+    os.mkdir(tools)
+    build(tools)
+    subprocess.run([os.path.join(ROOT, "vnvdimm"), "-version"], check=True, stdout=subprocess.DEVNULL)  # build first
+    results = {"floor": [], "QEMU": [], "vnvdimm": []}
+    flush = []
+    try:
+        for r in range(a.rounds):
+            sock = os.path.join(work, "q.sock")
+            results["floor"].append(measure(tools, [os.path.join(tools, "qtest-noop-server"), sock], sock, counts))
+            for name, program in [("QEMU", QEMU), ("vnvdimm", os.path.join(ROOT, "vnvdimm"))]:
+                image = os.path.join(work, f"{name}.img")
+                results[name].append(measure(tools, [program] + machine_args(sock, image), sock, counts))
+                os.unlink(image)
+            out = subprocess.run([os.path.join(tools, "label-flush-floor"), os.path.join(work, "floor.img"), str(BACKEND),
+                                  str(BACKEND - LABEL_SIZE), "4076", str(counts["dsm-set"])], check=True, capture_output=True, text=True)
+            flush.append(float(out.stdout.split()[3]))
+            print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    med = {name: {m: statistics.median(x[m] for x in rounds) for m in MODES} for name, rounds in results.items()}
+    spread = {name: {m: (min(x[m] for x in rounds), max(x[m] for x in rounds)) for m in MODES} for name, rounds in results.items()}
+    print(f"per second, median of {a.rounds} rounds (min-max)")
+    print(f"| mode | floor (no-work server) | QEMU 7.2 | vnvdimm | vnvdimm/floor | vnvdimm/QEMU | QEMU/floor |")
+    print("|---|---|---|---|---|---|---|")
+    for m in MODES:
+        def cell(n):
+            lo, hi = spread[n][m]
+            return f"{med[n][m]:,.0f} ({lo:,.0f}-{hi:,.0f})"
+        print(f"| {m} | {cell('floor')} | {cell('QEMU')} | {cell('vnvdimm')} | {med['vnvdimm'][m] / med['floor'][m]:.2f} "
+              f"| {med['vnvdimm'][m] / med['QEMU'][m]:.2f} | {med['QEMU'][m] / med['floor'][m]:.2f} |")
+    floor_us = 1e6 / statistics.median(flush)
+    beyond_us = 1e6 / med["vnvdimm"]["dsm-set"] - 1e6 / med["floor"]["dsm-set"]
+    print(f"\ndurable Set Label Data (4076 B): filesystem floor (memcpy + msync) {floor_us:.1f} us; "
+          f"vnvdimm beyond the round trips {beyond_us:.1f} us; ratio {beyond_us / floor_us:.2f} "
+          f"(QEMU makes no label write durable: {1e6 / med['QEMU']['dsm-set'] - 1e6 / med['floor']['dsm-set']:.1f} us beyond)")
+
+
+if __name__ == "__main__":
+    main()
