@@ -153,6 +153,36 @@ public sealed class ToolTests
             Assert.Contains("in time: is this a qtest socket", hung.Stderr);
         }
 
+        // Nor does one that chatters without end: IRQ lines, or one endless line.
+        foreach (string chatter in new[] { "IRQ raise 9\n", "AAAAAAAA" })
+        {
+            using var noisy = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            string path = dir.File($"noisy{chatter.Length}.sock");
+            noisy.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            noisy.Listen(1);
+            var flood = new Thread(() =>
+            {
+                using var peer = noisy.Accept();
+                var block = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(chatter, 8192 / chatter.Length)));
+                try
+                {
+                    while (true)
+                        peer.Send(block);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // the tool gave up and closed: done
+                }
+            }) { IsBackground = true };
+            flood.Start();
+            var flooded = Tool("guest", "list", "--qtest", path, "--timeout", "1");
+            Assert.Equal(1, flooded.ExitCode);
+            Assert.Matches("is this a qtest socket|not a qtest machine", flooded.Stderr);
+            Assert.True(flood.Join(TimeSpan.FromSeconds(10)));
+        }
+        Assert.Contains("not a usable socket path", Tool("guest", "list", "--qtest", new string('x', 200)).Stderr);
+        Assert.Contains("give the socket's path", Tool("guest", "list", "--qtest", "").Stderr);
+
         var uuid = Tool("label", "destroy-namespace", dir.File("nv.img"), "--label-size", "128K", "--uuid", "notauuid");
         Assert.NotEqual(0, uuid.ExitCode);
         Assert.Contains("'notauuid' is not a UUID", uuid.Stdout + uuid.Stderr);

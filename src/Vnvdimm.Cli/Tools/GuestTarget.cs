@@ -18,28 +18,36 @@ public static class GuestTarget
         if (socketPath is not null)
         {
             // As -qtest spells it (unix:PATH, tcp:HOST:PORT) or a bare socket path.
+            if (socketPath.Length == 0)
+                throw new ToolException("--qtest: give the socket's path (unix:PATH or PATH) or tcp:HOST:PORT");
             SocketUri address;
+            Socket socket;
             try
             {
                 address = SocketUri.TryParse(socketPath) ?? new SocketUri.Unix(socketPath);
+                socket = address.NewSocket();
+                var endPoint = address.EndPoint;
+                try
+                {
+                    socket.Connect(endPoint);
+                }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    throw new ToolException($"cannot connect to the qtest socket {socketPath}: {address.ConnectFailure(e)}");
+                }
             }
             catch (Exception e) when (e is FormatException or PathTooLongException)
             {
                 throw new ToolException($"--qtest {socketPath}: {e.Message}");
             }
-            var socket = address.NewSocket();
-            try
+            catch (ArgumentException)
             {
-                socket.Connect(address.EndPoint);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                throw new ToolException($"cannot connect to the qtest socket {socketPath}: {address.ConnectFailure(e)}");
+                throw new ToolException($"--qtest {socketPath}: not a usable socket path (a unix socket's path holds at most 107 bytes)");
             }
             socket.ReceiveTimeout = (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue);
             var stream = new NetworkStream(socket, ownsSocket: true);
-            return new QtestClient(stream, stream);
+            return new QtestClient(stream, stream) { CommandDeadline = timeout };
         }
         if (machineArgs.Count == 0)
             throw new ToolException("say which machine: --qtest PATH of a running one, or its options after \"--\"");

@@ -73,16 +73,29 @@ public sealed class QtestClient : IGuestConnection, IDisposable
     /// <summary>The asynchronous "IRQ raise N"/"IRQ lower N" lines received so far, in order (libqtest keeps them too).</summary>
     public IReadOnlyList<string> IrqNotices => _irqNotices;
 
+    /// <summary>The longest answer line: a 64 MiB read in hex, the most a machine sends for one command.</summary>
+    public const int MaxAnswerLength = (128 << 20) + 64;
+
+    /// <summary>IRQ notices kept; a peer that sends more is not a machine (a machine sends one per line change).</summary>
+    private const int MaxIrqNotices = 100_000;
+
+    /// <summary>
+    /// How long one command may take in all, whatever the peer sends meanwhile (null: no limit, as for a
+    /// machine this client started). A socket's read timeout catches silence; this catches chatter.
+    /// </summary>
+    public TimeSpan? CommandDeadline { get; init; }
+
     /// <summary>Sends one command and returns the answer line; asynchronous "IRQ" notices go to <see cref="IrqNotices"/>.</summary>
     public string Command(string line)
     {
         _writer.WriteLine(line);
+        var clock = Stopwatch.StartNew();
         while (true)
         {
             string? answer;
             try
             {
-                answer = _reader.ReadLine();
+                answer = ReadLine(line, clock);
             }
             catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
             {
@@ -95,7 +108,30 @@ public sealed class QtestClient : IGuestConnection, IDisposable
             }
             if (!answer.StartsWith("IRQ ", StringComparison.Ordinal))
                 return answer;
+            if (_irqNotices.Count >= MaxIrqNotices)
+                throw new IOException($"more than {MaxIrqNotices} IRQ lines and no answer to '{line}': this is not a qtest machine");
             _irqNotices.Add(answer);
+        }
+    }
+
+    private readonly StringBuilder _line = new();
+
+    /// <summary>One line, at most <see cref="MaxAnswerLength"/> long and within the command's deadline; null at the end of input.</summary>
+    private string? ReadLine(string command, Stopwatch clock)
+    {
+        _line.Clear();
+        while (true)
+        {
+            if (CommandDeadline is TimeSpan deadline && clock.Elapsed > deadline)
+                throw new IOException($"no complete answer to '{command}' within {deadline.TotalSeconds:0.#} s: is this a qtest socket, and is its machine serving?");
+            int c = _reader.Read();
+            if (c < 0)
+                return _line.Length > 0 ? _line.ToString() : null;
+            if (c == '\n')
+                return _line.ToString();
+            if (_line.Length >= MaxAnswerLength)
+                throw new IOException($"an answer to '{command}' longer than {MaxAnswerLength} bytes: this is not a qtest machine");
+            _line.Append((char)c);
         }
     }
 
