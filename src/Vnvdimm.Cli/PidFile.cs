@@ -27,7 +27,7 @@ public sealed partial class PidFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new ConfigurationException($"cannot create PID file: {e.Message}", $"-pidfile {path}");
+            throw new ConfigurationException($"cannot create PID file: {Vnvdimm.HostMemory.HostErrors.Describe(e, path)}", $"-pidfile {path}");
         }
         // A POSIX record lock, as QEMU takes it: readers (cat, .NET's shared opens) are not in its way.
         if (Lockf((int)stream.SafeFileHandle.DangerousGetHandle(), TestAndLock, 0) != 0)
@@ -44,7 +44,7 @@ public sealed partial class PidFile : IDisposable
         catch (IOException e)
         {
             stream.Dispose();
-            throw new ConfigurationException($"cannot create PID file: {e.Message}", $"-pidfile {path}");
+            throw new ConfigurationException($"cannot create PID file: {Vnvdimm.HostMemory.HostErrors.Describe(e, path)}", $"-pidfile {path}");
         }
         return new PidFile(path, stream);
     }

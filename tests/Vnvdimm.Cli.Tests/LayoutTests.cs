@@ -72,6 +72,7 @@ public sealed class LayoutTests
         { "size=100M", "label-size=128K", "labels-elsewhere", "label-size=131072 and size=209715200" },
         { "size=200M", "unarmed=off", "labels-ignored", "label-size=0: the guest sees those bytes as data" },
         { "size=200M,share=off", "label-size=128K", "writes-discarded", "never reach" },
+        { "size=200M,discard-data=on", "label-size=128K", "data-discarded", "is thrown away when the machine exits" },
     };
 
     [Theory]
@@ -126,6 +127,52 @@ public sealed class LayoutTests
             Assert.Equal(2, refused.ExitCode);
             Assert.Contains(phrase, refused.Stderr);
         }
+    }
+
+    [Fact]
+    public void Two_nvdimms_on_one_file_are_warned_about()
+    {
+        using var dir = WithLabels();
+        var outcome = Layout([.. Machine(dir), "-object", $"memory-backend-file,id=m1,share=on,mem-path={dir.File("nv0.img")},size=200M",
+            "-device", "nvdimm,id=nv1,memdev=m1,label-size=128K"]);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("file-shared", Kinds(Nvdimm(outcome)));
+    }
+
+    [Fact]
+    public void What_a_start_would_refuse_the_planner_refuses_with_status_2()
+    {
+        using var dir = WithLabels();
+        Directory.CreateDirectory(dir.File("folder"));
+        File.CreateSymbolicLink(dir.File("dangling.img"), dir.File("nowhere/x.img"));
+        foreach (var (args, phrase) in new (string[], string)[]
+        {
+            (Machine(dir, $"size=200M,mem-path={dir.File("folder")}"), "Is a directory"),
+            (Machine(dir, $"size=200M,mem-path={dir.File("dangling.img")}"), "No such file or directory"),
+            ([.. Machine(dir), "-bogus"], "-bogus: invalid option"),
+            (["-machine", "pc,nvdimm=on,max-ram-below-4g=1G", .. Machine(dir)[2..]], "max-ram-below-4g=: the layout planner does not model"),
+            (["-cpu", "qemu64,phys-bits=48", "-machine", "pc,nvdimm=on", "-m", "2G,slots=4,maxmem=1005G"], "depends on"),
+            (["-machine", "pc,nvdimm=on,memory-backend=nope", "-m", "slots=2,maxmem=4G"], "Memory backend 'nope' not found"),
+            ([], "give the machine's command line"),
+        })
+        {
+            var refused = TestMachines.RunVnvdimm(["layout", "--", .. args]);
+            Assert.True(refused.ExitCode == 2, $"{string.Join(' ', args)}: exit {refused.ExitCode}\n{refused.Stdout}{refused.Stderr}");
+            Assert.Contains(phrase, refused.Stderr);
+            Assert.DoesNotContain("System.", refused.Stderr);
+        }
+        Assert.False(Directory.Exists(dir.File("nowhere")));
+    }
+
+    [Fact]
+    public void Ram_from_a_memory_backend_moves_the_nvdimms_as_qemu_does()
+    {
+        // libvirt's way: -machine memory-backend=pc.ram; without an -m size, RAM is the backend's size.
+        using var dir = WithLabels();
+        var outcome = Layout(["kvm", "-machine", "pc,nvdimm=on,memory-backend=r0", "-object", "memory-backend-ram,id=r0,size=6G", "-m", "slots=4,maxmem=16G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("nv0.img")},size=200M", "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]);
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(0x1c0000000UL, Nvdimm(outcome)["address"]!.GetValue<ulong>()); // QEMU 7.2's address for this line
     }
 
     [Fact]

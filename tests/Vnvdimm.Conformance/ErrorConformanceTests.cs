@@ -85,6 +85,17 @@ public sealed class ErrorConformanceTests
         new("unused-chardev-unreachable", $"Failed to connect to '", t => ["-chardev", $"socket,id=s0,path={t.Path}/no.sock"]),
         new("machine-accel-unknown", "invalid accelerator foo", t => ["-machine", "pc,accel=foo"]),
         new("accel-unknown-property", "Property 'tcg-accel.bogus' not found", t => ["-accel", "tcg,tb-size=64,bogus=1"]),
+        new("amd-hole-pc", "Address space limit 0xffffffffff < 0x1fc3fffffff phys-bits too low (40)", t => ["-machine", "pc,nvdimm=on", "-m", "2G,slots=4,maxmem=1005G"]),
+        new("amd-hole-q35", "Address space limit 0xffffffffff < 0x1ffffffffff phys-bits too low (40)", t => ["-machine", "q35,nvdimm=on", "-m", "2G,slots=4,maxmem=990G"]),
+        new("octal-slot", "invalid slot number 8, valid range is [0-1]", t => Nv(t, "-device", "nvdimm,memdev=m0,slot=010")),
+        new("not-octal-slot", "Parameter 'slot' expects integer", t => Nv(t, "-device", "nvdimm,memdev=m0,slot=08")),
+        new("short-machine-option", "-M pc,nvdimm: Expected '=' after parameter 'nvdimm'", t => ["-M", "pc,nvdimm"]),
+        new("escaped-comma-in-driver", "'nvdimm,memdev=m0' is not a valid device model name", t => Nv(t, "-device", "nvdimm,,memdev=m0")),
+        new("numa-mem", "Parameter -numa node,mem is not supported by this machine type", t => ["-numa", "node,mem=1G"]),
+        new("ram-fraction-without-unit", "-m 1.5: Parameter 'size' expects a non-negative number below 2^64", t => ["-m", "1.5"]),
+        new("slots-equal-maxmem", "memory slots were specified but maximum memory size (0x40000000) is equal to the initial memory size", t => ["-m", "1G,slots=2,maxmem=1G"]),
+        new("json-node-string", "Parameter 'node' expects uint64", t => Nv(t, "-device", "{\"driver\":\"nvdimm\",\"memdev\":\"m0\",\"node\":\"0\"}")),
+        new("accel-twice", "The -accel and \"-machine accel=\" options are incompatible", t => ["-accel", "tcg", "-machine", "pc,accel=tcg"]),
         new("mem-path-fifo", "unable to map backing store for guest RAM: No such device", t => ["-object", $"memory-backend-file,id=m0,mem-path={t.Path}/pipes/fifo,size=64M,share=on"]),
     ];
 

@@ -23,20 +23,31 @@ public static class LayoutPlanner
         var parsed = CommandLineParser.Parse(args, ForeignOptions.Skip);
         if (parsed.Action != CommandLineAction.Run)
             throw new ToolException("these options ask for help or a version, not for a machine: there is no layout to show");
-        var plan = MachinePlan.Create(parsed.Configuration);
+        MachinePlan plan;
+        try
+        {
+            plan = MachinePlan.Create(parsed.Configuration);
+        }
+        catch (ConfigurationException e) when (parsed.CpuGiven && e.Message.StartsWith("Address space limit", StringComparison.Ordinal))
+        {
+            throw new ConfigurationException("this machine reaches AMD's HyperTransport range below 1 TiB, where QEMU's placement depends on " +
+                "-cpu's vendor and phys-bits, which the layout planner does not model");
+        }
+        if (parsed.CpuGiven && plan.Layout.AboveFourGigStart != Platform.MemoryLayout.FourGig)
+            throw new ConfigurationException("this machine reaches AMD's HyperTransport range below 1 TiB, where QEMU's placement depends on -cpu's vendor");
         var placed = plan.Devices.Placed;
 
         // The guest's own names (nmemN, regionN) come from the NFIT the machine would publish.
         var topology = PmemTopology.From(NfitView.FromFit(MachineAcpi.BuildNfit(placed, parsed.Configuration.Machine.Persistence).FitBytes()));
         var nvdimms = placed.OrderBy(p => p.Slot)
-            .Select(p => Describe(p, topology.Dimms.Single(d => d.Handle == p.Handle), topology.Regions.Single(r => r.Mappings[0].Dimm.Handle == p.Handle)))
+            .Select(p => Describe(p, placed, topology.Dimms.Single(d => d.Handle == p.Handle), topology.Regions.Single(r => r.Mappings[0].Dimm.Handle == p.Handle)))
             .ToList();
         var layout = plan.Layout;
         return new LayoutReport(parsed.Configuration.Machine.TypeName, layout.HasDeviceMemory ? layout.DeviceMemory.Base : null, nvdimms,
             [.. parsed.Hidden.Select(n => new LayoutWarning(WarningKind.GuestView, n))], parsed.Notes, parsed.Skipped);
     }
 
-    private static NvdimmLayout Describe(NvdimmPlacement p, GuestDimm dimm, GuestRegion region)
+    private static NvdimmLayout Describe(NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestDimm dimm, GuestRegion region)
     {
         var backend = p.Backend;
         ulong labelSize = p.Options.LabelSize, pmem = p.Range.Size;
@@ -50,6 +61,12 @@ public static class LayoutPlanner
         if (path is not null && !backend.Options.Share)
             warnings.Add(new(WarningKind.WritesDiscarded,
                 $"share=off: the guest's writes, labels included, stay in this process and never reach {path}"));
+        if (path is not null && backend.Options.DiscardData)
+            warnings.Add(new(WarningKind.DataDiscarded,
+                $"discard-data=on: the content of {path}, labels included, is thrown away when the machine exits"));
+        if (path is not null && all.FirstOrDefault(o => o != p && o.Backend.Options.MemPath is string other && SameFile(path, other)) is { } twin)
+            warnings.Add(new(WarningKind.FileShared,
+                $"{path} also backs {twin.Options.Id ?? $"the NVDIMM in slot {twin.Slot}"}: each NVDIMM overwrites the other's data and labels"));
         if (path is not null && ExistingFile(path) is SafeFileHandle file)
         {
             using (file)
@@ -67,7 +84,7 @@ public static class LayoutPlanner
                         content = LabelAreaContent.Labels;
                         labels = state;
                         warnings.AddRange(state.Problems.Select(problem => new LayoutWarning(WarningKind.LabelProblem, problem)));
-                        warnings.AddRange(CheckAgainstRegion(state, p, region, "its label set"));
+                        warnings.AddRange(CheckAgainstRegion(state, p, all, region, "its label set"));
                     }
                     else if (!zero)
                     {
@@ -78,7 +95,7 @@ public static class LayoutPlanner
                     }
                 }
                 if (fileSize > 0)
-                    warnings.AddRange(LabelSetsElsewhere(file, fileSize.Value, p, region));
+                    warnings.AddRange(LabelSetsElsewhere(file, fileSize.Value, p, all, region));
             }
         }
 
@@ -90,7 +107,7 @@ public static class LayoutPlanner
     }
 
     /// <summary>Label sets left in the file by other options: at its end, or ending where this backend ends but larger or smaller.</summary>
-    private static IEnumerable<LayoutWarning> LabelSetsElsewhere(SafeFileHandle file, ulong fileSize, NvdimmPlacement p, GuestRegion region)
+    private static IEnumerable<LayoutWarning> LabelSetsElsewhere(SafeFileHandle file, ulong fileSize, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region)
     {
         var backend = p.Backend;
         ulong labelSize = p.Options.LabelSize;
@@ -107,13 +124,13 @@ public static class LayoutPlanner
             else
                 yield return new(WarningKind.LabelsElsewhere,
                     $"{what}; these options put the label area at 0x{backend.Size - labelSize:x}-0x{backend.Size:x}, so the guest will not see those labels; to keep them use {keep}");
-            foreach (var w in CheckAgainstRegion(set.State, p, region, $"the label set at 0x{set.Offset:x}"))
+            foreach (var w in CheckAgainstRegion(set.State, p, all, region, $"the label set at 0x{set.Offset:x}"))
                 yield return w;
         }
     }
 
     /// <summary>What Linux would make of a label set on this NVDIMM: namespaces cut off by a smaller PMEM, labels for another slot.</summary>
-    private static IEnumerable<LayoutWarning> CheckAgainstRegion(LabelAreaState state, NvdimmPlacement p, GuestRegion region, string whose)
+    private static IEnumerable<LayoutWarning> CheckAgainstRegion(LabelAreaState state, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region, string whose)
     {
         ulong pmem = p.Range.Size;
         foreach (var label in state.Labels.Where(l => l.End > pmem))
@@ -132,8 +149,11 @@ public static class LayoutPlanner
             ? $"{(foreign.Count == 1 ? "was" : "were")} written for slot {s} (the interleave-set cookie is that slot's)"
             : $"{(foreign.Count == 1 ? "carries" : "carry")} an interleave-set cookie of no slot";
         yield return new(WarningKind.LabelsForOtherSlot,
-            $"{Count(foreign.Count, "label")} of {whose} {origin}; in slot {p.Slot} Linux ignores them" + (slot is int use ? $": use slot={use}" : ""));
+            $"{Count(foreign.Count, "label")} of {whose} {origin}; in slot {p.Slot} Linux ignores them" + (slot is int use ? $": use slot={use}" + Taken(use, all) : ""));
     }
+
+    private static string Taken(int slot, IReadOnlyList<NvdimmPlacement> all) =>
+        all.FirstOrDefault(o => o.Slot == slot) is { } other ? $" (taken now by {other.Options.Id ?? "another NVDIMM"})" : "";
 
     private static int? SlotWithCookie(ulong cookie, LabelVersion? version, ulong pmem)
     {
@@ -144,6 +164,16 @@ public static class LayoutPlanner
                 return slot;
         }
         return null;
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        string Resolve(string path)
+        {
+            var info = new FileInfo(path);
+            return info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        }
+        return Resolve(a) == Resolve(b);
     }
 
     /// <summary>

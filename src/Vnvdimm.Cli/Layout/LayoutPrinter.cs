@@ -20,7 +20,7 @@ public static class LayoutPrinter
             console.MarkupLine($"  backend {file}, size {Size(n.BackendSize)}");
             console.MarkupLine(n.LabelSize == 0
                 ? "  labels  none (label-size=0): the guest gets a label-less namespace over the whole PMEM"
-                : $"  labels  file bytes 0x{n.LabelOffset:x}-0x{n.LabelOffset + n.LabelSize:x} ({Size(n.LabelSize)}): {Content(n)}");
+                : $"  labels  {(n.MemPath is null ? "backend" : "file")} bytes 0x{n.LabelOffset:x}-0x{n.LabelOffset + n.LabelSize:x} ({Size(n.LabelSize)}): {Content(n)}");
             console.MarkupLine($"  align   {Size(n.Alignment)}, {(n.AlignmentLoss == 0 ? "nothing lost" : $"{Size(n.AlignmentLoss)} between PMEM and label area unused")}");
             foreach (var ns in n.Namespaces)
                 console.MarkupLine($"    namespace {ns.Uuid}  DPA 0x{ns.Dpa:x}  {ToolCommands.Human(ns.Size)}" + (ns.Name.Length > 0 ? $"  \"{Markup.Escape(ns.Name)}\"" : ""));

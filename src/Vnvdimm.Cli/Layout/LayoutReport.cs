@@ -37,6 +37,14 @@ public enum WarningKind
     [JsonStringEnumMemberName("writes-discarded")]
     WritesDiscarded,
 
+    /// <summary>discard-data=on: the backend's content is thrown away at exit, labels included.</summary>
+    [JsonStringEnumMemberName("data-discarded")]
+    DataDiscarded,
+
+    /// <summary>Two backends map the same file: each NVDIMM overwrites the other's data and labels.</summary>
+    [JsonStringEnumMemberName("file-shared")]
+    FileShared,
+
     /// <summary>A skipped option changes what the guest sees.</summary>
     [JsonStringEnumMemberName("guest-view")]
     GuestView,

@@ -30,9 +30,14 @@ public static class ToolCommands
             // Our own handler below prints user errors as "vnvdimm: message", not as a stack trace.
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ToolException or InvalidOperationException or IOException or InvalidDataException or ConfigurationException)
+        catch (Exception e) when (e is ToolException or InvalidOperationException or InvalidDataException or ConfigurationException)
         {
             ConsoleDiagnostics.Error(e.Message);
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ConsoleDiagnostics.Error(HostErrors.Describe(e));
             return 1;
         }
     }
@@ -240,7 +245,16 @@ public static class ToolCommands
             string file = r.GetValue(BackingFile)!;
             if (!File.Exists(file))
                 throw new ToolException($"{file}: no such file");
-            using var storage = new FileLabelStorage(file, (uint)ParseSize(r.GetValue(LabelSize)!), writable);
+            FileLabelStorage storage;
+            try
+            {
+                storage = new FileLabelStorage(file, (uint)ParseSize(r.GetValue(LabelSize)!), writable);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new ToolException($"{file}: {HostErrors.Describe(e, file)}");
+            }
+            using var owned = storage;
             return action(new LabelStore(storage), file, r);
         });
         return command;
@@ -284,7 +298,7 @@ public static class ToolCommands
 
     private static Command Layout()
     {
-        var options = new Argument<string[]>("qemu-options") { Arity = ArgumentArity.OneOrMore, Description = "after \"--\": a vnvdimm or QEMU command line (with or without the program)" };
+        var options = new Argument<string[]>("qemu-options") { Arity = ArgumentArity.ZeroOrMore, Description = "after \"--\": a vnvdimm or QEMU command line (with or without the program)" };
         var command = new Command("layout", "where each NVDIMM goes and where its label area sits in its file, with warnings that prevent data loss; " +
             "exit status 1 on a warning, 2 when the options would not start; reads files, changes nothing") { options, Json };
         command.SetAction(r =>
@@ -292,11 +306,19 @@ public static class ToolCommands
             LayoutReport report;
             try
             {
-                report = LayoutPlanner.Plan(r.GetValue(options)!);
+                var args = r.GetValue(options) ?? [];
+                if (args.Length == 0)
+                    throw new ConfigurationException("give the machine's command line after \"--\" (vnvdimm's or QEMU's options)");
+                report = LayoutPlanner.Plan(args);
             }
             catch (ConfigurationException e)
             {
                 ConsoleDiagnostics.Error(e.ToString());
+                return 2;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ConsoleDiagnostics.Error(HostErrors.Describe(e));
                 return 2;
             }
             if (r.GetValue(Json))
@@ -337,13 +359,19 @@ public static class ToolCommands
             console.MarkupLine($"[red]problem:[/] {Markup.Escape(problem)}");
     }
 
-    public static string Human(ulong bytes) => bytes switch
+    /// <summary>Bytes in binary units, three decimals at most, cut rather than rounded: 0x7ffe0000 is 1.999 GiB, never "2 GiB".</summary>
+    public static string Human(ulong bytes)
     {
-        >= 1UL << 30 => $"{bytes / (double)(1UL << 30):0.###} GiB",
-        >= 1UL << 20 => $"{bytes / (double)(1UL << 20):0.###} MiB",
-        >= 1UL << 10 => $"{bytes / (double)(1UL << 10):0.###} KiB",
-        _ => $"{bytes} B",
-    };
+        var (unit, name) = bytes switch
+        {
+            >= 1UL << 30 => (1UL << 30, "GiB"),
+            >= 1UL << 20 => (1UL << 20, "MiB"),
+            >= 1UL << 10 => (1UL << 10, "KiB"),
+            _ => (1UL, "B"),
+        };
+        decimal value = Math.Floor((decimal)bytes / unit * 1000) / 1000;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{value:0.###} {name}");
+    }
 
     private static NamespaceRequest Request(string size, string name, Guid? uuid) => new(ParseSize(size), name, uuid ?? Guid.NewGuid());
 

@@ -22,13 +22,13 @@ public sealed record BackendDescriptor(BackendOptions Options, ulong Size, ulong
         if (options.IsFile)
         {
             if (options.Align % page != 0)
-                throw new ConfigurationException($"alignment 0x{options.Align:x} must be multiples of page size 0x{page:x}", options.Location);
+                throw new ConfigurationException($"alignment 0x{options.Align:x} must be multiples of page size 0x{page:x}");
             if (options.Align != 0 && !BitOperations.IsPow2(options.Align))
-                throw new ConfigurationException($"alignment 0x{options.Align:x} must be a power of two", options.Location);
+                throw new ConfigurationException($"alignment 0x{options.Align:x} must be a power of two");
             alignment = Math.Max(page, options.Align);
+            if (options.Size < page)
+                throw new ConfigurationException($"memory size 0x{options.Size:x} must be equal to or larger than page size 0x{page:x}");
         }
-        if (options.Size < page)
-            throw new ConfigurationException($"memory size 0x{options.Size:x} must be equal to or larger than page size 0x{page:x}", options.Location);
         ulong size = (options.Size + page - 1) & ~(page - 1);
         return new BackendDescriptor(options, size, alignment);
     }

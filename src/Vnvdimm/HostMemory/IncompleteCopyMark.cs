@@ -26,6 +26,10 @@ public static class IncompleteCopyMark
         {
             return null;
         }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return null; // a folder we may not read: opening the file itself will say so, in the C library's words
+        }
     }
 
     /// <summary>Marks the file, durably (the mark and its directory entry are synced) before the caller writes into it.</summary>

@@ -70,18 +70,29 @@ public sealed class MemoryBackend : IDisposable
         {
             // A pipe or a socket cannot be mapped: QEMU's words for what its mmap then says.
             uint? type = Libc.FileType(path);
-            if (type is Libc.FileTypeFifo or Libc.FileTypeSocket)
+            if (type == Libc.FileTypeFifo)
                 throw new ConfigurationException("unable to map backing store for guest RAM: No such device");
+            if (type == Libc.FileTypeSocket)
+                throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such device or address");
             // QEMU maps devices too (device-DAX, /dev/pmem0); vnvdimm's file handling (sizes, reservation, migration I/O) needs a file.
             if (type is Libc.FileTypeCharDevice or Libc.FileTypeBlockDevice)
                 throw new ConfigurationException($"can't use {path} for guest RAM: it is a {(type == Libc.FileTypeCharDevice ? "character" : "block")} device, " +
                     "and vnvdimm backs memory with regular files only (device-DAX and block devices are not supported yet): use a file, on a DAX filesystem for persistence");
+            // Opened (and closed, nothing written) the way a start opens it: a file this user may not use fails here.
+            try
+            {
+                File.OpenHandle(path, FileMode.Open, options.Readonly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite).Dispose();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigurationException($"can't open backing store {path} for guest RAM: {HostErrors.Describe(e, path)}");
+            }
             if (info.Length > 0 && (ulong)info.Length < descriptor.Size)
                 throw new ConfigurationException($"backing store size 0x{info.Length:x} does not match 'size' option 0x{descriptor.Size:x}");
             return;
         }
         if (Directory.Exists(path))
-            return; // QEMU would create an unnamed temporary file there; refused when opened
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: Is a directory (vnvdimm needs a file path)");
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (options.Readonly || !Directory.Exists(folder))
             throw new ConfigurationException($"can't open backing store {path} for guest RAM: No such file or directory");
@@ -187,7 +198,7 @@ public sealed class MemoryBackend : IDisposable
             if (created)
                 File.Delete(path);
             // A size the file system cannot hold (or past 2^63) is refused here, the file this created removed.
-            throw new ConfigurationException($"can't open backing store {path} for guest RAM: {e.Message}");
+            throw new ConfigurationException($"can't open backing store {path} for guest RAM: {HostErrors.Describe(e, path)}");
         }
     }
 

@@ -78,7 +78,16 @@ public static class PersistenceCheck
     /// <summary>Maps one page read-only with MAP_SHARED_VALIDATE|MAP_SYNC: the kernel refuses unless the file is on DAX.</summary>
     private static (bool Works, string Why) ProbeMapSync(string path)
     {
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (false, $"it cannot be opened: {HostErrors.Describe(e, path)}");
+        }
+        using var owned = file;
         if (RandomAccess.GetLength(file) == 0)
             return (false, "the file is empty");
         nint address = Libc.Mmap(0, (nuint)Libc.PageSize, Libc.ProtRead, Libc.MapSharedValidate | Libc.MapSync, (int)file.DangerousGetHandle(), 0);

@@ -20,6 +20,9 @@ public enum PersistenceDomain : uint
 public sealed record MachineOptions(ChipsetKind Chipset, string TypeName, bool Nvdimm, PersistenceDomain Persistence)
 {
     public static MachineOptions Default { get; } = new(MachineTypes.Default.Chipset, MachineTypes.Default.Name, false, PersistenceDomain.Unset);
+
+    /// <summary>The machine type's QEMU version: 7.2 for vnvdimm's own; older ones only in the layout planner.</summary>
+    public Version Version { get; init; } = new(7, 2);
 }
 
 public sealed record MemoryOptions(ulong RamSize, uint Slots, ulong MaxMem)

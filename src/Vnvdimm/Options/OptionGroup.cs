@@ -30,6 +30,11 @@ public sealed class OptionGroup
         _jsonKinds = jsonKinds;
     }
 
+    /// <summary>The option as typed ("-M" for -machine), which QEMU's messages quote.</summary>
+    public string? Typed { get; private init; }
+
+
+
     /// <summary>The option name without dash, e.g. "device".</summary>
     public string Option { get; }
 
@@ -37,13 +42,15 @@ public sealed class OptionGroup
     public string Text { get; }
 
     /// <summary>"-device nvdimm,memdev=m0": the prefix QEMU puts before an error about this argument.</summary>
-    public string Location => $"-{Option} {Text}";
+    public string Location => $"{Typed ?? "-" + Option} {Text}";
 
     /// <summary>Parses <paramref name="text"/>; a first item without '=' is the value of <paramref name="impliedKey"/>.</summary>
-    public static OptionGroup Parse(string option, string text, string? impliedKey)
+    /// <param name="typed">The option as the user typed it ("-M"), for messages; "-" + option by default.</param>
+    public static OptionGroup Parse(string option, string text, string? impliedKey, string? typed = null)
     {
+        string location = $"{typed ?? "-" + option} {text}";
         if (text.StartsWith('{') && JsonOptions.Contains(option))
-            return ParseJson(option, text);
+            return ParseJson(option, text, location, typed);
         var pairs = new List<KeyValuePair<string, string>>();
         int i = 0;
         bool first = true;
@@ -53,14 +60,18 @@ public sealed class OptionGroup
             if (item.Length == 0 && i > text.Length)
                 break;
             int eq = item.IndexOf('=');
+            // QemuOpts names a first item only when '=' comes before any comma: "nvdimm,,memdev=m0" is one value.
+            int comma = item.IndexOf(',');
+            if (first && impliedKey is not null && eq >= 0 && comma >= 0 && comma < eq && !KeyvalOptions.Contains(option))
+                eq = -1;
             if (eq < 0)
             {
                 if (first && impliedKey is not null && !(item.Length == 0 && KeyvalOptions.Contains(option)))
                     pairs.Add(new(impliedKey, Unescape(item)));
                 else if (item.Length == 0)
-                    throw new ConfigurationException("Invalid parameter ''", $"-{option} {text}");
+                    throw new ConfigurationException("Invalid parameter ''", location);
                 else if (KeyvalOptions.Contains(option))
-                    throw new ConfigurationException($"Expected '=' after parameter '{item}'", $"-{option} {text}");
+                    throw new ConfigurationException($"Expected '=' after parameter '{item}'", location);
                 else
                     // QemuOpts' short form (deprecated in QEMU 7.2): "key" is key=on, "nokey" key=off.
                     pairs.Add(item.StartsWith("no", StringComparison.Ordinal) ? new(item[2..], "off") : new(item, "on"));
@@ -71,30 +82,88 @@ public sealed class OptionGroup
             }
             first = false;
         }
-        return new OptionGroup(option, text, pairs);
+        return new OptionGroup(option, text, pairs) { Typed = typed };
     }
 
-    private static OptionGroup ParseJson(string option, string text)
+    private static OptionGroup ParseJson(string option, string text, string location, string? typed)
     {
         var pairs = new List<KeyValuePair<string, string>>();
         var kinds = new Dictionary<string, JsonValueKind>(StringComparer.Ordinal);
+        string json = DoubleQuoted(text);
+        string? error = null;
         try
         {
-            using var document = JsonDocument.Parse(text);
+            using var document = JsonDocument.Parse(json);
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 var value = property.Value;
+                if (!kinds.TryAdd(property.Name, value.ValueKind))
+                {
+                    error = "JSON parse error, duplicate key";
+                    break;
+                }
                 pairs.Add(new(property.Name, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()));
-                kinds[property.Name] = value.ValueKind;
             }
         }
         catch (JsonException e)
         {
-            // QEMU's wording for the commonest case, a cut-off argument; otherwise the parser's own reason.
-            bool truncated = e.BytePositionInLine >= System.Text.Encoding.UTF8.GetByteCount(text);
-            throw new ConfigurationException(truncated ? "JSON parse error, premature EOI" : $"JSON parse error, {e.Message.Split(". Path:")[0]}", $"-{option} {text}");
+            // QEMU's wording for a cut-off argument; otherwise where it went wrong, never the .NET parser's prose.
+            error = e.BytePositionInLine >= System.Text.Encoding.UTF8.GetByteCount(json)
+                ? "JSON parse error, premature EOI"
+                : $"JSON parse error, invalid JSON at byte {e.BytePositionInLine}";
         }
-        return new OptionGroup(option, text, pairs, kinds);
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            error = "JSON parse error, invalid character (a lone UTF-16 surrogate?)";
+        }
+        if (error is not null)
+            throw new ConfigurationException(error, location);
+        return new OptionGroup(option, text, pairs, kinds) { Typed = typed };
+    }
+
+    /// <summary>QEMU's JSON parser takes 'single-quoted' strings too (QMP's habit): made double-quoted for the standard parser.</summary>
+    private static string DoubleQuoted(string text)
+    {
+        if (!text.Contains('\''))
+            return text;
+        var json = new System.Text.StringBuilder(text.Length + 8);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '"')
+            {
+                int end = i + 1;
+                while (end < text.Length && text[end] != '"')
+                    end += text[end] == '\\' ? 2 : 1;
+                json.Append(text, i, Math.Min(end + 1, text.Length) - i);
+                i = end;
+                continue;
+            }
+            if (c != '\'')
+            {
+                json.Append(c);
+                continue;
+            }
+            json.Append('"');
+            for (i++; i < text.Length && text[i] != '\''; i++)
+            {
+                if (text[i] == '\\' && i + 1 < text.Length)
+                {
+                    if (text[i + 1] == '\'')
+                        json.Append('\'');
+                    else
+                        json.Append(text[i]).Append(text[i + 1]);
+                    i++;
+                }
+                else
+                {
+                    json.Append(text[i] == '"' ? "\\\"" : text[i].ToString());
+                }
+            }
+            if (i < text.Length)
+                json.Append('"'); // an unterminated string stays cut off: "premature EOI"
+        }
+        return json.ToString();
     }
 
     // Splits at single commas; ",," stays in the item and is unescaped later.
@@ -165,8 +234,15 @@ public sealed class OptionGroup
             : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? unchecked((ulong)l) : null
             : null;
 
-    public string RequiredString(string key) =>
-        String(key) ?? throw Error($"Parameter '{key}' is missing");
+    /// <summary>Whether the argument was JSON (its errors have their own words in QEMU).</summary>
+    public bool IsJson => _jsonKinds is not null;
+
+    /// <summary>A key that must be there.</summary>
+    public string RequiredString(string key) => String(key) ?? throw Error($"Parameter '{key}' is missing");
+
+    /// <summary>The type key (driver, qom-type): QEMU looks it up as a string, so in JSON any other value counts as absent.</summary>
+    public string RequiredType(string key) =>
+        (JsonKind(key) is JsonValueKind kind && kind != JsonValueKind.String ? null : String(key)) ?? throw Error($"Parameter '{key}' is missing");
 
     public bool? Bool(string key)
     {
@@ -210,21 +286,45 @@ public sealed class OptionGroup
         if (value is null)
             return null;
         if (_jsonKinds is not null)
-            return JsonInteger(key, value) ?? throw WrongType(key, "integer");
-        // strtoull's rules, as QEMU uses them: 0x for hex, and a minus sign wraps ("-1" is 2^64 - 1).
-        bool negative = value.StartsWith('-');
-        string digits = negative ? value[1..] : value;
+            return JsonInteger(key, value) ?? throw Error($"Parameter '{key}' expects uint64"); // every such property is unsigned
+        // strtoull's rules, as QEMU uses them: leading blanks and '+' pass, 0x for hex, a leading 0 for octal,
+        // and a minus sign wraps ("-1" is 2^64 - 1) except in -numa, which QEMU reads with its options visitor.
+        string trimmed = value.TrimStart(' ', '\t', '\n');
+        bool negative = trimmed.StartsWith('-');
+        string digits = negative || trimmed.StartsWith('+') ? trimmed[1..] : trimmed;
+        if (negative && Option == "numa")
+            throw Error($"Parameter '{key}' expects a uint64 value");
         bool hex = digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
-        var styles = hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None;
-        if (ulong.TryParse(hex ? digits.AsSpan(2) : digits, styles, CultureInfo.InvariantCulture, out ulong n))
+        if (TryStrtoull(digits, out ulong n))
             return negative ? unchecked(0 - n) : n;
         bool tooLarge = BigIntegerSyntax(digits, hex);
         throw Option switch
         {
             "device" => Error($"Parameter '{key}' expects integer"),
+            "numa" => Error($"Parameter '{key}' expects a uint64 value"),
+            "accel" => Error($"Parameter '{key}' expects uint64"),
             _ when tooLarge => Error($"Value '{value}' is too large for parameter '{key}'"),
             _ => Error($"Parameter '{key}' expects a number"),
         };
+    }
+
+    /// <summary>An unsigned number in base 0: "0x1f" hex, "017" octal, "17" decimal; the whole text must be the number.</summary>
+    private static bool TryStrtoull(string digits, out ulong value)
+    {
+        value = 0;
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return ulong.TryParse(digits.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (digits.Length > 1 && digits[0] == '0')
+        {
+            foreach (char c in digits.AsSpan(1))
+            {
+                if (c is < '0' or > '7' || value > ulong.MaxValue >> 3)
+                    return false;
+                value = (value << 3) | (uint)(c - '0');
+            }
+            return true;
+        }
+        return ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
     }
 
     private static bool BigIntegerSyntax(string digits, bool hex) =>
@@ -237,14 +337,18 @@ public sealed class OptionGroup
         if (value is null)
             return null;
         if (_jsonKinds is not null)
-            return JsonKind(key) == JsonValueKind.Number && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j)
-                ? j : throw WrongType(key, "integer");
-        if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
-            return n;
-        if (value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && int.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out n) && n >= 0)
-            return n;
+        {
+            if (JsonKind(key) != JsonValueKind.Number)
+                throw WrongType(key, "integer");
+            return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j) ? j : throw Error($"Parameter '{key}' expects int32_t");
+        }
+        string trimmed = value.TrimStart(' ', '\t', '\n');
+        bool negative = trimmed.StartsWith('-');
+        string digits = negative || trimmed.StartsWith('+') ? trimmed[1..] : trimmed;
+        if (TryStrtoull(digits, out ulong magnitude) && magnitude <= (negative ? 1UL << 31 : int.MaxValue))
+            return negative ? (int)-(long)magnitude : (int)magnitude;
         // qdev's words: a number outside int32 is not an int32_t, anything else not an integer.
-        throw Error(long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+        throw Error(TryStrtoull(digits, out _)
             ? $"Parameter '{key}' expects int32_t" : $"Parameter '{key}' expects integer");
     }
 

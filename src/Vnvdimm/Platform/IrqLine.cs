@@ -3,8 +3,8 @@ using System.Collections.Immutable;
 namespace Vnvdimm.Platform;
 
 /// <summary>
-/// An interrupt line into the IOAPIC: its level and who watches it change (qtest clients that asked
-/// for <c>irq_intercept_in ioapic</c>). The level is changed under the machine lock; listeners only
+/// An interrupt line into the IOAPIC: its level and who watches it being driven (qtest clients that
+/// asked for <c>irq_intercept_in ioapic</c>). The level is set under the machine lock; listeners only
 /// take note there, they never do I/O.
 /// </summary>
 public sealed class IrqLine(int number)
@@ -15,16 +15,15 @@ public sealed class IrqLine(int number)
 
     public bool Level { get; private set; }
 
+    /// <summary>Drives the line; listeners hear every call, changed or not, as QEMU's qemu_set_irq reaches its handlers.</summary>
     public void Set(bool level)
     {
-        if (level == Level)
-            return;
         Level = level;
         foreach (var listener in _listeners)
             listener(Number, level);
     }
 
-    /// <summary>Calls <paramref name="listener"/> with (line, level) at every change until disposed.</summary>
+    /// <summary>Calls <paramref name="listener"/> with (line, level) each time the line is driven, until disposed.</summary>
     public IDisposable Listen(Action<int, bool> listener)
     {
         ImmutableInterlocked.Update(ref _listeners, l => l.Add(listener));

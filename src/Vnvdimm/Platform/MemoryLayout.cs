@@ -25,7 +25,14 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
     /// <summary>ACPI's limit on memory slots (QEMU's ACPI_MAX_RAM_SLOTS).</summary>
     public const uint MaxSlots = 256;
 
-    public ulong AboveFourGigStart => FourGig;
+    /// <summary>Where RAM above the PCI hole starts: 4 GiB, or 1 TiB when QEMU moves it past AMD's HyperTransport hole.</summary>
+    public ulong AboveFourGigStart { get; init; } = FourGig;
+
+    /// <summary>AMD's HyperTransport range below 1 TiB, which QEMU 7.1+ keeps guest memory out of for its (AMD) default CPU.</summary>
+    public const ulong AmdHyperTransportStart = 0xfd00000000, AboveOneTerabyte = 1UL << 40;
+
+    /// <summary>The default CPU's (qemu64's) physical address width: nothing the machine uses may lie above it.</summary>
+    public const int PhysicalAddressBits = 40;
 
     public bool HasDeviceMemory => DeviceMemory.Size != 0;
 
@@ -45,7 +52,6 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
         ulong below = Math.Min(ram, lowmem);
         ulong above = ram - below;
 
-        var device = new GuestRange(0, 0);
         if (ram < memory.MaxMem)
         {
             if (memory.Slots > MaxSlots)
@@ -53,15 +59,41 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
             ulong page = (ulong)Environment.SystemPageSize;
             if (memory.MaxMem % page != 0)
                 throw new ConfigurationException($"maximum memory size must by aligned to multiple of {page} bytes");
-            ulong aboveEnd = FourGig + above;
-            ulong baseAddress = (aboveEnd + Gig - 1) & ~(Gig - 1);
-            // One GiB of slack per slot: the largest alignment a memory device is expected to need.
-            ulong size = memory.MaxMem - ram + Gig * memory.Slots;
-            if (baseAddress + size < size)
-                throw new ConfigurationException($"unsupported amount of maximum memory: 0x{memory.MaxMem:x}");
-            device = new GuestRange(baseAddress, size);
         }
-        return new MemoryLayout(ram, below, above, memory.Slots, memory.MaxMem, device);
+
+        // QEMU 7.1+ moves RAM above 4 GiB (and the memory devices after it) to 1 TiB when the highest address
+        // the machine uses, its 64-bit PCI hole included, would reach AMD's HyperTransport range; then checks
+        // that the CPU can address it all.
+        ulong aboveStart = FourGig;
+        if (machine.Version >= new Version(7, 1) && MaxUsedAddress(machine, memory, above, aboveStart) >= AmdHyperTransportStart)
+            aboveStart = AboveOneTerabyte;
+        ulong maxUsed = MaxUsedAddress(machine, memory, above, aboveStart);
+        ulong limit = (1UL << PhysicalAddressBits) - 1;
+        if (maxUsed > limit)
+            throw new ConfigurationException($"Address space limit 0x{limit:x} < 0x{maxUsed:x} phys-bits too low ({PhysicalAddressBits})");
+        return new MemoryLayout(ram, below, above, memory.Slots, memory.MaxMem, DeviceRange(memory, above, aboveStart)) { AboveFourGigStart = aboveStart };
+    }
+
+    /// <summary>The memory-device region: after RAM above 4 GiB, GiB-aligned, with a GiB of slack per slot (the largest alignment a device is expected to need).</summary>
+    private static GuestRange DeviceRange(MemoryOptions memory, ulong above, ulong aboveStart)
+    {
+        if (memory.RamSize >= memory.MaxMem)
+            return new GuestRange(0, 0);
+        ulong baseAddress = (aboveStart + above + Gig - 1) & ~(Gig - 1);
+        ulong size = memory.MaxMem - memory.RamSize + Gig * memory.Slots;
+        if (baseAddress + size < size)
+            throw new ConfigurationException($"unsupported amount of maximum memory: 0x{memory.MaxMem:x}");
+        return new GuestRange(baseAddress, size);
+    }
+
+    /// <summary>QEMU's pc_max_used_gpa: the end of the 64-bit PCI hole (2 GiB on pc, 32 GiB on q35) after memory and its devices.</summary>
+    private static ulong MaxUsedAddress(MachineOptions machine, MemoryOptions memory, ulong above, ulong aboveStart)
+    {
+        var device = DeviceRange(memory, above, aboveStart);
+        ulong holeStart = device.Size != 0 ? device.End : aboveStart + above;
+        holeStart = (holeStart + Gig - 1) & ~(Gig - 1);
+        ulong hole64 = machine.Chipset == ChipsetKind.Q35 ? 32 * Gig : 2 * Gig;
+        return holeStart + hole64 - 1;
     }
 
     /// <summary>Guest-physical pieces of RAM: [0, below) and [4 GiB, 4 GiB + above).</summary>
@@ -70,6 +102,6 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
         if (BelowFourGig != 0)
             yield return (0, new GuestRange(0, BelowFourGig));
         if (AboveFourGig != 0)
-            yield return (BelowFourGig, new GuestRange(FourGig, AboveFourGig));
+            yield return (BelowFourGig, new GuestRange(AboveFourGigStart, AboveFourGig));
     }
 }

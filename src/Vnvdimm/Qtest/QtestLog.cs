@@ -29,7 +29,7 @@ public sealed class QtestLog(TextWriter? writer, ILogger? logger = null) : IDisp
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new ConfigurationException($"cannot open qtest log '{path}': {e.Message}", $"-qtest-log {path}");
+            throw new ConfigurationException($"cannot open qtest log '{path}': {HostMemory.HostErrors.Describe(e, path)}", $"-qtest-log {path}");
         }
     }
 

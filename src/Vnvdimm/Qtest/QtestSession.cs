@@ -23,15 +23,18 @@ public sealed class QtestSession : IDisposable
     private readonly IDisposable _sciListener;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _irqs = new();
     private long _clockNs;
+    private bool _sciTold;
 
     public QtestSession(Machine machine)
     {
         _machine = machine;
-        // As QEMU: once the IOAPIC's inputs are intercepted, every change of an input line is told to the client.
+        // As QEMU: once the IOAPIC's inputs are intercepted, a line driven to a level other than the one last
+        // told (low, to begin with) is told to the client.
         _sciListener = _machine.Gpe.Sci.Listen((irq, level) =>
         {
-            if (!_machine.IrqIntercept.IoapicInputs)
+            if (!_machine.IrqIntercept.IoapicInputs || level == _sciTold)
                 return;
+            _sciTold = level;
             _irqs.Enqueue(level ? $"IRQ raise {irq}" : $"IRQ lower {irq}");
             while (_irqs.Count > MaxPendingIrqs)
                 _irqs.TryDequeue(out _);

@@ -98,8 +98,16 @@ public static class MachineBuilder
         }
         else
         {
-            var ram = HostMapping.Map(-1, layout.RamSize, BackendDescriptor.AnonymousAlignment, Libc.ProtRead | Libc.ProtWrite,
-                Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve);
+            HostMapping ram;
+            try
+            {
+                ram = HostMapping.Map(-1, layout.RamSize, BackendDescriptor.AnonymousAlignment, Libc.ProtRead | Libc.ProtWrite,
+                    Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve);
+            }
+            catch (MappingException e)
+            {
+                throw new ConfigurationException($"cannot set up guest memory '{MachineTypes.Find(config.Machine.TypeName)?.DefaultRamId ?? "pc.ram"}': {e.Message}");
+            }
             ram.TrackEverWritten();
             owned.Add(ram);
             pieces.Add((ram, layout.RamSize));

@@ -23,7 +23,7 @@ public sealed record MachinePlan(
         var descriptors = new Dictionary<string, BackendDescriptor>(StringComparer.Ordinal);
         foreach (var options in config.Backends)
         {
-            var descriptor = Located(options.Location, () => BackendDescriptor.From(options));
+            var descriptor = BackendDescriptor.From(options); // QEMU names no option for these, found when the backend is completed
             MemoryBackend.Preflight(descriptor, incoming: config.Incoming is not null);
             descriptors.Add(options.Id, descriptor);
         }
@@ -36,18 +36,6 @@ public sealed record MachinePlan(
         foreach (var nvdimm in config.Nvdimms)
             planner.Place(nvdimm, descriptors);
         return new MachinePlan(config, descriptors, layout, nodeMemory, planner);
-    }
-
-    private static T Located<T>(string location, Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ConfigurationException e)
-        {
-            throw e.At(location);
-        }
     }
 
     /// <summary>
@@ -66,7 +54,7 @@ public sealed record MachinePlan(
             if (!byId.TryAdd(node.NodeId, node))
                 throw new ConfigurationException($"Duplicate NUMA nodeid: {node.NodeId}", node.Location);
             if (node.Memdev is string id && !descriptors.ContainsKey(id))
-                throw new ConfigurationException($"Device '{id}' not found", node.Location);
+                throw new ConfigurationException($"memdev={id} is ambiguous", node.Location); // QEMU's words for a missing backend
         }
         for (uint id = byId.Keys.Max(); id > 0; id--)
             if (!byId.ContainsKey(id - 1))

@@ -106,7 +106,7 @@ public sealed class CommandLineParserTests
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c,mode=bogus", "-mon chardev=c,mode=bogus: Parameter 'mode' does not accept value 'bogus'")]
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -chardev socket,id=c,path=/tmp/b,server=on,wait=off", "-chardev socket,id=c,path=/tmp/b,server=on,wait=off: Duplicate ID 'c' for chardev")]
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c -mon chardev=c", "-mon chardev=c: Device 'c' is in use")]
-    [InlineData("-accel bogus", "invalid accelerator bogus")]
+    [InlineData("-accel bogus", "-accel bogus: invalid accelerator bogus")]
     [InlineData("-chardev stdio,id=1c", "-chardev stdio,id=1c: Parameter 'id' expects an identifier\nIdentifiers consist of letters, digits, '-', '.', '_', starting with a letter.")]
     [InlineData("-chardev socket,id=c,path=/tmp/x,host=h,port=1", "-chardev socket,id=c,path=/tmp/x,host=h,port=1: None or one of 'path', 'fd' or 'host' option required.")]
     [InlineData("-chardev stdio,id=a -chardev stdio,id=b", "-chardev stdio,id=b: cannot use stdio by multiple character devices")]

@@ -15,6 +15,9 @@ public sealed class SizeParserTests
     [InlineData("0x20000", 1UL, 0x20000UL)]
     [InlineData("512", 1UL << 20, 512UL << 20)]
     [InlineData("10B", 1UL << 20, 10UL)]
+    [InlineData(" 1G", 1UL, 1UL << 30)]
+    [InlineData("+2M", 1UL, 2UL << 20)]
+    [InlineData("0x10G", 1UL, 16UL << 30)]
     public void Parses_qemu_sizes(string text, ulong unit, ulong expected)
     {
         Assert.True(SizeParser.TryParse(text, unit, out var value));
@@ -29,6 +32,7 @@ public sealed class SizeParserTests
     [InlineData("1.5")]
     [InlineData("1GG")]
     [InlineData("16E")]
-    [InlineData(" 1G")]
+    [InlineData(".5G")]
+    [InlineData("0x")]
     public void Rejects_what_qemu_rejects(string text) => Assert.False(SizeParser.TryParse(text, 1, out _));
 }
