@@ -48,7 +48,19 @@ public static class ToolCommands
     private static readonly Option<bool> UseQemu = new("--qemu") { Description = "start qemu-system-x86_64 with the options after \"--\" instead of vnvdimm" };
     private static readonly Argument<string[]> MachineArgs = new("machine-options") { Arity = ArgumentArity.ZeroOrMore, Description = "after \"--\": the machine's options, to start it" };
     private static readonly Option<bool> Json = new("--json") { Description = "print JSON for programs" };
-    private static readonly Option<double> Timeout = new("--timeout") { Description = "seconds a running machine (--qtest) may take to answer one command", DefaultValueFactory = _ => 30 };
+    private static readonly Option<double> Timeout = new("--timeout")
+    {
+        Description = "seconds a running machine (--qtest) may take to answer one command",
+        DefaultValueFactory = _ => 30,
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && double.IsFinite(seconds))
+                return seconds;
+            r.AddError($"--timeout {text}: give a number of seconds above 0");
+            return 0;
+        },
+    };
 
     private static Command Guest()
     {
@@ -131,10 +143,7 @@ public static class ToolCommands
             command.Options.Add(option);
         command.SetAction(r =>
         {
-            double seconds = r.GetValue(Timeout);
-            if (!(seconds > 0))
-                throw new ToolException($"--timeout {seconds}: give a number of seconds above 0");
-            using var connection = GuestTarget.Open(r.GetValue(QtestSocket), r.GetValue(UseQemu), r.GetValue(MachineArgs) ?? [], TimeSpan.FromSeconds(seconds));
+            using var connection = GuestTarget.Open(r.GetValue(QtestSocket), r.GetValue(UseQemu), r.GetValue(MachineArgs) ?? [], TimeSpan.FromSeconds(r.GetValue(Timeout)));
             return action(NvdimmGuest.Boot(connection), r);
         });
         return command;
