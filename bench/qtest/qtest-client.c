@@ -86,6 +86,13 @@ static void read_answer(void)
     }
 }
 
+/* One lockstep round trip: the command, then its answer. */
+static void round_trip(const char *line, size_t length)
+{
+    send_all(line, length);
+    read_answer();
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -123,17 +130,13 @@ int main(int argc, char **argv)
         die("connect");
 
     /* Warm up both sides (JIT, caches) before the clock starts. */
-    for (int i = 0; i < 2000; i++) {
-        send_all("outl 0x80 0\n", 12);
-        read_answer();
-    }
+    for (int i = 0; i < 2000; i++)
+        round_trip("outl 0x80 0\n", 12);
 
     double start = now();
     if (!strcmp(mode, "lockstep")) {
-        for (long i = 0; i < count; i++) {
-            send_all("outl 0x80 0\n", 12);
-            read_answer();
-        }
+        for (long i = 0; i < count; i++)
+            round_trip("outl 0x80 0\n", 12);
     } else if (!strcmp(mode, "pipelined")) {
         char batch[BATCH * 12];
         for (int i = 0; i < BATCH; i++)
@@ -153,12 +156,9 @@ int main(int argc, char **argv)
         int c = snprintf(call, sizeof call, "outl 0xa18 0x%x\n", DSM_PAGE);
         int a = snprintf(answer, sizeof answer, "b64read 0x%x 0x1000\n", DSM_PAGE);
         for (long i = 0; i < count; i++) {
-            send_all(request, (size_t)n);
-            read_answer();
-            send_all(call, (size_t)c);
-            read_answer();
-            send_all(answer, (size_t)a);
-            read_answer();
+            round_trip(request, (size_t)n);
+            round_trip(call, (size_t)c);
+            round_trip(answer, (size_t)a);
         }
     } else if (!strcmp(mode, "dsm-set")) {
         /* handle 1, revision 1, function 6 (Set Label Data), offset 0, length 4076, then the data */
@@ -172,12 +172,9 @@ int main(int argc, char **argv)
             int n = snprintf(request, sizeof request, "b64write 0x%x 0x%zx ", DSM_PAGE, sizeof page);
             n += (int)base64(page, sizeof page, request + n);
             request[n++] = '\n';
-            send_all(request, (size_t)n);
-            read_answer();
-            send_all(call, (size_t)c);
-            read_answer();
-            send_all(answer, (size_t)a);
-            read_answer();
+            round_trip(request, (size_t)n);
+            round_trip(call, (size_t)c);
+            round_trip(answer, (size_t)a);
         }
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
