@@ -54,6 +54,27 @@ public class QtestBenchmarks
     [Benchmark]
     public string OutL() => _session.Execute("outl 0x1234 0x1");
 
+    // The server's own path: the line as bytes, the answer into a reused buffer (no strings around it).
+    private readonly byte[] _outlLine = "outl 0x80 0x0"u8.ToArray();
+    private readonly byte[] _readqLine = System.Text.Encoding.ASCII.GetBytes($"readq 0x{Nvdimm:x}");
+    private readonly System.Buffers.ArrayBufferWriter<byte> _answer = new(256);
+
+    [Benchmark]
+    public int OutLAsServed()
+    {
+        _answer.ResetWrittenCount();
+        _session.Execute(_outlLine, _answer);
+        return _answer.WrittenCount;
+    }
+
+    [Benchmark]
+    public int NvdimmReadQAsServed()
+    {
+        _answer.ResetWrittenCount();
+        _session.Execute(_readqLine, _answer);
+        return _answer.WrittenCount;
+    }
+
     [Benchmark]
     public string B64Read4K() => _session.Execute("b64read 0x100000 0x1000");
 

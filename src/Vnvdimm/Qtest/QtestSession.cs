@@ -68,19 +68,13 @@ public sealed class QtestSession : IDisposable
     /// </summary>
     public void Execute(ReadOnlySpan<byte> line, IBufferWriter<byte> answer)
     {
-        Span<Range> words = stackalloc Range[MaxWords];
-        int count = Split(line, words);
+        Span<Range> ranges = stackalloc Range[MaxWords];
+        var words = new Words(line, ranges[..Split(line, ranges)]);
         try
         {
-            if (count == 0)
+            if (words.Count == 0)
                 throw new QtestArgumentException("empty command");
-            var name = line[words[0]];
-            bool carriesData = name.SequenceEqual("write"u8) || name.SequenceEqual("b64write"u8);
-            var w = new string[count];
-            for (int i = 0; i < count; i++)
-                w[i] = carriesData && i == PayloadWord ? "" : Encoding.Latin1.GetString(line[words[i]]);
-            var payload = carriesData && count > PayloadWord ? line[words[PayloadWord]] : default;
-            Dispatch(w, payload, answer);
+            Dispatch(words, answer);
         }
         catch (UserError e)
         {
@@ -95,9 +89,6 @@ public sealed class QtestSession : IDisposable
 
     /// <summary>No command has more than a name and three arguments; further words are ignored, as QEMU does.</summary>
     private const int MaxWords = 4;
-
-    /// <summary>The word that may be huge (write's and b64write's data): it stays bytes.</summary>
-    private const int PayloadWord = 3;
 
     /// <summary>The first <see cref="MaxWords"/> space-separated words; the last one runs to the next space.</summary>
     private static int Split(ReadOnlySpan<byte> line, Span<Range> words)
@@ -117,83 +108,118 @@ public sealed class QtestSession : IDisposable
         return count;
     }
 
-    private void Dispatch(string[] w, ReadOnlySpan<byte> payload, IBufferWriter<byte> answer)
+    /// <summary>
+    /// A command's words as bytes, read in place: every command on the hot path (port and memory accesses)
+    /// runs without allocating; text is made only for messages.
+    /// </summary>
+    private readonly ref struct Words(ReadOnlySpan<byte> line, ReadOnlySpan<Range> ranges)
     {
-        string name = w[0];
+        private readonly ReadOnlySpan<byte> _line = line;
+        private readonly ReadOnlySpan<Range> _ranges = ranges;
+
+        public int Count => _ranges.Length;
+
+        public ReadOnlySpan<byte> this[int i] => _line[_ranges[i]];
+
+        public string Text(int i) => Encoding.Latin1.GetString(this[i]);
+
+        /// <summary>Throws unless the command has <paramref name="count"/> arguments.</summary>
+        public void Need(int count)
+        {
+            if (Count < count + 1)
+                throw new QtestArgumentException($"'{Text(0)}' needs {count} argument(s)");
+        }
+
+        public ulong Number(int i) => QtestSession.Number(this[i]);
+    }
+
+    /// <summary>The longest command name; a longer first word is no command.</summary>
+    private const int MaxNameLength = 16;
+
+    private void Dispatch(in Words w, IBufferWriter<byte> answer)
+    {
+        Span<char> nameChars = stackalloc char[MaxNameLength];
+        var nameBytes = w[0];
+        if (nameBytes.Length > MaxNameLength)
+        {
+            Text(answer, $"FAIL Unknown command '{w.Text(0)}'");
+            return;
+        }
+        ReadOnlySpan<char> name = nameChars[..Encoding.Latin1.GetChars(nameBytes, nameChars)];
         switch (name)
         {
             case "outb" or "outw" or "outl":
             {
-                Args(w, 2);
+                w.Need(2);
                 ushort port = Port(w[1]);
-                uint value = (uint)Number(w[2]);
+                uint value = (uint)w.Number(2);
                 using (_machine.Enter())
                     _machine.Io.Write(port, AccessSize(name[3]), value);
-                Text(answer, "OK");
+                answer.Write("OK"u8);
                 return;
             }
             case "inb" or "inw" or "inl":
             {
-                Args(w, 1);
+                w.Need(1);
                 ushort port = Port(w[1]);
                 uint value;
                 using (_machine.Enter())
                     value = _machine.Io.Read(port, AccessSize(name[2]));
-                Text(answer, $"OK 0x{value:x4}");
+                OkNumber(answer, value, "x4");
                 return;
             }
             case "writeb" or "writew" or "writel" or "writeq":
             {
-                Args(w, 2);
-                ulong address = Number(w[1]);
+                w.Need(2);
+                ulong address = w.Number(1);
                 int size = AccessSize(name[5]);
                 Span<byte> bytes = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, Number(w[2]));
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, w.Number(2));
                 using (_machine.Enter())
                     _machine.Memory.Write(address, bytes[..size]);
-                Text(answer, "OK");
+                answer.Write("OK"u8);
                 return;
             }
             case "readb" or "readw" or "readl" or "readq":
             {
-                Args(w, 1);
-                ulong address = Number(w[1]);
+                w.Need(1);
+                ulong address = w.Number(1);
                 int size = AccessSize(name[4]);
                 Span<byte> bytes = stackalloc byte[8];
                 bytes.Clear();
                 using (_machine.Enter())
                     _machine.Memory.Read(address, bytes[..size]);
-                Text(answer, $"OK 0x{BinaryPrimitives.ReadUInt64LittleEndian(bytes):x16}");
+                OkNumber(answer, BinaryPrimitives.ReadUInt64LittleEndian(bytes), "x16");
                 return;
             }
             case "read":
-                Args(w, 2);
+                w.Need(2);
                 QtestEncoding.WriteHexAnswer(answer, ReadBlock(w[1], w[2]));
                 return;
             case "b64read":
-                Args(w, 2);
+                w.Need(2);
                 QtestEncoding.WriteBase64Answer(answer, ReadBlock(w[1], w[2]));
                 return;
             case "write" or "b64write":
             {
-                Args(w, 3);
-                ulong address = Number(w[1]);
+                w.Need(3);
+                ulong address = w.Number(1);
                 var data = new byte[Length(w[2])];
-                bool hex = name == "write";
+                bool hex = name is "write";
                 // Like QEMU: data shorter than the length leaves zeros (missing hex digits, short base64).
-                if (!(hex ? QtestEncoding.TryDecodeHex(payload, data) : QtestEncoding.TryDecodeBase64(payload, data)))
+                if (!(hex ? QtestEncoding.TryDecodeHex(w[3], data) : QtestEncoding.TryDecodeBase64(w[3], data)))
                     throw new QtestArgumentException(hex ? "invalid hex data" : "invalid base64 data");
                 using (_machine.Enter())
                     _machine.Memory.Write(address, data);
-                Text(answer, "OK");
+                answer.Write("OK"u8);
                 return;
             }
             case "memset":
             {
-                Args(w, 3);
-                ulong address = Number(w[1]);
-                ulong length = Number(w[2]);
-                byte value = (byte)Number(w[3]);
+                w.Need(3);
+                ulong address = w.Number(1);
+                ulong length = w.Number(2);
+                byte value = (byte)w.Number(3);
                 // Chunk by chunk, the lock taken for each: a huge memset never holds the machine for long.
                 IReadOnlyList<(ulong Address, ulong Length)> ranges;
                 using (_machine.Enter())
@@ -202,33 +228,51 @@ public sealed class QtestSession : IDisposable
                     for (ulong at = 0; at < size; at += FillChunk)
                         using (_machine.Enter())
                             _machine.Memory.Fill(start + at, Math.Min(FillChunk, size - at), value);
-                Text(answer, "OK");
+                answer.Write("OK"u8);
                 return;
             }
             case "endianness":
-                Text(answer, "OK little");
+                answer.Write("OK little"u8);
                 return;
             case "clock_step":
                 // No guest timers run here; the virtual clock only moves when asked to.
-                _clockNs += w.Length > 1 ? (long)Number(w[1]) : 0;
-                Text(answer, $"OK {_clockNs}");
+                _clockNs += w.Count > 1 ? (long)w.Number(1) : 0;
+                OkClock(answer, _clockNs);
                 return;
             case "clock_set":
-                Args(w, 1);
-                _clockNs = Math.Max(_clockNs, (long)Number(w[1]));
-                Text(answer, $"OK {_clockNs}");
+                w.Need(1);
+                _clockNs = Math.Max(_clockNs, (long)w.Number(1));
+                OkClock(answer, _clockNs);
                 return;
             case "irq_intercept_in" or "irq_intercept_out":
-                Args(w, 1);
-                Text(answer, InterceptableDevice(w[1]) is string device ? _machine.IrqIntercept.Intercept(device, name.EndsWith("_in", StringComparison.Ordinal)) : "FAIL Unknown device");
+                w.Need(1);
+                Text(answer, InterceptableDevice(w.Text(1)) is string device ? _machine.IrqIntercept.Intercept(device, name.EndsWith("_in")) : "FAIL Unknown device");
                 return;
             case "set_irq_in":
-                Text(answer, "FAIL Unknown device");
+                answer.Write("FAIL Unknown device"u8);
                 return;
             default:
-                Text(answer, $"FAIL Unknown command '{name}'");
+                Text(answer, $"FAIL Unknown command '{w.Text(0)}'");
                 return;
         }
+    }
+
+    /// <summary>"OK 0x" and the value in <paramref name="hexFormat"/> ("x4", "x16"), straight into the buffer.</summary>
+    private static void OkNumber(IBufferWriter<byte> answer, ulong value, string hexFormat)
+    {
+        var span = answer.GetSpan(32);
+        "OK 0x"u8.CopyTo(span);
+        value.TryFormat(span[5..], out int digits, hexFormat, CultureInfo.InvariantCulture);
+        answer.Advance(5 + digits);
+    }
+
+    /// <summary>"OK" and the virtual clock in nanoseconds, signed as QEMU prints it.</summary>
+    private static void OkClock(IBufferWriter<byte> answer, long clock)
+    {
+        var span = answer.GetSpan(32);
+        "OK "u8.CopyTo(span);
+        clock.TryFormat(span[3..], out int digits, default, CultureInfo.InvariantCulture);
+        answer.Advance(3 + digits);
     }
 
     /// <summary>
@@ -243,15 +287,9 @@ public sealed class QtestSession : IDisposable
             return _machine.Nvdimms.FirstOrDefault(d => d.Id is string id && (path == id || path == $"/machine/peripheral/{id}"))?.Id;
     }
 
-    private static void Args(string[] words, int count)
-    {
-        if (words.Length < count + 1)
-            throw new QtestArgumentException($"'{words[0]}' needs {count} argument(s)");
-    }
-
     private static void Text(IBufferWriter<byte> answer, string text) => Encoding.Latin1.GetBytes(text, answer);
 
-    private byte[] ReadBlock(string addressText, string lengthText)
+    private byte[] ReadBlock(ReadOnlySpan<byte> addressText, ReadOnlySpan<byte> lengthText)
     {
         ulong address = Number(addressText);
         ulong length = Length(lengthText);
@@ -263,45 +301,68 @@ public sealed class QtestSession : IDisposable
         return data;
     }
 
-    private static ulong Length(string text)
+    private static ulong Length(ReadOnlySpan<byte> text)
     {
         ulong length = Number(text);
-        return length <= MaxTransfer ? length : throw new QtestArgumentException($"size {text} exceeds the limit of {MaxTransfer} bytes per command");
+        return length <= MaxTransfer ? length : throw new QtestArgumentException($"size {Encoding.Latin1.GetString(text)} exceeds the limit of {MaxTransfer} bytes per command");
     }
 
     private static int AccessSize(char suffix) => suffix switch { 'b' => 1, 'w' => 2, 'l' => 4, _ => 8 };
 
-    private static ushort Port(string text)
+    private static ushort Port(ReadOnlySpan<byte> text)
     {
         ulong port = Number(text);
-        return port <= 0xffff ? (ushort)port : throw new QtestArgumentException($"port {text} out of range");
+        return port <= 0xffff ? (ushort)port : throw new QtestArgumentException($"port {Encoding.Latin1.GetString(text)} out of range");
     }
 
     /// <summary>strtoull with base 0: 0x for hex, a leading 0 for octal, else decimal.</summary>
-    internal static ulong Number(string text)
+    internal static ulong Number(string text) => Number(Encoding.Latin1.GetBytes(text));
+
+    /// <summary>The same on the line's bytes, as commands arrive.</summary>
+    internal static ulong Number(ReadOnlySpan<byte> text)
     {
-        bool ok;
-        ulong value;
-        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-            ok = ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        ulong value = 0;
+        bool ok = text.Length > 0;
+        if (text.Length > 2 && text[0] == '0' && (text[1] | 0x20) == 'x')
+        {
+            foreach (byte c in text[2..])
+            {
+                int digit = c is >= (byte)'0' and <= (byte)'9' ? c - '0' : (c | 0x20) is >= 'a' and <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+                if (digit < 0 || value > ulong.MaxValue >> 4)
+                {
+                    ok = false;
+                    break;
+                }
+                value = (value << 4) | (uint)digit;
+            }
+        }
         else if (text.Length > 1 && text[0] == '0')
-            ok = TryOctal(text.AsSpan(1), out value);
+        {
+            foreach (byte c in text[1..])
+            {
+                if (c is < (byte)'0' or > (byte)'7' || value > ulong.MaxValue >> 3)
+                {
+                    ok = false;
+                    break;
+                }
+                value = (value << 3) | (uint)(c - '0');
+            }
+        }
         else
-            ok = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-        return ok ? value : throw new QtestArgumentException($"invalid number '{text}'");
+        {
+            foreach (byte c in text)
+            {
+                if (c is < (byte)'0' or > (byte)'9' || value > (ulong.MaxValue - (uint)(c - '0')) / 10)
+                {
+                    ok = false;
+                    break;
+                }
+                value = value * 10 + (uint)(c - '0');
+            }
+        }
+        return ok ? value : throw new QtestArgumentException($"invalid number '{Encoding.Latin1.GetString(text)}'");
     }
 
-    private static bool TryOctal(ReadOnlySpan<char> digits, out ulong value)
-    {
-        value = 0;
-        foreach (char c in digits)
-        {
-            if (c is < '0' or > '7' || value > ulong.MaxValue >> 3)
-                return false;
-            value = (value << 3) | (uint)(c - '0');
-        }
-        return true;
-    }
 }
 
 public sealed class QtestArgumentException(string message) : UserError(message);
