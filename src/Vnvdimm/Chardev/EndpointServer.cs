@@ -185,7 +185,7 @@ public sealed class EndpointServer : IDisposable
                 try
                 {
                     using var stream = new NetworkStream(socket, ownsSocket: true);
-                    ServeGuarded(new ClientConnection(stream, stream, () => HangUp(socket), name));
+                    ServeGuarded(new ClientConnection(stream, stream, () => HangUp(socket), name) { Socket = socket });
                 }
                 finally
                 {
