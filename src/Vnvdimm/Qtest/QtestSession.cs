@@ -133,8 +133,8 @@ public sealed class QtestSession : IDisposable
         public ulong Number(int i) => QtestSession.Number(this[i]);
     }
 
-    /// <summary>The longest command name; a longer first word is no command.</summary>
-    private const int MaxNameLength = 16;
+    /// <summary>Room for the longest command name ("irq_intercept_out" has 17); a longer first word is no command.</summary>
+    private const int MaxNameLength = 32;
 
     private void Dispatch(in Words w, IBufferWriter<byte> answer)
     {

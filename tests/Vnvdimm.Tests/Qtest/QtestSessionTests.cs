@@ -26,6 +26,12 @@ public sealed class QtestSessionTests : IDisposable
     [InlineData("inl 0x514", "OK 0x554d4551")]
     [InlineData("endianness", "OK little")]
     [InlineData("frobnicate 1", "FAIL Unknown command 'frobnicate'")]
+    [InlineData("irq_intercept_out ioapic", "OK")]
+    [InlineData("irq_intercept_in nowhere", "FAIL Unknown device")]
+    [InlineData("clock_step 10", "OK 10")]
+    [InlineData("outl 0X80 010", "OK")]
+    [InlineData("a_command_name_longer_than_any_of_qemus x", "FAIL Unknown command 'a_command_name_longer_than_any_of_qemus'")]
+    [InlineData("readq 0x1g", "ERR invalid number '0x1g'")]
     public void Answers_like_qemu(string command, string answer)
     {
         _session.Execute("writeq 0x1000 0x1122334455667788");
