@@ -381,11 +381,6 @@ public static class CommandLineParser
         group.RejectUnknown(key => $"Property '{accel}-accel.{key}' not found");
     }
 
-    private static void CheckAccelerator(string accel)
-    {
-        if (accel is not ("qtest" or "tcg" or "kvm"))
-            throw new ConfigurationException($"invalid accelerator {accel}");
-    }
 
     /// <param name="skipMode">Skip mode: older types of a family are read by 7.2's rules, properties that move no memory pass, and what they mean is noted.</param>
     private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current, SkipState? skipMode = null)
@@ -430,7 +425,7 @@ public static class CommandLineParser
         // The legacy "accel=kvm:tcg" list: QEMU takes the first that works, failing only when none does;
         // every one vnvdimm knows works (there is no CPU to accelerate).
         if (group.String("accel") is string accels && !accels.Split(':').Any(a => a is "qtest" or "tcg" or "kvm"))
-            CheckAccelerator(accels.Split(':')[0]);
+            throw new ConfigurationException($"invalid accelerator {accels.Split(':')[0]}");
         if (machine.Chipset == ChipsetKind.None)
         {
             // The empty machine has RAM and nothing else: no ACPI, so no NVDIMM properties either.

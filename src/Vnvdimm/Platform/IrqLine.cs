@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Vnvdimm.Platform;
 
 /// <summary>
-/// An interrupt line into the IOAPIC: its level and who watches it being driven (qtest clients that
+/// An interrupt line into the IOAPIC and who watches it being driven (qtest clients that
 /// asked for <c>irq_intercept_in ioapic</c>). The level is set under the machine lock; listeners only
 /// take note there, they never do I/O.
 /// </summary>
@@ -13,12 +13,9 @@ public sealed class IrqLine(int number)
 
     public int Number { get; } = number;
 
-    public bool Level { get; private set; }
-
     /// <summary>Drives the line; listeners hear every call, changed or not, as QEMU's qemu_set_irq reaches its handlers.</summary>
     public void Set(bool level)
     {
-        Level = level;
         foreach (var listener in _listeners)
             listener(Number, level);
     }

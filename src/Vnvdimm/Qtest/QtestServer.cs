@@ -45,11 +45,10 @@ public sealed class QtestServer : IDisposable
         int end = rest.IndexOf((byte)' ');
         if (rest[end..].TrimStart((byte)' ').IsEmpty)
             return ShortLine;
-        string text = Encoding.ASCII.GetString(rest[..end]);
         ulong length;
         try
         {
-            length = Math.Min(QtestSession.Number(text), QtestSession.MaxTransfer);
+            length = Math.Min(QtestSession.Number(rest[..end]), QtestSession.MaxTransfer);
         }
         catch (QtestArgumentException)
         {
@@ -100,9 +99,10 @@ public sealed class QtestServer : IDisposable
         // Answers stream to the client as they are encoded, unless a log wants each one whole.
         var streaming = new StreamingAnswer(output);
         var logged = new ArrayBufferWriter<byte>(256);
+        bool buffered = false; // a complete further line is already in the reader
         while (!cancel.IsCancellationRequested)
         {
-            if (client.Socket is { } socket && !reader.HasBufferedLine)
+            if (client.Socket is { } socket && !buffered)
                 AwaitNextCommand(socket);
             var status = reader.Read(out var line, LineLimit);
             if (status == LineStatus.End)
@@ -148,7 +148,8 @@ public sealed class QtestServer : IDisposable
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
             // Pipelined commands are answered in one write.
-            if (!reader.HasBufferedLine)
+            buffered = reader.HasBufferedLine;
+            if (!buffered)
                 output.Flush();
         }
         output.Flush();

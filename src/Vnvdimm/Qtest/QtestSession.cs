@@ -315,10 +315,7 @@ public sealed class QtestSession : IDisposable
         return port <= 0xffff ? (ushort)port : throw new QtestArgumentException($"port {Encoding.Latin1.GetString(text)} out of range");
     }
 
-    /// <summary>strtoull with base 0: 0x for hex, a leading 0 for octal, else decimal.</summary>
-    internal static ulong Number(string text) => Number(Encoding.Latin1.GetBytes(text));
-
-    /// <summary>The same on the line's bytes, as commands arrive.</summary>
+    /// <summary>strtoull with base 0 on the line's bytes: 0x for hex, a leading 0 for octal, else decimal.</summary>
     internal static ulong Number(ReadOnlySpan<byte> text)
     {
         ulong value = 0;

@@ -68,9 +68,9 @@ public sealed class QtestSessionTests : IDisposable
     [Fact]
     public void Numbers_follow_strtoull_base_zero()
     {
-        Assert.Equal(0x10UL, QtestSession.Number("0x10"));
-        Assert.Equal(8UL, QtestSession.Number("010"));
-        Assert.Equal(10UL, QtestSession.Number("10"));
-        Assert.Throws<QtestArgumentException>(() => QtestSession.Number("09"));
+        Assert.Equal(0x10UL, QtestSession.Number("0x10"u8));
+        Assert.Equal(8UL, QtestSession.Number("010"u8));
+        Assert.Equal(10UL, QtestSession.Number("10"u8));
+        Assert.Throws<QtestArgumentException>(() => QtestSession.Number("09"u8));
     }
 }
