@@ -166,15 +166,7 @@ public static class LayoutPlanner
         return null;
     }
 
-    private static bool SameFile(string a, string b)
-    {
-        string Resolve(string path)
-        {
-            var info = new FileInfo(path);
-            return info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
-        }
-        return Resolve(a) == Resolve(b);
-    }
+    private static bool SameFile(string a, string b) => HostPaths.Resolved(a).FullName == HostPaths.Resolved(b).FullName;
 
     /// <summary>
     /// The existing file opened for reading; null when QEMU would create one (absent, or a folder for a

@@ -62,10 +62,7 @@ public sealed class MemoryBackend : IDisposable
         if (!incoming && IncompleteCopyMark.Read(path) is string why)
             throw new ConfigurationException($"{path} holds an incomplete migration copy ({why}): migrate into it again, " +
                 $"or delete {IncompleteCopyMark.PathFor(path)} to use it as it is", options.Location);
-        var info = new FileInfo(path);
-        // A symbolic link stands for its target, as open(2) follows it.
-        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
-            info = target;
+        var info = HostPaths.Resolved(path); // a symbolic link stands for its target, as open(2) follows it
         if (info.Exists)
         {
             // A pipe or a socket cannot be mapped: QEMU's words for what its mmap then says.

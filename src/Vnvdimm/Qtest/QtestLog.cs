@@ -37,8 +37,7 @@ public sealed class QtestLog(TextWriter? writer, ILogger? logger = null) : IDisp
     {
         try
         {
-            var info = new FileInfo(path);
-            return (info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName) == "/dev/null";
+            return HostMemory.HostPaths.Resolved(path).FullName == "/dev/null";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
