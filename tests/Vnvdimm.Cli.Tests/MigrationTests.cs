@@ -36,7 +36,8 @@ public sealed class MigrationTests
     private static Node Start(TempFolder dir, string name, string? incoming = null, string labelSize = "128K") =>
         StartWith(dir, name, incoming, "", labelSize);
 
-    private static Node StartWith(TempFolder dir, string name, string? incoming, string backendExtra, string labelSize = "128K")
+    private static Node StartWith(TempFolder dir, string name, string? incoming, string backendExtra, string labelSize = "128K",
+        params string[] extra)
     {
         string image = dir.File($"{name}.img");
         string[] args =
@@ -47,6 +48,7 @@ public sealed class MigrationTests
             "-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off",
             "-qtest", $"unix:{dir.File(name + ".qtest")},server=on,wait=off",
             .. incoming is null ? Array.Empty<string>() : ["-incoming", incoming],
+            .. extra,
         ];
         return new Node { Process = TestMachines.LaunchVnvdimm(args), Qmp = dir.File(name + ".qmp"), Qtest = dir.File(name + ".qtest"), Image = image };
     }
@@ -286,6 +288,46 @@ public sealed class MigrationTests
         Assert.Equal("completed", info["status"]!.GetValue<string>());
         Assert.True(info["ram"]!["transferred"]!.GetValue<long>() < 1 << 20, info.ToJsonString()); // RAM zeros only, no 32 MiB of content
         Assert.Equal(before, Hash(dir.File("shared.img")));
+    }
+
+    [Fact]
+    public void X_ignore_shared_numbers_the_regions_alike_when_a_shared_file_comes_before_a_backend_that_travels()
+    {
+        using var dir = new TempFolder();
+        FillRandom(dir.File("shared.img"), 0, 4 << 20);
+        File.CreateSymbolicLink(dir.File("dst.img"), dir.File("shared.img"));
+        File.CreateSymbolicLink(dir.File("src.img"), dir.File("shared.img"));
+        // m0 (shared, left out) sorts before r1 (RAM, sent): r1 must be region 1 on both sides, not 2 on the source.
+        string[] ram = ["-object", "memory-backend-ram,id=r1,size=8M"];
+        using var destination = StartWith(dir, "dst", $"unix:{dir.File("mig.sock")}", "", "128K", ram);
+        using var source = StartWith(dir, "src", null, "", "128K", ram);
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        WaitUp(destination);
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig.sock"));
+        var info = WaitFor(qmp, "completed", "failed");
+        Assert.Equal("completed", info["status"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(false, "running")]
+    [InlineData(true, "paused")]
+    public void The_destination_takes_over_the_run_state_the_source_had(bool stopFirst, string expected)
+    {
+        using var dir = new TempFolder();
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        using var destinationQmp = QmpClient.ConnectUnix(destination.Qmp);
+        if (stopFirst)
+            qmp.Execute("{\"execute\":\"stop\"}");
+        MigrateCompletely(qmp, dir.File("mig.sock"), source, destination);
+        // QEMU's rule (the "globalstate" section): a running source's guest runs on; a paused one stays paused, even without -S.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (RunState(destinationQmp) == "inmigrate" && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.Equal(expected, RunState(destinationQmp));
     }
 
     [Theory]

@@ -4,7 +4,7 @@ namespace Vnvdimm.Dsm;
 /// The FIT the guest reads with the reserved root handle, and whether it changed since the guest
 /// last started reading it: a read sequence started at offset 0 that meets a change gets 0x100.
 /// </summary>
-public sealed class FitBuffer
+public sealed class FitBuffer : Migration.IMigratableState
 {
     private readonly object _lock = new();
     private byte[] _fit = [];
@@ -20,20 +20,38 @@ public sealed class FitBuffer
         }
     }
 
-    /// <summary>The FIT and its changed flag, together (what migration carries).</summary>
+    /// <summary>The FIT and its changed flag, together.</summary>
     public (byte[] Fit, bool Dirty) Snapshot()
     {
         lock (_lock)
             return (_fit, _dirty);
     }
 
-    /// <summary>Takes over a migrated FIT with its changed flag.</summary>
-    public void Restore(byte[] fit, bool dirty)
+    public string MigrationSection => "fit";
+
+    /// <summary>u8 changed flag, then the FIT: a guest's read sequence cut by the migration restarts on the destination too.</summary>
+    public byte[] SaveState()
     {
+        var (fit, dirty) = Snapshot();
+        return [dirty ? (byte)1 : (byte)0, .. fit];
+    }
+
+    public void CheckState(ReadOnlySpan<byte> state)
+    {
+        if (state.IsEmpty || state[0] > 1)
+            throw new InvalidDataException("the FIT's migration state is malformed");
+        // The machine descriptions matched, so the source's NVDIMMs are ours: its FIT must be the one ours make.
+        if (!state[1..].SequenceEqual(Snapshot().Fit))
+            throw new InvalidDataException($"the source's FIT ({state.Length - 1} bytes) does not describe this machine's NVDIMMs");
+    }
+
+    public void LoadState(ReadOnlySpan<byte> state)
+    {
+        byte[] fit = state[1..].ToArray();
         lock (_lock)
         {
             _fit = fit;
-            _dirty = dirty;
+            _dirty = state[0] == 1;
         }
     }
 

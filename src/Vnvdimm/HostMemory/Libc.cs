@@ -34,10 +34,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     public static partial int Fallocate(int fd, int mode, long offset, long length);
 
-    /// <summary>fstat into a raw struct stat (x86-64 layout: st_dev at 0, st_ino at 8).</summary>
-    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
-    public static unsafe partial int Fstat(int fd, byte* buffer);
-
     /// <summary>open(2), for a directory to fsync: .NET cannot open a directory as a file handle.</summary>
     public const int ORdonly = 0, ODirectory = 0x10000;
 
@@ -62,13 +58,13 @@ internal static partial class Libc
         return Stat(path, stat) == 0 ? *(uint*)(stat + 24) & FileTypeMask : null;
     }
 
-    /// <summary>st_size in the x86-64 struct stat (144 bytes).</summary>
-    public const int StatSize = 144, StatSizeOffset = 48;
+    /// <summary>The x86-64 struct stat (144 bytes).</summary>
+    private const int StatSize = 144;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
 
-    private const int AtEmptyPath = 0x1000, Enosys = 38;
+    private const int AtEmptyPath = 0x1000;
     private const uint StatxSize = 0x200;
     private const int StatxBufferSize = 256, StatxSizeOffset = 40;
 
@@ -82,12 +78,25 @@ internal static partial class Libc
     {
         byte* statx = stackalloc byte[StatxBufferSize];
         byte emptyPath = 0;
-        if (Statx(fd, &emptyPath, AtEmptyPath, StatxSize, statx) == 0 && (*(uint*)statx & StatxSize) != 0)
-            return *(long*)(statx + StatxSizeOffset);
-        if (Marshal.GetLastPInvokeError() != Enosys)
-            return -1;
-        byte* stat = stackalloc byte[StatSize];
-        return Fstat(fd, stat) == 0 ? *(long*)(stat + StatSizeOffset) : -1;
+        return Statx(fd, &emptyPath, AtEmptyPath, StatxSize, statx) == 0 && (*(uint*)statx & StatxSize) != 0
+            ? *(long*)(statx + StatxSizeOffset) : -1;
+    }
+
+    private const uint StatxType = 0x1, StatxIno = 0x100;
+    private const int StatxInodeOffset = 32, StatxDeviceMajorOffset = 136, StatxDeviceMinorOffset = 140;
+
+    /// <summary>(st_dev, st_ino) as fstat would give them, from statx (no change time asked: see <see cref="FileSize"/>).</summary>
+    public static unsafe (ulong Device, ulong Inode)? FileIdentity(int fd)
+    {
+        byte* statx = stackalloc byte[StatxBufferSize];
+        byte emptyPath = 0;
+        if (Statx(fd, &emptyPath, AtEmptyPath, StatxType | StatxIno, statx) != 0 || (*(uint*)statx & StatxIno) == 0)
+            return null;
+        uint major = *(uint*)(statx + StatxDeviceMajorOffset), minor = *(uint*)(statx + StatxDeviceMinorOffset);
+        // glibc's makedev: the encoding st_dev carries.
+        ulong device = ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8)
+            | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+        return (device, *(ulong*)(statx + StatxInodeOffset));
     }
 
     [LibraryImport("libc", EntryPoint = "strerror")]

@@ -22,7 +22,7 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
         return new MachineDescription(c.Machine.TypeName, c.Memory.RamSize, c.Memory.Slots, c.Memory.MaxMem, c.Machine.Nvdimm,
             c.Machine.Persistence.ToString(),
             [.. machine.Backends.OrderBy(b => b.Id, StringComparer.Ordinal).Select(b => new BackendDescription(b.Id, b.Size, b.Options.IsFile, b.Options.Share,
-                b.FileIdentity?.Device, b.FileIdentity?.Inode, contentSkipped(b)))],
+                b.File?.Identity?.Device, b.File?.Identity?.Inode, contentSkipped(b)))],
             [.. machine.Nvdimms.OrderBy(d => d.Slot).Select(d => new NvdimmDescription(d.Id, d.Slot, d.Address, d.RegionSize, d.LabelSize, d.Backend.Id, d.Unarmed))]);
     }
 

@@ -104,16 +104,13 @@ public sealed class MigrationDestination(Machine machine)
         var mine = MachineDescription.Of(machine, b => skipped.Contains(b.Id));
         if (theirs.Mismatch(mine) is string difference)
             throw new InvalidDataException($"the machines differ: {difference}");
-        var regions = MigrationRegion.Of(machine).Where(r => r.Backend is null || !skipped.Contains(r.Backend.Id)).ToList();
-        for (int i = 0; i < regions.Count; i++)
-            regions[i] = regions[i] with { Index = (ushort)i };
-        // A read-only backend cannot take content (QEMU crashes trying): refused before anything moves.
-        if (regions.FirstOrDefault(r => r.Backend is { Options.Readonly: true }) is { } readOnly)
-            throw new InvalidDataException($"memory backend '{readOnly.Backend!.Id}' is read-only here (readonly=on): it cannot receive the source's content " +
-                "(share the same file on both sides with the x-ignore-shared capability instead)");
+        var regions = MigrationRegion.Of(machine, b => skipped.Contains(b.Id));
+        // Refused before anything moves.
+        if (regions.Select(r => r.Refusal).FirstOrDefault(r => r is not null) is string refusal)
+            throw new InvalidDataException(refusal);
 
         // From here on the files change: until the copy is complete and durable they are marked as incomplete.
-        var files = regions.Select(r => r.Backend).OfType<HostMemory.MemoryBackend>().Where(b => b.SharesFile).Select(b => b.Options.MemPath!).ToList();
+        var files = regions.Select(r => r.RewrittenFile).OfType<string>().ToList();
         foreach (var file in files)
             HostMemory.IncompleteCopyMark.Set(file, $"incoming migration into '{file}' began; it is not complete");
 
@@ -121,7 +118,7 @@ public sealed class MigrationDestination(Machine machine)
         // so a stream that skips content can never complete.
         var covered = new ulong[regions.Count];
         int pass = 0;
-        DeviceState? deviceState = null;
+        IReadOnlyList<(IMigratableState Part, byte[] State)>? deviceState = null;
         using var persister = new Persister();
         while (true)
         {
@@ -151,11 +148,7 @@ public sealed class MigrationDestination(Machine machine)
                     ulong size = BinaryPrimitives.ReadUInt64LittleEndian(payload[10..]);
                     var (region, offset) = Locate(regions, payload, size > long.MaxValue ? -1 : (long)size);
                     Cover(covered, region, offset, size, pass);
-                    // A punched hole is file metadata: the fdatasync at the end makes it durable, no msync of the range needed.
-                    if (region.Backend is { } backend)
-                        backend.Zero(offset, size);
-                    else
-                        ClearNonZero(region, offset, size);
+                    region.Zero(offset, size);
                     break;
                 }
                 case RecordType.Pass:
@@ -165,7 +158,7 @@ public sealed class MigrationDestination(Machine machine)
                     pass = next;
                     break;
                 case RecordType.DeviceState:
-                    deviceState = DeviceState.Parse(payload, machine);
+                    deviceState = DeviceStateRecord.Check(payload, machine.MigratableStates);
                     break;
                 case RecordType.End:
                     for (int i = 0; i < regions.Count; i++)
@@ -176,12 +169,12 @@ public sealed class MigrationDestination(Machine machine)
                     var flush = System.Diagnostics.Stopwatch.StartNew();
                     persister.Finish();
                     foreach (var r in regions)
-                        r.Backend?.SyncFile();
+                        r.FinishFlush();
                     foreach (var file in files)
                         HostMemory.IncompleteCopyMark.Clear(file);
                     LastFlush = flush.Elapsed;
                     using (machine.Enter())
-                        deviceState.Apply(machine);
+                        DeviceStateRecord.Load(deviceState);
                     return;
                 default:
                     throw new InvalidDataException($"unknown migration record type {(uint)type}");
@@ -202,32 +195,7 @@ public sealed class MigrationDestination(Machine machine)
         covered[region.Index] = Math.Max(covered[region.Index], offset + length);
     }
 
-    /// <summary>The FIT with its changed flag and the GPE0 status, checked against this machine before it is applied at the end.</summary>
-    private sealed record DeviceState(bool FitDirty, byte[] Gpe, byte[] Fit)
-    {
-        public static DeviceState Parse(ReadOnlySpan<byte> payload, Machine machine)
-        {
-            if (payload.Length < 2 || payload.Length < 2 + payload[1] || payload[0] > 1)
-                throw new InvalidDataException("the device state record is malformed");
-            int gpeLength = payload[1];
-            int expectedGpe = machine.Gpe.StatusBytes().Length;
-            if (gpeLength != expectedGpe)
-                throw new InvalidDataException($"the device state carries {gpeLength} GPE0 status bytes; this machine has {expectedGpe}");
-            var fit = payload[(2 + gpeLength)..].ToArray();
-            // The descriptions matched, so the source's NVDIMMs are ours: its FIT must be the one ours make.
-            if (!fit.AsSpan().SequenceEqual(machine.Fit.Snapshot().Fit))
-                throw new InvalidDataException($"the source's FIT ({fit.Length} bytes) does not describe this machine's NVDIMMs");
-            return new DeviceState(payload[0] == 1, payload.Slice(2, gpeLength).ToArray(), fit);
-        }
-
-        public void Apply(Machine machine)
-        {
-            machine.Gpe.RestoreStatus(Gpe);
-            machine.Fit.Restore(Fit, FitDirty);
-        }
-    }
-
-    private static (MigrationRegion Region, ulong Offset) Locate(List<MigrationRegion> regions, ReadOnlySpan<byte> payload, long length)
+    private static (MigrationRegion Region, ulong Offset) Locate(IReadOnlyList<MigrationRegion> regions, ReadOnlySpan<byte> payload, long length)
     {
         if (payload.Length < 10)
             throw new InvalidDataException("a migration record is too short");
@@ -240,18 +208,6 @@ public sealed class MigrationDestination(Machine machine)
             throw new InvalidDataException($"a migration record for {region.Name} [0x{offset:x}+0x{length:x}] lies outside its 0x{region.Size:x} bytes");
         return (region, offset);
     }
-
-    private static void ClearNonZero(MigrationRegion region, ulong offset, ulong length)
-    {
-        // Never-written RAM is zero already; only what was written needs looking at.
-        foreach (var (start, size) in region.Mapping.EverWrittenExtents())
-        {
-            ulong from = Math.Max(start, offset), to = Math.Min(start + size, offset + length);
-            if (from < to)
-                region.Mapping.ClearNonZero(from, to - from);
-        }
-    }
-
 
     /// <summary>Makes applied chunks durable on a thread of its own while more arrive.</summary>
     internal sealed class Persister : IDisposable
@@ -270,14 +226,14 @@ public sealed class MigrationDestination(Machine machine)
         /// <param name="makeDurable">How a chunk is made durable; tests inject a failing one.</param>
         public Persister(Action<MigrationRegion, ulong, ulong>? makeDurable = null)
         {
-            _makeDurable = makeDurable ?? ((region, offset, length) => region.Backend!.MakeDurable(offset, length));
+            _makeDurable = makeDurable ?? ((region, offset, length) => region.Flush(offset, length));
             _thread = new Thread(Drain) { IsBackground = true, Name = "migration persister" };
             _thread.Start();
         }
 
         public void Add(MigrationRegion region, ulong offset, ulong length)
         {
-            if (region.Backend is { Durability: not (HostMemory.WriteDurability.Volatile or HostMemory.WriteDurability.ReadOnly) })
+            if (region.Durable)
             {
                 try
                 {

@@ -43,7 +43,7 @@ public sealed class MigrationSource
         _machine = machine;
         _settings = settings;
         _status = status;
-        Regions = MigrationRegion.Of(machine).Where(r => !Skipped(r)).ToList();
+        Regions = MigrationRegion.Of(machine, LeftOut);
         Progress = new MigrationProgress { Total = Regions.Aggregate(0UL, (sum, r) => sum + r.Size) };
     }
 
@@ -53,7 +53,7 @@ public sealed class MigrationSource
     public TimeSpan? Downtime { get; private set; }
     public TimeSpan? SetupTime { get; private set; }
 
-    private bool Skipped(MigrationRegion r) => _settings.IgnoreShared && r.Backend is { SharesFile: true };
+    private bool LeftOut(HostMemory.MemoryBackend backend) => _settings.IgnoreShared && backend.SharesFile;
 
     public void Run(MigrationUri uri, CancellationToken cancel)
     {
@@ -75,13 +75,13 @@ public sealed class MigrationSource
         var output = new BufferedStream(throttle, 1 << 20);
 
         foreach (var r in Regions)
-            r.Mapping.StartDirtyLog();
+            r.StartDirtyLog();
         bool stopped = false;
         var runStateBefore = RunState.Running;
         try
         {
             MigrationStream.WriteStart(output);
-            var description = MachineDescription.Of(_machine, b => _settings.IgnoreShared && b.SharesFile);
+            var description = MachineDescription.Of(_machine, LeftOut);
             MigrationStream.WriteRecord(output, RecordType.Description, description.ToJson());
             SetupTime = _clock.Elapsed;
             _status("active");
@@ -96,7 +96,7 @@ public sealed class MigrationSource
             while (true)
             {
                 cancel.ThrowIfCancellationRequested();
-                var dirty = Regions.Select(r => r.Mapping.TakeDirty()).ToList();
+                var dirty = Regions.Select(r => r.TakeDirty()).ToList();
                 ulong bytes = DirtyBytes(dirty);
                 Progress.SetRemaining(bytes);
                 if (bytes <= ConvergedBytes || ++pass > MaxPasses)
@@ -114,11 +114,11 @@ public sealed class MigrationSource
                         Progress.Pass(); // the final bitmap sync counts, as in QEMU's dirty-sync-count
                         foreach (var (r, bits) in Regions.Zip(dirty))
                             SendDirty(output, r, bits, cancel);
-                        foreach (var (r, bits) in Regions.Zip(Regions.Select(r => r.Mapping.TakeDirty())))
+                        foreach (var (r, bits) in Regions.Zip(Regions.Select(r => r.TakeDirty())))
                             SendDirty(output, r, bits, cancel);
                         foreach (var r in Regions)
                             r.CheckIntact();
-                        SendDeviceState(output);
+                        MigrationStream.WriteRecord(output, RecordType.DeviceState, DeviceStateRecord.Save(_machine.MigratableStates));
                         Span<byte> end = stackalloc byte[8];
                         BinaryPrimitives.WriteInt64LittleEndian(end, Progress.Transferred);
                         MigrationStream.WriteRecord(output, RecordType.End, end);
@@ -165,7 +165,7 @@ public sealed class MigrationSource
         finally
         {
             foreach (var r in Regions)
-                r.Mapping.StopDirtyLog();
+                r.StopDirtyLog();
         }
     }
 
@@ -295,19 +295,6 @@ public sealed class MigrationSource
         MigrationStream.WriteRecord(output, RecordType.Zero, payload);
         Progress.ZeroPages(length);
         CheckDestination();
-    }
-
-    /// <summary>The FIT and whether a guest's read sequence must restart; the GPE0 status bits.</summary>
-    private void SendDeviceState(Stream output)
-    {
-        var (fit, dirty) = _machine.Fit.Snapshot();
-        var gpe = _machine.Gpe.StatusBytes();
-        var payload = new byte[1 + 1 + gpe.Length + fit.Length];
-        payload[0] = dirty ? (byte)1 : (byte)0;
-        payload[1] = (byte)gpe.Length;
-        gpe.CopyTo(payload.AsSpan(2));
-        fit.CopyTo(payload.AsSpan(2 + gpe.Length));
-        MigrationStream.WriteRecord(output, RecordType.DeviceState, payload);
     }
 
     /// <summary>After a failed write, the "ERR reason" line the destination sent before closing, if any.</summary>

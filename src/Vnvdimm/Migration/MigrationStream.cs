@@ -22,7 +22,7 @@ public enum RecordType : uint
 public static class MigrationStream
 {
     public static ReadOnlySpan<byte> Magic => "VNVDMIG\n"u8;
-    public const uint Version = 1;
+    public const uint Version = 2;
 
     /// <summary>Data records carry at most this much: large enough for the socket, small enough to re-send.</summary>
     public const int MaxChunk = 1 << 20;

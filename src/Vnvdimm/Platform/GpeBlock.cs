@@ -7,7 +7,7 @@ namespace Vnvdimm.Platform;
 /// Devices set status bits; the guest clears them by writing ones. A set bit stays set whatever the
 /// enable bits say; they decide whether the SCI is asserted: it is while any bit is both set and enabled.
 /// </summary>
-public sealed class GpeBlock : IIoPortDevice
+public sealed class GpeBlock : IIoPortDevice, Migration.IMigratableState
 {
     /// <summary>The SCI's IOAPIC input on both chipsets (the FADT's SCI_INT in QEMU's tables).</summary>
     public const int SciIrq = 9;
@@ -34,12 +34,20 @@ public sealed class GpeBlock : IIoPortDevice
         _ => (0xafe0, 4),
     };
 
-    /// <summary>The status bytes (what migration carries; enable bits are the guest's to set again).</summary>
-    public byte[] StatusBytes() => [.. _status];
+    public string MigrationSection => "gpe0";
 
-    public void RestoreStatus(ReadOnlySpan<byte> status)
+    /// <summary>The status bytes (enable bits are the guest's to set again).</summary>
+    public byte[] SaveState() => [.. _status];
+
+    public void CheckState(ReadOnlySpan<byte> state)
     {
-        status[..Math.Min(status.Length, _status.Length)].CopyTo(_status);
+        if (state.Length != _status.Length)
+            throw new InvalidDataException($"the device state carries {state.Length} GPE0 status bytes; this machine has {_status.Length}");
+    }
+
+    public void LoadState(ReadOnlySpan<byte> state)
+    {
+        state.CopyTo(_status);
         UpdateSci();
     }
 

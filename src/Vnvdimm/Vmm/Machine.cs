@@ -56,6 +56,7 @@ public sealed class Machine : IDisposable
         _owned = owned;
         RunState = configuration.Incoming is not null ? RunState.InMigrate : configuration.StartStopped ? RunState.Prelaunch : RunState.Running;
         _autostart = !configuration.StartStopped;
+        MigratableStates = [fit, gpe, new RunStateSection(this)];
     }
 
     /// <summary>Takes the machine lock (see the remarks above); throws once the machine is disposed.</summary>
@@ -187,12 +188,24 @@ public sealed class Machine : IDisposable
         }
     }
 
-    /// <summary>An incoming migration completed: run, or stay paused after -S or a <c>stop</c> (QEMU's autostart).</summary>
+    /// <summary>
+    /// An incoming migration completed: a running source's machine runs here too, or stays paused after -S
+    /// or a <c>stop</c> (QEMU's autostart); any other source state is taken over as it was.
+    /// </summary>
     public void FinishIncomingMigration()
     {
         lock (_runStateLock)
-            Transition(_autostart ? RunState.Running : RunState.Paused);
+            Transition(SourceRunState is null or RunState.Running ? (_autostart ? RunState.Running : RunState.Paused) : SourceRunState.Value);
     }
+
+    /// <summary>The run state the source had when it stopped to migrate (its "runstate" section); null before one arrived.</summary>
+    internal RunState? SourceRunState { get; set; }
+
+    /// <summary>What this machine was doing when its migration's stop-and-copy began: what the destination should take over.</summary>
+    internal RunState RunStateBeforeMigration { get; private set; } = RunState.Running;
+
+    /// <summary>The parts whose state migrates beside the memory, in the order they are saved.</summary>
+    public IReadOnlyList<Migration.IMigratableState> MigratableStates { get; }
 
     /// <summary>
     /// Moves between run states for migration (running → finish-migrate → postmigrate, or back on failure),
@@ -204,6 +217,8 @@ public sealed class Machine : IDisposable
         {
             if (_runState != expected)
                 return false;
+            if (state == RunState.FinishMigrate)
+                RunStateBeforeMigration = expected;
             Transition(state);
             return true;
         }

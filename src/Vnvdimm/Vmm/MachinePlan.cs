@@ -24,7 +24,7 @@ public sealed record MachinePlan(
         foreach (var options in config.Backends)
         {
             var descriptor = BackendDescriptor.From(options); // QEMU names no option for these, found when the backend is completed
-            MemoryBackend.Preflight(descriptor, incoming: config.Incoming is not null);
+            BackendPreflight.Check(descriptor, incoming: config.Incoming is not null);
             descriptors.Add(options.Id, descriptor);
         }
 

@@ -23,7 +23,7 @@ public sealed class MemoryHotplug(Machine machine, ILogger logger)
         using (machine.Enter())
         {
             RefuseDuplicate(options.Id);
-            MemoryBackend.Preflight(descriptor);
+            BackendPreflight.Check(descriptor);
         }
         var backend = MemoryBackend.Open(descriptor, logger, out bool created);
         using (machine.Enter())

@@ -37,7 +37,7 @@ public static class RunStates
         (RunState.Prelaunch, RunState.Running or RunState.FinishMigrate or RunState.InMigrate) => true,
         (RunState.Running, RunState.Paused or RunState.FinishMigrate) => true,
         (RunState.Paused, RunState.Running or RunState.FinishMigrate or RunState.PostMigrate) => true,
-        (RunState.InMigrate, RunState.Running or RunState.Paused) => true,
+        (RunState.InMigrate, RunState.Running or RunState.Paused or RunState.Prelaunch or RunState.PostMigrate) => true,
         (RunState.FinishMigrate, RunState.PostMigrate or RunState.Paused or RunState.Running or RunState.Prelaunch) => true,
         (RunState.PostMigrate, RunState.Running or RunState.Paused or RunState.FinishMigrate) => true,
         _ => false,

@@ -77,7 +77,7 @@ public sealed class MemoryBackendTests
         }
         Assert.Equal(8 * (long)M, new FileInfo(big).Length);
 
-        var e = Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("s", 4 * M, true, small))));
+        var e = Assert.Throws<ConfigurationException>(() => BackendPreflight.Check(BackendDescriptor.From(new BackendOptions("s", 4 * M, true, small))));
         Assert.Contains("backing store size 0x3 does not match 'size' option 0x400000", e.Message);
         Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(small));
     }
@@ -88,7 +88,7 @@ public sealed class MemoryBackendTests
         using var dir = new Scratch();
         string missing = dir.File("missing.img");
         Assert.Contains("can't open backing store",
-            Assert.Throws<ConfigurationException>(() => MemoryBackend.Preflight(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
+            Assert.Throws<ConfigurationException>(() => BackendPreflight.Check(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
         Assert.False(File.Exists(missing));
 
         string present = dir.File("ro.img");
@@ -117,7 +117,7 @@ public sealed class MemoryBackendTests
         var logger = new TestLogger();
         using var backend = Open(new BackendOptions("p", 4 * M, true, dir.File("pmem.img"), Pmem: true), out _, logger);
         Assert.False(backend.MapSync);
-        Assert.NotNull(backend.Libpmem);
+        Assert.Equal(WriteDurability.LibpmemThenMsync, backend.Durability); // libpmem loaded, msync after it
         var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
         Assert.Contains("MAP_SYNC", warning.Message);
         Assert.Contains("not a DAX file", warning.Message);

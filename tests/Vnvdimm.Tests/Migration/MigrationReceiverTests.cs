@@ -48,17 +48,48 @@ public sealed class MigrationReceiverTests : IDisposable
         return payload;
     }
 
-    private static byte[] DeviceState(Machine machine, byte[]? fit = null)
+    /// <summary>A device-state record written out by hand (docs/migration-stream.md), not by the code under test.</summary>
+    private static byte[] DeviceState(Machine machine, byte[]? fit = null, string runState = "running",
+        params (string Name, byte[] State)[] extra)
     {
-        var gpe = machine.Gpe.StatusBytes();
-        fit ??= machine.Fit.Snapshot().Fit;
-        return [0, (byte)gpe.Length, .. gpe, .. fit];
+        var gpe = new byte[((Vnvdimm.Migration.IMigratableState)machine.Gpe).SaveState().Length];
+        (string, byte[])[] sections = [("fit", [0, .. fit ?? machine.Fit.Snapshot().Fit]), ("gpe0", gpe),
+            ("runstate", System.Text.Encoding.ASCII.GetBytes(runState)), .. extra];
+        var record = new List<byte>();
+        foreach (var (name, state) in sections)
+        {
+            record.Add((byte)name.Length);
+            record.AddRange(System.Text.Encoding.ASCII.GetBytes(name));
+            record.AddRange(BitConverter.GetBytes((uint)state.Length));
+            record.AddRange(state);
+        }
+        return [.. record];
+    }
+
+    /// <summary>The state of section <paramref name="name"/> in a device-state record, empty when absent or malformed.</summary>
+    private static byte[] Section(byte[] record, string name)
+    {
+        for (int at = 0; at < record.Length;)
+        {
+            int nameLength = record[at];
+            if (at + 1 + nameLength + 4 > record.Length)
+                break;
+            string found = System.Text.Encoding.ASCII.GetString(record, at + 1, nameLength);
+            int length = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(at + 1 + nameLength)), int.MaxValue);
+            at += 1 + nameLength + 4;
+            if (length > record.Length - at)
+                break;
+            if (found == name)
+                return record[at..(at + length)];
+            at += length;
+        }
+        return [];
     }
 
     /// <summary>A complete, valid stream for <paramref name="source"/>: every region in zero records, with one data chunk in the NVDIMM.</summary>
     private static List<(RecordType Type, byte[] Payload)> ValidRecords(Machine source, byte[] chunk)
     {
-        var regions = MigrationRegion.Of(source);
+        var regions = MigrationRegion.Of(source, _ => false);
         var records = new List<(RecordType, byte[])>
         {
             (RecordType.Description, MachineDescription.Of(source, _ => false).ToJson()),
@@ -66,7 +97,7 @@ public sealed class MigrationReceiverTests : IDisposable
         };
         for (int i = 0; i < regions.Count; i++)
         {
-            if (regions[i].Backend is not null)
+            if (regions[i].Name != "ram")
             {
                 records.Add((RecordType.Data, Data(i, 0, chunk)));
                 records.Add((RecordType.Zero, Zero(i, (ulong)chunk.Length, regions[i].Size - (ulong)chunk.Length)));
@@ -165,6 +196,68 @@ public sealed class MigrationReceiverTests : IDisposable
         Assert.False(destination.Fit.Dirty && destination.Fit.Snapshot().Fit.Length == 1 << 20); // nothing of it was applied
     }
 
+    [Theory]
+    [InlineData("unknown", "carries section 'hpet', which this machine does not have")]
+    [InlineData("twice", "carries section 'gpe0' twice")]
+    [InlineData("missing", "lacks section 'runstate'")]
+    [InlineData("gpe-length", "carries 3 GPE0 status bytes; this machine has 2")]
+    [InlineData("run-state", "the source's run state 'inmigrate' is not one a migration leaves")]
+    [InlineData("fit-flag", "the FIT's migration state is malformed")]
+    [InlineData("cut", "the device state record is malformed")]
+    public void The_device_state_must_hold_exactly_this_machines_sections_each_valid(string flaw, string message)
+    {
+        using var source = Build("a.img");
+        using var destination = Build("b.img");
+        var records = ValidRecords(source, new byte[4096]);
+        int at = records.FindIndex(r => r.Type == RecordType.DeviceState);
+        byte[] fit = source.Fit.Snapshot().Fit;
+        byte[] state = flaw switch
+        {
+            "unknown" => DeviceState(source, extra: ("hpet", [1])),
+            "twice" => DeviceState(source, extra: ("gpe0", [0, 0])),
+            "missing" => DeviceState(source)[..^(1 + "runstate".Length + 4 + "running".Length)],
+            "gpe-length" => ReplaceSection(DeviceState(source), "gpe0", [0, 0, 0]),
+            "run-state" => DeviceState(source, runState: "inmigrate"),
+            "fit-flag" => ReplaceSection(DeviceState(source), "fit", [2, .. fit]),
+            _ => DeviceState(source)[..^1],
+        };
+        records[at] = (RecordType.DeviceState, state);
+        var before = destination.Fit.Snapshot();
+        var e = Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(records)));
+        Assert.Contains(message, e.Message);
+        Assert.Equal(before, destination.Fit.Snapshot()); // nothing of it applied
+    }
+
+    private static byte[] ReplaceSection(byte[] record, string name, byte[] state)
+    {
+        byte[] old = Section(record, name);
+        int start = IndexOf(record, [(byte)name.Length, .. System.Text.Encoding.ASCII.GetBytes(name)]);
+        int stateAt = start + 1 + name.Length + 4;
+        return [.. record[..(start + 1 + name.Length)], .. BitConverter.GetBytes((uint)state.Length), .. state, .. record[(stateAt + old.Length)..]];
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
+
+    [Fact]
+    public void The_run_state_arrives_and_decides_what_the_destination_does_after_the_copy()
+    {
+        using var source = Build("a.img");
+        var records = ValidRecords(source, new byte[4096]);
+        int at = records.FindIndex(r => r.Type == RecordType.DeviceState);
+        foreach (var (sent, expected) in new[] { ("running", RunState.Running), ("paused", RunState.Paused), ("prelaunch", RunState.Prelaunch) })
+        {
+            using var destination = MachineBuilder.Build(CommandLineParser.Parse([
+                "-machine", "pc,nvdimm=on", "-m", "16M,slots=2,maxmem=1G", "-incoming", "defer",
+                "-object", $"memory-backend-file,id=m0,share=on,mem-path={_dir.File($"in-{sent}.img")},size=4M",
+                "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Configuration, new TestLogger());
+            records[at] = (RecordType.DeviceState, DeviceState(source, runState: sent));
+            new MigrationDestination(destination).Receive(Serialize(records));
+            Assert.Equal(RunState.InMigrate, destination.RunState);
+            destination.FinishIncomingMigration();
+            Assert.Equal(expected, destination.RunState);
+        }
+    }
+
     [Fact]
     public void A_read_only_destination_refuses_before_anything_is_written()
     {
@@ -179,7 +272,7 @@ public sealed class MigrationReceiverTests : IDisposable
     public void A_failing_flush_ends_the_receiving_promptly_instead_of_blocking_it()
     {
         using var machine = Build("a.img");
-        var region = MigrationRegion.Of(machine).First(r => r.Backend is not null);
+        var region = MigrationRegion.Of(machine, _ => false).First(r => r.Name == "m0");
         using var persister = new MigrationDestination.Persister((_, _, _) => throw new IOException("Input/output error"));
         var e = Assert.Throws<IOException>(() =>
         {
@@ -222,10 +315,10 @@ public sealed class MigrationReceiverTests : IDisposable
             }
             // Completed: only a stream that still carries every zero range and this machine's FIT may (a changed
             // description where this machine does not look, such as a file's inode, or changed GPE bits are still valid).
-            static ReadOnlySpan<byte> Fit(byte[] state) => state.AsSpan(Math.Min(state.Length, 2 + (state.Length > 1 ? state[1] : 0)));
-            var fit = Fit(valid.Single(v => v.Type == RecordType.DeviceState).Payload).ToArray();
+            static byte[] Fit(byte[] record) => Section(record, "fit") is [_, .. var fit] ? fit : [];
+            var fit = Fit(valid.Single(v => v.Type == RecordType.DeviceState).Payload);
             return valid.Where(v => v.Type == RecordType.Zero).All(v => records.Any(r => r.Item1 == v.Type && r.Item2.AsSpan().SequenceEqual(v.Payload)))
-                && records.Any(r => r.Item1 == RecordType.DeviceState && Fit(r.Item2).SequenceEqual(fit));
+                && records.Any(r => r.Item1 == RecordType.DeviceState && Fit(r.Item2).AsSpan().SequenceEqual(fit));
         }, iter: 2000, threads: 1);
     }
 

@@ -36,7 +36,7 @@ public sealed class MigrationStreamTests
             if (bit < Start * 8)
             {
                 var refused = Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(r));
-                Assert.Equal(bit < 64 ? "not a vnvdimm migration stream (bad magic)" : $"migration stream version {1u ^ (1u << (bit - 64))}; this vnvdimm reads version 1",
+                Assert.Equal(bit < 64 ? "not a vnvdimm migration stream (bad magic)" : $"migration stream version {2u ^ (1u << (bit - 64))}; this vnvdimm reads version 2",
                     refused.Message);
                 continue;
             }
@@ -70,8 +70,11 @@ public sealed class MigrationStreamTests
         var newer = new MemoryStream();
         MigrationStream.WriteStart(newer);
         var bytes = newer.ToArray();
-        bytes[8] = 2;
-        Assert.Contains("version 2", Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(new MemoryStream(bytes))).Message);
+        bytes[8] = 3;
+        Assert.Contains("version 3", Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(new MemoryStream(bytes))).Message);
+        bytes[8] = 1; // the layout before device state came in sections
+        Assert.Contains("migration stream version 1; this vnvdimm reads version 2",
+            Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(new MemoryStream(bytes))).Message);
         var huge = new MemoryStream();
         huge.Write(BitConverter.GetBytes(2u));
         huge.Write(BitConverter.GetBytes(64u << 20));
