@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Vnvdimm.Migration;
 using Vnvdimm.Monitor;
 using Vnvdimm.Monitor.Hmp;
 
@@ -53,7 +54,7 @@ public static class DefaultMachine
                 }
                 task.StopTask();
             });
-        console.MarkupLine($"migration {Markup.Escape(migration.Info().Status)}"); // a failure's reason follows as the command's error
+        console.MarkupLine($"migration {Markup.Escape(migration.Info().Status.Name())}"); // a failure's reason follows as the command's error
     }
 
     /// <summary>Shows what the guest sees, then an HMP prompt until quit or the end of input.</summary>

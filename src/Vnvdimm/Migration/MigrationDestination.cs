@@ -40,11 +40,11 @@ public sealed class MigrationDestination(Machine machine)
     }
 
     /// <summary>Accepts one source on a socket from <see cref="Bind"/> and receives from it.</summary>
-    public void Listen(Socket listener, Action<string> status, CancellationToken cancel)
+    public void Listen(Socket listener, Action<MigrationStatus> status, CancellationToken cancel)
     {
         using var connection = listener.AcceptAsync(cancel).AsTask().GetAwaiter().GetResult();
         using var abort = cancel.Register(connection.Dispose); // shutdown: the blocked read ends
-        status("active");
+        status(MigrationStatus.Active);
         using var stream = new NetworkStream(connection, ownsSocket: false);
         try
         {

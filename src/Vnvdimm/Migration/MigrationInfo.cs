@@ -6,7 +6,7 @@ public sealed record MigrationRamInfo(ulong Transferred, ulong Remaining, ulong 
 
 /// <summary>What query-migrate answers (times in milliseconds).</summary>
 /// <remarks><c>x-flush-time</c> (a vnvdimm extension, on the destination): from the last byte received to durable.</remarks>
-public sealed record MigrationInfo(string Status, long? TotalTime, long? Downtime, long? SetupTime, MigrationRamInfo? Ram, string? ErrorDesc,
+public sealed record MigrationInfo(MigrationStatus Status, long? TotalTime, long? Downtime, long? SetupTime, MigrationRamInfo? Ram, string? ErrorDesc,
     [property: System.Text.Json.Serialization.JsonPropertyName("x-flush-time")] long? FlushTime = null);
 
 /// <summary>Counters of one migration, updated by its thread and read by query-migrate.</summary>

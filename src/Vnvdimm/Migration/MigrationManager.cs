@@ -13,7 +13,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     private MigrationSettings _settings = MigrationSettings.Default;
     private MigrationSource? _source;
     private CancellationTokenSource? _cancel;
-    private string _status = "none";
+    private MigrationStatus _status = MigrationStatus.None;
     private string? _error;
     private TimeSpan? _totalTime;
     private bool _incomingStarted;
@@ -32,7 +32,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
 
     public bool Active
     {
-        get { lock (_lock) return _status is "setup" or "active" or "cancelling"; }
+        get { lock (_lock) return _status.InProgress(); }
     }
 
     public void SetCapability(string name, bool state)
@@ -78,29 +78,29 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             _cancel = new CancellationTokenSource();
             _source = source = new MigrationSource(machine, _settings, SetStatus, () => Settings.MaxBandwidth);
             cancel = _cancel.Token;
-            SetStatusLocked("setup");
+            SetStatusLocked(MigrationStatus.Setup);
         }
         _outgoing = StartThread("migration", () =>
         {
             try
             {
                 source.Run(parsed, cancel);
-                Finish(source, "completed", null);
+                Finish(source, MigrationStatus.Completed, null);
             }
             catch (Exception e) when (cancel.IsCancellationRequested)
             {
-                Finish(source, "cancelled", e.Message);
+                Finish(source, MigrationStatus.Cancelled, e.Message);
             }
             catch (Exception e) when (Expected(e))
             {
                 logger.LogWarning("migration failed: {Reason}", e.Message);
-                Finish(source, "failed", e.Message);
+                Finish(source, MigrationStatus.Failed, e.Message);
             }
             catch (Exception e)
             {
                 // A defect: the migration fails with the reason, the machine runs on.
                 logger.LogError(e, "migration failed: internal error");
-                Finish(source, "failed", $"internal error: {e.Message}");
+                Finish(source, MigrationStatus.Failed, $"internal error: {e.Message}");
             }
         });
     }
@@ -133,7 +133,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         return true;
     }
 
-    private void Finish(MigrationSource source, string status, string? error)
+    private void Finish(MigrationSource source, MigrationStatus status, string? error)
     {
         lock (_lock)
         {
@@ -151,7 +151,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         {
             if (!Active)
                 return;
-            SetStatusLocked("cancelling");
+            SetStatusLocked(MigrationStatus.Cancelling);
             _cancel?.Cancel();
         }
     }
@@ -160,8 +160,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     {
         lock (_lock)
         {
-            if (_status == "none")
-                return new MigrationInfo("none", null, null, null, null, null);
+            if (_status == MigrationStatus.None)
+                return new MigrationInfo(MigrationStatus.None, null, null, null, null, null);
             var s = _source;
             if (s is null)
                 return new MigrationInfo(_status, _incomingTime is { } t ? (long)t.TotalMilliseconds : null, null, null, null, _error,
@@ -216,7 +216,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                     _flushTime = destination.LastFlush;
                 }
                 logger.LogInformation("incoming migration completed; final flush took {Ms} ms", destination.LastFlush?.TotalMilliseconds);
-                SetStatus("completed");
+                SetStatus(MigrationStatus.Completed);
                 machine.FinishIncomingMigration();
                 _incoming.TrySetResult(true);
             }
@@ -226,7 +226,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 string reason = expected ? e.Message : $"internal error: {e.Message}";
                 lock (_lock)
                     _error = reason;
-                SetStatus("failed");
+                SetStatus(MigrationStatus.Failed);
                 if (expected)
                     logger.LogError("load of migration failed: {Reason}", reason);
                 else
@@ -253,13 +253,13 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         }
     }
 
-    private void SetStatus(string status)
+    private void SetStatus(MigrationStatus status)
     {
         lock (_lock)
             SetStatusLocked(status);
     }
 
-    private void SetStatusLocked(string status)
+    private void SetStatusLocked(MigrationStatus status)
     {
         if (_status == status)
             return;

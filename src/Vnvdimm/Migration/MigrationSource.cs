@@ -32,12 +32,12 @@ public sealed class MigrationSource
 
     private readonly Machine _machine;
     private readonly MigrationSettings _settings;
-    private readonly Action<string> _status;
+    private readonly Action<MigrationStatus> _status;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Func<ulong> _maxBandwidth;
 
     /// <param name="maxBandwidth">The limit now: migrate-set-parameters changes it while the migration runs.</param>
-    public MigrationSource(Machine machine, MigrationSettings settings, Action<string> status, Func<ulong>? maxBandwidth = null)
+    public MigrationSource(Machine machine, MigrationSettings settings, Action<MigrationStatus> status, Func<ulong>? maxBandwidth = null)
     {
         _maxBandwidth = maxBandwidth ?? (() => settings.MaxBandwidth);
         _machine = machine;
@@ -84,7 +84,7 @@ public sealed class MigrationSource
             var description = MachineDescription.Of(_machine, LeftOut);
             MigrationStream.WriteRecord(output, RecordType.Description, description.ToJson());
             SetupTime = _clock.Elapsed;
-            _status("active");
+            _status(MigrationStatus.Active);
 
             // Pass 1: everything (holes as zero ranges).
             Pass(output, 1);

@@ -46,7 +46,7 @@ public sealed class MachineEvents
 }
 
 /// <summary>QEMU's MIGRATION event (sent when the "events" capability is on).</summary>
-public sealed record MigrationStatusEvent(string Status) : MachineEvent("MIGRATION");
+public sealed record MigrationStatusEvent(Migration.MigrationStatus Status) : MachineEvent("MIGRATION");
 
 /// <summary>QEMU's MIGRATION_PASS event: a precopy pass over dirty memory begins.</summary>
 public sealed record MigrationPassEvent(int Pass) : MachineEvent("MIGRATION_PASS");

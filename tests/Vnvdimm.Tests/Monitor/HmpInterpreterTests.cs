@@ -69,7 +69,7 @@ public sealed class HmpInterpreterTests
         while (m.Monitor.Migration.Active && DateTime.UtcNow < deadline)
             Thread.Sleep(10);
         var info = m.Monitor.Migration.Info();
-        Assert.Equal("failed", info.Status);
+        Assert.Equal(Vnvdimm.Migration.MigrationStatus.Failed, info.Status);
         Assert.Equal("Failed to connect to '/nonexistent/x-dir/-d.sock': No such file or directory", info.ErrorDesc); // the URI whole, and QEMU's words
     }
 }

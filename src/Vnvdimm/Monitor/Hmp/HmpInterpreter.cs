@@ -144,7 +144,7 @@ public sealed class HmpInterpreter
             return;
         }
         _awaitMigration(_monitor.Migration);
-        if (_monitor.Migration.Info() is { Status: "failed", ErrorDesc: string error })
+        if (_monitor.Migration.Info() is { Status: Migration.MigrationStatus.Failed, ErrorDesc: string error })
             output.Append(CultureInfo.InvariantCulture, $"Error: {error}\n");
     }
 
@@ -252,9 +252,9 @@ public sealed class HmpInterpreter
     private void InfoMigrate(StringBuilder output)
     {
         var info = _monitor.Migration.Info();
-        if (info.Status == "none")
+        if (info.Status == Migration.MigrationStatus.None)
             return;
-        output.Append(CultureInfo.InvariantCulture, $"Migration status: {info.Status}");
+        output.Append(CultureInfo.InvariantCulture, $"Migration status: {Migration.MigrationStatuses.Name(info.Status)}");
         output.Append(info.ErrorDesc is string error ? $" (error: {error})\n" : "\n");
         if (info.TotalTime is long total)
             output.Append(CultureInfo.InvariantCulture, $"total time: {total} ms\n");

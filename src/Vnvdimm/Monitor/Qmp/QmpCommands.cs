@@ -161,7 +161,7 @@ public sealed class QmpCommands
     private JsonNode? QueryMigrate()
     {
         var info = _monitor.Migration.Info();
-        return info.Status == "none" ? new JsonObject() : Serialize(info, QmpJsonContext.Default.MigrationInfo);
+        return info.Status == Migration.MigrationStatus.None ? new JsonObject() : Serialize(info, QmpJsonContext.Default.MigrationInfo);
     }
 
     private JsonNode? MigrateSetCapabilities(QmpArguments args)

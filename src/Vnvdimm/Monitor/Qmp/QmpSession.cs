@@ -289,7 +289,7 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
         message["data"] = e switch
         {
             ShutdownEvent shutdown => new JsonObject { ["guest"] = shutdown.Guest, ["reason"] = shutdown.Reason },
-            MigrationStatusEvent migration => new JsonObject { ["status"] = migration.Status },
+            MigrationStatusEvent migration => new JsonObject { ["status"] = Migration.MigrationStatuses.Name(migration.Status) },
             MigrationPassEvent pass => new JsonObject { ["pass"] = pass.Pass },
             _ => null,
         };
