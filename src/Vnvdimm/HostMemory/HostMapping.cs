@@ -61,7 +61,8 @@ public sealed unsafe class HostMapping : IDisposable
         nint reservedEnd = reserved + (nint)reserve;
         if (reservedEnd > end)
             Libc.Munmap(end, (nuint)(reservedEnd - end));
-        return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0, file, (flags & Libc.MapShared) != 0); // MAP_SHARED_VALIDATE (3) has the MAP_SHARED bit too
+        // MAP_SHARED_VALIDATE (3) has the MAP_SHARED bit too.
+        return new HostMapping(aligned, length, (prot & Libc.ProtWrite) != 0, file, (flags & Libc.MapShared) != 0);
     }
 
     /// <summary>Dirty tracking works in 64 KiB granules: fine enough for precopy, a small bitmap for terabytes.</summary>

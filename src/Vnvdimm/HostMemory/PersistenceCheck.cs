@@ -37,7 +37,8 @@ public static class PersistenceCheck
         {
             var (mapSync, why) = ProbeMapSync(path);
             findings.Add(new("MAP_SYNC", mapSync,
-                mapSync ? $"{path} accepts MAP_SYNC: it is on a DAX file system, CPU cache flushes reach the media" : $"{path} refuses MAP_SYNC ({why}): it is not on a DAX file system, guest stores stay in the page cache",
+                mapSync ? $"{path} accepts MAP_SYNC: it is on a DAX file system, CPU cache flushes reach the media"
+                    : $"{path} refuses MAP_SYNC ({why}): it is not on a DAX file system, guest stores stay in the page cache",
                 mapSync ? null : "put the file on a file system mounted with -o dax (ext4/xfs on a pmem device), or use /dev/daxX.Y"));
         }
         else
@@ -45,7 +46,8 @@ public static class PersistenceCheck
             string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
             bool dax = MountedWithDax(folder);
             findings.Add(new("DAX file system", dax,
-                dax ? $"{folder} is on a file system mounted with dax (MAP_SYNC not probed: {path} does not exist yet)" : $"{folder} is not on a file system mounted with dax; {path} does not exist yet",
+                dax ? $"{folder} is on a file system mounted with dax (MAP_SYNC not probed: {path} does not exist yet)"
+                    : $"{folder} is not on a file system mounted with dax; {path} does not exist yet",
                 dax ? null : "put the file on a file system mounted with -o dax (ext4/xfs on a pmem device), or use /dev/daxX.Y"));
         }
 
@@ -58,12 +60,14 @@ public static class PersistenceCheck
             backend.Share ? null : "add share=on"));
 
         findings.Add(new("pmem=on", backend.Pmem,
-            backend.Pmem ? "the emulator makes its own writes (labels, incoming migration) durable with libpmem" : "without pmem=on the emulator treats the file as ordinary storage (vnvdimm still msyncs its own writes to shared files)",
+            backend.Pmem ? "the emulator makes its own writes (labels, incoming migration) durable with libpmem"
+                : "without pmem=on the emulator treats the file as ordinary storage (vnvdimm still msyncs its own writes to shared files)",
             backend.Pmem ? null : "add pmem=on (QEMU then also maps with MAP_SYNC)"));
 
         var libpmem = Libpmem.TryLoad(Libpmem.ConfiguredName);
         findings.Add(new("libpmem", libpmem is not null,
-            libpmem is not null ? $"{Libpmem.ConfiguredName} loads" : $"{Libpmem.ConfiguredName} cannot be loaded: pmem=on fails with 'lack of libpmem support'",
+            libpmem is not null ? $"{Libpmem.ConfiguredName} loads"
+                : $"{Libpmem.ConfiguredName} cannot be loaded: pmem=on fails with 'lack of libpmem support'",
             libpmem is not null ? null : "install libpmem1 (apt-get install libpmem1)"));
 
         bool reachesMedia = findings[0].Holds;

@@ -24,7 +24,8 @@ internal sealed class BackendRegion(ushort index, MemoryBackend backend) : Migra
             return;
         long length = file.Length;
         if ((ulong)length < Size)
-            throw new StorageFault($"backend '{Name}': the backing file is 0x{length:x} bytes, the backend 0x{Size:x}: it was truncated while in use");
+            throw new StorageFault(
+                $"backend '{Name}': the backing file is 0x{length:x} bytes, the backend 0x{Size:x}: it was truncated while in use");
     }
 
     public override void Read(ulong offset, Span<byte> destination)

@@ -21,9 +21,15 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
         var c = machine.Configuration;
         return new MachineDescription(c.Machine.TypeName, c.Memory.RamSize, c.Memory.Slots, c.Memory.MaxMem, c.Machine.Nvdimm,
             c.Machine.Persistence.ToString(),
-            [.. machine.Backends.OrderBy(b => b.Id, StringComparer.Ordinal).Select(b => new BackendDescription(b.Id, b.Size, b.Options.IsFile, b.Options.Share,
-                b.File?.Identity?.Device, b.File?.Identity?.Inode, contentSkipped(b)))],
-            [.. machine.Nvdimms.OrderBy(d => d.Slot).Select(d => new NvdimmDescription(d.Id, d.Slot, d.Address, d.RegionSize, d.LabelSize, d.Backend.Id, d.Unarmed))]);
+            [.. machine.Backends.OrderBy(b => b.Id, StringComparer.Ordinal).Select(b => Describe(b, contentSkipped(b)))],
+            [.. machine.Nvdimms.OrderBy(d => d.Slot).Select(d =>
+                new NvdimmDescription(d.Id, d.Slot, d.Address, d.RegionSize, d.LabelSize, d.Backend.Id, d.Unarmed))]);
+    }
+
+    private static BackendDescription Describe(MemoryBackend b, bool contentSkipped)
+    {
+        var identity = b.File?.Identity;
+        return new BackendDescription(b.Id, b.Size, b.Options.IsFile, b.Options.Share, identity?.Device, identity?.Inode, contentSkipped);
     }
 
     /// <summary>Null when <paramref name="here"/> can take this machine's state, else the first difference.</summary>
@@ -32,7 +38,8 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
         if (MachineType != here.MachineType)
             return $"machine type {here.MachineType} here, {MachineType} on the source";
         if ((RamSize, Slots, MaxMem) != (here.RamSize, here.Slots, here.MaxMem))
-            return $"memory {here.RamSize} bytes, slots={here.Slots}, maxmem={here.MaxMem} here; {RamSize}, slots={Slots}, maxmem={MaxMem} on the source";
+            return $"memory {here.RamSize} bytes, slots={here.Slots}, maxmem={here.MaxMem} here; " +
+                $"{RamSize}, slots={Slots}, maxmem={MaxMem} on the source";
         if ((Nvdimm, Persistence) != (here.Nvdimm, here.Persistence))
             return $"nvdimm={here.Nvdimm}, persistence {here.Persistence} here; nvdimm={Nvdimm}, persistence {Persistence} on the source";
         foreach (var b in Backends)
@@ -41,7 +48,8 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
             if (mine is null)
                 return $"the source has memory backend '{b.Id}', this machine has not";
             if (mine.Size != b.Size || mine.File != b.File)
-                return $"memory backend '{b.Id}' is {mine.Size} bytes ({(mine.File ? "file" : "ram")}) here, {b.Size} ({(b.File ? "file" : "ram")}) on the source";
+                return $"memory backend '{b.Id}' is {mine.Size} bytes ({(mine.File ? "file" : "ram")}) here, " +
+                    $"{b.Size} ({(b.File ? "file" : "ram")}) on the source";
             if (b.ContentSkipped && (mine.Device, mine.Inode) != (b.Device, b.Inode))
                 return $"x-ignore-shared: memory backend '{b.Id}' is not the same file on both sides";
         }
@@ -56,7 +64,8 @@ public sealed record MachineDescription(string MachineType, ulong RamSize, uint 
     }
 
     private static string Describe(NvdimmDescription d) =>
-        $"id={d.Id ?? "(none)"} slot={d.Slot} addr=0x{d.Addr:x} size={d.Size} label-size={d.LabelSize} memdev={d.Memdev} unarmed={(d.Unarmed ? "on" : "off")}";
+        $"id={d.Id ?? "(none)"} slot={d.Slot} addr=0x{d.Addr:x} size={d.Size} label-size={d.LabelSize} memdev={d.Memdev} " +
+        $"unarmed={(d.Unarmed ? "on" : "off")}";
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, MigrationJsonContext.Default.MachineDescription);
 

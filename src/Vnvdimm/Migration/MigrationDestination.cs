@@ -50,7 +50,8 @@ public sealed class MigrationDestination(Machine machine)
         {
             Receive(new BufferedStream(stream, 1 << 20));
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or SocketException or HostMemory.MappingException or HostMemory.StorageFault)
+        catch (Exception e) when (e is InvalidDataException or IOException or SocketException or HostMemory.MappingException
+            or HostMemory.StorageFault)
         {
             TryAnswer(stream, "ERR " + e.Message);
             DrainBriefly(connection);
@@ -163,7 +164,8 @@ public sealed class MigrationDestination(Machine machine)
                 case RecordType.End:
                     for (int i = 0; i < regions.Count; i++)
                         if (covered[i] != regions[i].Size)
-                            throw new InvalidDataException($"the stream ended with {regions[i].Name} covered to 0x{covered[i]:x} of 0x{regions[i].Size:x} bytes");
+                            throw new InvalidDataException(
+                                $"the stream ended with {regions[i].Name} covered to 0x{covered[i]:x} of 0x{regions[i].Size:x} bytes");
                     if (deviceState is null)
                         throw new InvalidDataException("the stream ended without the device state");
                     var flush = System.Diagnostics.Stopwatch.StartNew();
@@ -205,7 +207,8 @@ public sealed class MigrationDestination(Machine machine)
             throw new InvalidDataException($"a migration record names region {index}; there are {regions.Count}");
         var region = regions[index];
         if (length < 0 || offset > region.Size || (ulong)length > region.Size - offset)
-            throw new InvalidDataException($"a migration record for {region.Name} [0x{offset:x}+0x{length:x}] lies outside its 0x{region.Size:x} bytes");
+            throw new InvalidDataException(
+                $"a migration record for {region.Name} [0x{offset:x}+0x{length:x}] lies outside its 0x{region.Size:x} bytes");
         return (region, offset);
     }
 

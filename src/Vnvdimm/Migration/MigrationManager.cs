@@ -45,7 +45,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             {
                 "events" => _settings with { Events = state },
                 "x-ignore-shared" => _settings with { IgnoreShared = state },
-                _ => throw new MigrationException($"Parameter 'capability' does not accept value '{name}' (vnvdimm supports {string.Join(", ", Capabilities)})"),
+                _ => throw new MigrationException(
+                    $"Parameter 'capability' does not accept value '{name}' (vnvdimm supports {string.Join(", ", Capabilities)})"),
             };
         }
     }
@@ -189,7 +190,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         {
             listener = MigrationDestination.Bind(parsed);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or NotSupportedException
+            or UnauthorizedAccessException)
         {
             lock (_lock)
                 _incomingStarted = false;

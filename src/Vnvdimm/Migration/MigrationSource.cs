@@ -146,7 +146,7 @@ public sealed class MigrationSource
                 throw new IOException($"the destination did not confirm its copy within {ConfirmationTimeout.TotalSeconds:0} s", e);
             }
             if (answer != "OK")
-                throw new IOException($"the destination refused the migration: {(answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : answer)}");
+                throw Refused(answer);
             _machine.SetRunState(RunState.FinishMigrate, RunState.PostMigrate);
         }
         catch (IOException e) when (DestinationReason(socket) is string reason)
@@ -216,7 +216,7 @@ public sealed class MigrationSource
         {
             using var input = new NetworkStream(socket, ownsSocket: false);
             string answer = ReadAnswer(input);
-            throw new IOException($"the destination refused the migration: {(answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : answer)}");
+            throw Refused(answer);
         }
     }
 
@@ -296,6 +296,9 @@ public sealed class MigrationSource
         Progress.ZeroPages(length);
         CheckDestination();
     }
+
+    private static IOException Refused(string answer) =>
+        new($"the destination refused the migration: {(answer.StartsWith("ERR ", StringComparison.Ordinal) ? answer[4..] : answer)}");
 
     /// <summary>After a failed write, the "ERR reason" line the destination sent before closing, if any.</summary>
     private static string? DestinationReason(Socket socket)

@@ -69,7 +69,9 @@ public static class MigrationStream
         stream.Write(trailer);
     }
 
-    /// <summary>Reads one record into <paramref name="buffer"/> (at least <see cref="MaxPayload"/> bytes) and returns its type and payload length.</summary>
+    /// <summary>
+    /// Reads one record into <paramref name="buffer"/> (at least <see cref="MaxPayload"/> bytes) and returns its type and payload length.
+    /// </summary>
     public static (RecordType Type, int Length) ReadRecord(Stream stream, byte[] buffer)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
