@@ -50,7 +50,9 @@ internal static class Entry
             bool serving = false;
             try
             {
-                return embedded ? DefaultMachine.Serve(machine, diagnostics) : Serve(machine, parsed.Configuration, diagnostics, () => serving = true);
+                return embedded
+                    ? DefaultMachine.Serve(machine, diagnostics)
+                    : Serve(machine, parsed.Configuration, diagnostics, () => serving = true);
             }
             catch when (!embedded && !serving)
             {

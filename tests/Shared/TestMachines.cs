@@ -35,7 +35,8 @@ public static class TestMachines
     /// <summary>Runs QEMU as a qtest target whose stdin is closed; a machine that starts is stopped after the timeout.</summary>
     public static Outcome RunQemu(IEnumerable<string> args, string? workingDirectory = null) =>
         Run(QemuPath ?? throw new InvalidOperationException(QemuMissing),
-            ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args], "", workingDirectory, TimeSpan.FromSeconds(5));
+            ["-display", "none", "-nodefaults", "-S", "-qtest", "stdio", "-qtest-log", "/dev/null", .. args],
+            "", workingDirectory, TimeSpan.FromSeconds(5));
 
     /// <summary>Kills a machine process that is still running (and what it started) and waits for it.</summary>
     public static void Stop(Process process)

@@ -25,7 +25,8 @@ public sealed class CliTests
     public void Default_machine_prompt_is_hmp_and_quits_on_quit()
     {
         using var data = new TempFolder();
-        var outcome = TestMachines.RunVnvdimm([], stdin: "bogus\ninfo memory-devices\nquit\nnever\n", environment: new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
+        var outcome = TestMachines.RunVnvdimm([], stdin: "bogus\ninfo memory-devices\nquit\nnever\n",
+            environment: new Dictionary<string, string> { ["VNVDIMM_DATA_DIR"] = data.Path });
         Assert.Equal(0, outcome.ExitCode);
         Assert.Contains("unknown command: 'bogus'", outcome.Stdout);
         Assert.Contains("Memory device [nvdimm]: \"nvdimm0\"\n  addr: 0x100000000\n", outcome.Stdout);
@@ -62,7 +63,8 @@ public sealed class CliTests
     {
         Prerequisite.Require(File.Exists(Prerequisite.LibpmemPath), Prerequisite.LibpmemMissing);
         using var dir = new TempFolder();
-        using var machine = TestMachines.StartVnvdimm(["-object", $"memory-backend-file,id=m0,mem-path={dir.File("p.img")},size=64M,share=on,pmem=on"]);
+        using var machine = TestMachines.StartVnvdimm(
+            ["-object", $"memory-backend-file,id=m0,mem-path={dir.File("p.img")},size=64M,share=on,pmem=on"]);
         Assert.Equal("OK little", machine.Command("endianness"));
         // Standard error arrives on its own pipe: give it a moment.
         for (var deadline = DateTime.UtcNow.AddSeconds(10); !machine.StandardError.Contains("MAP_SYNC") && DateTime.UtcNow < deadline;)

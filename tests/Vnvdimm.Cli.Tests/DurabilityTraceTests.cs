@@ -65,7 +65,9 @@ public sealed class DurabilityTraceTests
         var answer = calls.Where(c => Sends(c) && c.Arg(0) == mark.Arg(0) && c.Began > mark.Returned).MinBy(c => c.Began)
             ?? throw new InvalidDataException("the trace shows no answer after the marker");
         // The answer to the outl that ran the DSM call.
-        Assert.True(answer.Text == "OK\n", $"the answer after the marker is {answer}; from the marker on:\n{Dump(calls.Where(c => c.Returned >= mark.Began && c.Began <= answer.Returned))}");
+        Assert.True(answer.Text == "OK\n",
+            $"the answer after the marker is {answer}; from the marker on:\n" +
+            $"{Dump(calls.Where(c => c.Returned >= mark.Began && c.Began <= answer.Returned))}");
         return (mark, answer);
     }
 
@@ -111,7 +113,8 @@ public sealed class DurabilityTraceTests
             Assert.Equal(0x71u, dsm.Functions(1));
             Assert.Equal(0u, dsm.SetLabelData(1, offset, data).Status);
         }
-        Assert.True(File.ReadLines(log).LastOrDefault()?.EndsWith("+++ exited with 0 +++") == true, "the traced machine did not exit by itself: its trace may be incomplete");
+        Assert.True(File.ReadLines(log).LastOrDefault()?.EndsWith("+++ exited with 0 +++") == true,
+            "the traced machine did not exit by itself: its trace may be incomplete");
         // The bytes reached the file (through the shared mapping).
         using (var file = File.OpenRead(image))
         {
@@ -183,7 +186,8 @@ public sealed class DurabilityTraceTests
         string sock = dir.File("mig.sock");
         string[] qmp(string name) => ["-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off"];
 
-        string[] syscalls = ["openat", "close", "mmap", "msync", "fdatasync", "fsync", "pwrite64", "pwritev", "write", "sendto", "bind", "accept", "accept4"];
+        string[] syscalls =
+            ["openat", "close", "mmap", "msync", "fdatasync", "fsync", "pwrite64", "pwritev", "write", "sendto", "bind", "accept", "accept4"];
         var destinationProcess = TestMachines.Launch(SyscallTrace.Strace,
             [.. SyscallTrace.Options(log, syscalls, pmem ? ShimEnvironment(dir, shimLog) : null), "dotnet", TestMachines.CliDll,
              .. Machine(destination, destinationBackend), .. qmp("dst"), "-incoming", $"unix:{sock}"]);
@@ -262,7 +266,8 @@ public sealed class DurabilityTraceTests
         string? gcc = Prerequisite.Program("gcc");
         Prerequisite.Require(gcc is not null, "gcc is not installed (apt-get install gcc libc6-dev): the libpmem shim cannot be built");
         string source = Path.Combine(AppContext.BaseDirectory, "native", "pmem-shim.c"), library = dir.File("pmem-shim.so");
-        var build = TestMachines.Run(gcc!, ["-shared", "-fPIC", "-O2", "-Wall", "-o", library, source, "-ldl"], "", dir.Path, TimeSpan.FromSeconds(60));
+        var build = TestMachines.Run(
+            gcc!, ["-shared", "-fPIC", "-O2", "-Wall", "-o", library, source, "-ldl"], "", dir.Path, TimeSpan.FromSeconds(60));
         Assert.True(build.ExitCode == 0, $"building the libpmem shim failed:\n{build.Stdout}{build.Stderr}");
         return new() { ["VNVDIMM_LIBPMEM"] = library, ["VNVDIMM_PMEM_SHIM_LOG"] = log, ["VNVDIMM_PMEM_SHIM_REAL"] = Prerequisite.LibpmemPath };
     }

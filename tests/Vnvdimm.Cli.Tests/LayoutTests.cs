@@ -28,7 +28,8 @@ public sealed class LayoutTests
         dir.Sparse("nv0.img", 200L << 20, fill: 0);
         var file = dir.File("nv0.img");
         Assert.Equal(0, TestMachines.RunVnvdimm(["label", "init", file, "--label-size", "128K"]).ExitCode);
-        Assert.Equal(0, TestMachines.RunVnvdimm(["label", "create-namespace", file, "--label-size", "128K", "--size", "192M", "--name", "db"]).ExitCode);
+        Assert.Equal(0, TestMachines.RunVnvdimm(
+            ["label", "create-namespace", file, "--label-size", "128K", "--size", "192M", "--name", "db"]).ExitCode);
         return dir;
     }
 
@@ -49,7 +50,8 @@ public sealed class LayoutTests
 
         var nvdimms = JsonNode.Parse(outcome.Stdout)!["nvdimms"]!.AsArray();
         var nv0 = nvdimms[0]!;
-        Assert.Equal((0, 1u, "nmem0", "region0"), (nv0["slot"]!.GetValue<int>(), nv0["nfit_handle"]!.GetValue<uint>(), nv0["dev"]!.GetValue<string>(), nv0["region"]!.GetValue<string>()));
+        Assert.Equal((0, 1u, "nmem0", "region0"),
+            (nv0["slot"]!.GetValue<int>(), nv0["nfit_handle"]!.GetValue<uint>(), nv0["dev"]!.GetValue<string>(), nv0["region"]!.GetValue<string>()));
         Assert.Equal((1UL << 32, 200 * M - 128 * 1024), (nv0["address"]!.GetValue<ulong>(), nv0["pmem_size"]!.GetValue<ulong>()));
         Assert.Equal((200 * M - 128 * 1024, 128UL * 1024), (nv0["label_offset"]!.GetValue<ulong>(), nv0["label_size"]!.GetValue<ulong>()));
         Assert.Equal(("labels", "1.2", "db", 192 * M), (nv0["label_area"]!.GetValue<string>(), nv0["label_version"]!.GetValue<string>(),
@@ -169,8 +171,10 @@ public sealed class LayoutTests
     {
         // libvirt's way: -machine memory-backend=pc.ram; without an -m size, RAM is the backend's size.
         using var dir = WithLabels();
-        var outcome = Layout(["kvm", "-machine", "pc,nvdimm=on,memory-backend=r0", "-object", "memory-backend-ram,id=r0,size=6G", "-m", "slots=4,maxmem=16G",
-            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("nv0.img")},size=200M", "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]);
+        var outcome = Layout(["kvm", "-machine", "pc,nvdimm=on,memory-backend=r0", "-object", "memory-backend-ram,id=r0,size=6G",
+            "-m", "slots=4,maxmem=16G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("nv0.img")},size=200M",
+            "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]);
         Assert.Equal(0, outcome.ExitCode);
         Assert.Equal(0x1c0000000UL, Nvdimm(outcome)["address"]!.GetValue<ulong>()); // QEMU 7.2's address for this line
     }
@@ -190,7 +194,8 @@ public sealed class LayoutTests
             "-chardev", "socket,id=charmonitor,fd=31,server=on,wait=off", "-mon", "chardev=charmonitor,id=monitor,mode=control",
             "-rtc", "base=utc", "-no-shutdown", "-boot", "strict=on",
             "-device", "{\"driver\":\"piix3-usb-uhci\",\"id\":\"usb\",\"bus\":\"pci.0\",\"addr\":\"0x1.0x2\"}",
-            "-object", $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"memnvdimm0\",\"mem-path\":\"{dir.File("nv0.img")}\",\"share\":true,\"prealloc\":true,\"size\":{200 * M},\"host-nodes\":[0],\"policy\":\"bind\"}}",
+            "-object", $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"memnvdimm0\",\"mem-path\":\"{dir.File("nv0.img")}\"," +
+                $"\"share\":true,\"prealloc\":true,\"size\":{200 * M},\"host-nodes\":[0],\"policy\":\"bind\"}}",
             "-device", "{\"driver\":\"nvdimm\",\"node\":0,\"label-size\":131072,\"memdev\":\"memnvdimm0\",\"id\":\"nvdimm0\",\"slot\":0}",
             "-blockdev", "{\"driver\":\"file\",\"filename\":\"/var/lib/libvirt/images/vm1.qcow2\",\"node-name\":\"libvirt-1-storage\"}",
             "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny", "-msg", "timestamp=on",
@@ -199,7 +204,8 @@ public sealed class LayoutTests
         Assert.Equal(0, outcome.ExitCode);
         var report = JsonNode.Parse(outcome.Stdout)!;
         var nv = report["nvdimms"]![0]!;
-        Assert.Equal(("nvdimm0", 1UL << 32, "labels"), (nv["id"]!.GetValue<string>(), nv["address"]!.GetValue<ulong>(), nv["label_area"]!.GetValue<string>()));
+        Assert.Equal(("nvdimm0", 1UL << 32, "labels"),
+            (nv["id"]!.GetValue<string>(), nv["address"]!.GetValue<ulong>(), nv["label_area"]!.GetValue<string>()));
         var skipped = report["skipped"]!.AsArray().Select(s => s!.GetValue<string>()).ToList();
         Assert.Contains("-smp 2,sockets=2,cores=1,threads=1", skipped);
         Assert.Contains("-no-user-config", skipped);

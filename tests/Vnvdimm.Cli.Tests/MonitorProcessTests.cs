@@ -30,8 +30,10 @@ public sealed class MonitorProcessTests
             Assert.Equal(7, qmp.Greeting["QMP"]!["version"]!["qemu"]!["major"]!.GetValue<int>());
 
             string path = dir.File("nv1.img");
-            Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"m1\",\"mem-path\":\"{path}\",\"size\":16777216,\"share\":true}}}}")["return"]);
-            Assert.NotNull(qmp.Execute("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv1\",\"memdev\":\"m1\",\"label-size\":131072}}")["return"]);
+            Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"m1\"," +
+                $"\"mem-path\":\"{path}\",\"size\":16777216,\"share\":true}}}}")["return"]);
+            Assert.NotNull(qmp.Execute("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv1\"," +
+                "\"memdev\":\"m1\",\"label-size\":131072}}")["return"]);
             var devices = qmp.Execute("{\"execute\":\"query-memory-devices\",\"id\":\"q\"}");
             Assert.Equal("q", devices["id"]!.GetValue<string>());
             Assert.Equal(2, devices["return"]!.AsArray().Count);
@@ -93,7 +95,8 @@ public sealed class MonitorProcessTests
 
             // Malformed JSON, a wrong argument type and a missing argument: errors, and the session goes on.
             Assert.Equal("GenericError", steady.Execute("{\"execute\": }")["error"]!["class"]!.GetValue<string>());
-            Assert.Equal("Invalid parameter type for 'id', expected: string", steady.Execute("{\"execute\":\"object-del\",\"arguments\":{\"id\":5}}")["error"]!["desc"]!.GetValue<string>());
+            Assert.Equal("Invalid parameter type for 'id', expected: string",
+                steady.Execute("{\"execute\":\"object-del\",\"arguments\":{\"id\":5}}")["error"]!["desc"]!.GetValue<string>());
             Assert.Equal("Parameter 'id' is missing", steady.Execute("{\"execute\":\"device_del\"}")["error"]!["desc"]!.GetValue<string>());
 
             // Far more than any command needs, in one value: refused once, then the session goes on.
@@ -165,8 +168,8 @@ public sealed class MonitorProcessTests
         string socket = dir.File("hmp.sock"), incoming = dir.File("mig.sock");
         Directory.CreateDirectory(dir.File("dst"));
         using var source = TestMachines.LaunchVnvdimm([.. MachineArgs(dir), "-monitor", $"unix:{socket},server=on,wait=off"]);
-        using var destination = TestMachines.LaunchVnvdimm([.. MachineArgs(dir).Select(a => a.Replace(dir.Path, dir.File("dst"), StringComparison.Ordinal)),
-            "-incoming", $"unix:{incoming}"]);
+        using var destination = TestMachines.LaunchVnvdimm(
+            [.. MachineArgs(dir).Select(a => a.Replace(dir.Path, dir.File("dst"), StringComparison.Ordinal)), "-incoming", $"unix:{incoming}"]);
         try
         {
             using var client = ConnectUnixRaw(socket);

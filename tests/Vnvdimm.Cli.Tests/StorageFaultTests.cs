@@ -42,7 +42,8 @@ public sealed class StorageFaultTests
             using var qmp = QmpClient.ConnectUnix(qmpPath);
             var answer = qmp.Execute("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/objects/m0\",\"property\":\"prealloc\",\"value\":true}}");
             Assert.StartsWith("qemu_prealloc_mem: preallocating memory failed", answer["error"]!["desc"]!.GetValue<string>());
-            Assert.False(qmp.Execute("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/objects/m0\",\"property\":\"prealloc\"}}")["return"]!.GetValue<bool>());
+            Assert.False(qmp.Execute(
+                "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/objects/m0\",\"property\":\"prealloc\"}}")["return"]!.GetValue<bool>());
             Assert.Equal("running", qmp.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>());
         }
         finally
@@ -135,7 +136,8 @@ public sealed class StorageFaultTests
     {
         using var dir = new TempFolder();
         string image = dir.File("nv.img");
-        using var machine = TestMachines.StartVnvdimm([.. Machine(image, "").Select(a => a.Replace("share=on", share, StringComparison.Ordinal)), "-S"],
+        using var machine = TestMachines.StartVnvdimm(
+            [.. Machine(image, "").Select(a => a.Replace("share=on", share, StringComparison.Ordinal)), "-S"],
             GuardEnvironment(guard));
         var dsm = new DsmClient(machine, 0x100000);
         Assert.Equal("OK", machine.Command($"writeq 0x{Nvdimm:x} 0x1122334455667788"));
@@ -178,7 +180,9 @@ public sealed class StorageFaultTests
         using (var f = new FileStream(image, FileMode.Open))
             f.SetLength(0x100064);
         string read = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline && !read.StartsWith("ERR ", StringComparison.Ordinal); Thread.Sleep(10))
+        for (var deadline = DateTime.UtcNow.AddSeconds(5);
+            DateTime.UtcNow < deadline && !read.StartsWith("ERR ", StringComparison.Ordinal);
+            Thread.Sleep(10))
             read = machine.Command($"readq 0x{Nvdimm + 0x1000c8:x}");
         Assert.StartsWith("ERR ", read);
         Assert.Contains("truncated", read);
@@ -201,7 +205,8 @@ public sealed class StorageFaultTests
         {
             using var qmp = QmpClient.ConnectUnix(qmpPath);
             for (int i = 0; i < 20; i++)
-                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"b{i}\",\"share\":true,\"mem-path\":\"{dir.File($"b{i}.img")}\",\"size\":1048576}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"b{i}\"," +
+                    $"\"share\":true,\"mem-path\":\"{dir.File($"b{i}.img")}\",\"size\":1048576}}}}")["return"]);
             int inotify = Directory.GetFiles($"/proc/{process.Id}/fd")
                 .Count(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify");
             Assert.Equal(1, inotify);

@@ -43,7 +43,10 @@ public sealed class DsmConformanceTests
             foreach (var probe in expected)
             {
                 byte[] actual = client.CallRaw(probe.Request).Raw;
-                string Describe() => $"{name}: '{probe.Name}': QEMU {Convert.ToHexString(probe.Answer[..Math.Min(32, probe.Answer.Length)])} (len {probe.Answer.Length}), vnvdimm {Convert.ToHexString(actual[..Math.Min(32, actual.Length)])} (len {actual.Length})";
+                string Describe() =>
+                    $"{name}: '{probe.Name}': " +
+                    $"QEMU {Convert.ToHexString(probe.Answer[..Math.Min(32, probe.Answer.Length)])} (len {probe.Answer.Length}), " +
+                    $"vnvdimm {Convert.ToHexString(actual[..Math.Min(32, actual.Length)])} (len {actual.Length})";
                 if (probe.Name.StartsWith(DsmProbes.FitChunk, StringComparison.Ordinal))
                 {
                     Assert.True(probe.Answer.AsSpan(0, 8).SequenceEqual(actual.AsSpan(0, 8)), Describe());

@@ -78,7 +78,8 @@ public sealed class DsmProbes(DsmClient client)
         uint max = BinaryPrimitives.ReadUInt32LittleEndian(size.Payload[4..]);
 
         void Get(string what, uint offset, uint length) => Send($"h{handle} get {what}", Page(handle, 5, DsmClient.Args(offset, length, [])));
-        void Set(string what, uint offset, uint length, byte[] data) => Send($"h{handle} set {what}", Page(handle, 6, DsmClient.Args(offset, length, data)));
+        void Set(string what, uint offset, uint length, byte[] data) =>
+            Send($"h{handle} set {what}", Page(handle, 6, DsmClient.Args(offset, length, data)));
 
         Get("first 16", 0, 16);
         Get("last byte", l - 1, 1);

@@ -54,12 +54,15 @@ public sealed class GeneratedErrorTests
                 string key = keys[k].Key;
                 var values = key == "mem-path" ? Paths : Hostile;
                 foreach (string value in values)
-                    yield return With(o, $"{label} {key}='{value}'", keys.Select((p, i) => i == k ? Item(p.Key, value, implied, i) : Item(p.Key, p.Value, implied, i)));
-                yield return With(o, $"{label} without {key}", keys.Where((_, i) => i != k).Select((p, i) => Item(p.Key, p.Value, i == 0 && k != 0 ? implied : null, i)));
+                    yield return With(o, $"{label} {key}='{value}'",
+                        keys.Select((p, i) => i == k ? Item(p.Key, value, implied, i) : Item(p.Key, p.Value, implied, i)));
+                yield return With(o, $"{label} without {key}",
+                    keys.Where((_, i) => i != k).Select((p, i) => Item(p.Key, p.Value, i == 0 && k != 0 ? implied : null, i)));
                 if (key != implied)
                 {
                     yield return With(o, $"{label} bare {key}", keys.Select((p, i) => i == k ? p.Key : Item(p.Key, p.Value, implied, i)));
-                    yield return With(o, $"{label} {key} twice", keys.Select((p, i) => Item(p.Key, p.Value, implied, i)).Append($"{key}={Hostile[1]}"));
+                    yield return With(o, $"{label} {key} twice",
+                        keys.Select((p, i) => Item(p.Key, p.Value, implied, i)).Append($"{key}={Hostile[1]}"));
                 }
             }
             yield return With(o, $"{label} unknown key", keys.Select((p, i) => Item(p.Key, p.Value, implied, i)).Append("bogus=1"));
@@ -76,7 +79,9 @@ public sealed class GeneratedErrorTests
         for (int o = 0; o < Base.Length; o++)
         {
             args.Add(Base[o].Option);
-            args.Add(o == mutated ? string.Join(",", items) : string.Join(",", Base[o].Keys.Select((p, i) => Item(p.Key, p.Value, Base[o].Implied, i))));
+            args.Add(o == mutated
+                ? string.Join(",", items)
+                : string.Join(",", Base[o].Keys.Select((p, i) => Item(p.Key, p.Value, Base[o].Implied, i))));
         }
         return new Case(name, [.. args]);
     }

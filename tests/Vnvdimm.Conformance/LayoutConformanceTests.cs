@@ -39,7 +39,8 @@ public sealed class LayoutConformanceTests
                 Assert.Equal(planned.Slot + 1, (int)planned.NfitHandle);
 
                 // A mark at each end of the label area, written by QEMU, must sit where the plan says.
-                if (planned.LabelSize == 0 || planned.MemPath is null || planned.ReadOnly || planned.Warnings.Any(w => w.Kind == WarningKind.WritesDiscarded))
+                if (planned.LabelSize == 0 || planned.MemPath is null || planned.ReadOnly
+                    || planned.Warnings.Any(w => w.Kind == WarningKind.WritesDiscarded))
                     continue;
                 var mark = Guid.NewGuid().ToByteArray();
                 Assert.Equal(0u, guest.Dsm!.SetLabelData(dimm.Handle, 0, mark).Status);

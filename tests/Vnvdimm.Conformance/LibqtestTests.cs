@@ -85,7 +85,8 @@ public sealed class LibqtestTests
         if (machine == "qemu")
             TestMachines.RequireQemu();
         using var dir = new TempFolder();
-        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        using var listener = new System.Net.Sockets.Socket(
+            System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("serial.sock")));
         listener.Listen(1);
         string[] args = ["-machine", "pc", "-chardev", $"socket,path={dir.File("serial.sock")},id=s0", "-serial", "chardev:s0"];

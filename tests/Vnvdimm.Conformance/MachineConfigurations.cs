@@ -15,7 +15,8 @@ public static class MachineConfigurations
     }
 
     private static string File(TempFolder t, string name, long size, string extra = "share=on") =>
-        $"memory-backend-file,id={Path.GetFileNameWithoutExtension(name)},mem-path={t.Sparse(name, size)},size={size}" + (extra.Length > 0 ? "," + extra : "");
+        $"memory-backend-file,id={Path.GetFileNameWithoutExtension(name)},mem-path={t.Sparse(name, size)},size={size}" +
+            (extra.Length > 0 ? "," + extra : "");
 
     private const long G = 1L << 30, M = 1L << 20;
 
@@ -34,7 +35,8 @@ public static class MachineConfigurations
             "-device", "nvdimm,id=nv0,memdev=m0,slot=2,addr=0x180000000", "-device", "nvdimm,id=nv1,memdev=m1,slot=0"]),
         new("pc-label-sizes-and-none", t => ["-machine", "pc,nvdimm=on", "-m", "512M,slots=3,maxmem=8G",
             "-object", File(t, "m0.img", 512 * M), "-object", File(t, "m1.img", 512 * M), "-object", File(t, "m2.img", 512 * M),
-            "-device", "nvdimm,id=nv0,memdev=m0", "-device", "nvdimm,id=nv1,memdev=m1,label-size=1M", "-device", "nvdimm,id=nv2,memdev=m2,label-size=0x20000"]),
+            "-device", "nvdimm,id=nv0,memdev=m0", "-device", "nvdimm,id=nv1,memdev=m1,label-size=1M",
+            "-device", "nvdimm,id=nv2,memdev=m2,label-size=0x20000"]),
         new("pc-unarmed-readonly", t => ["-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "2G,slots=2,maxmem=8G",
             "-object", File(t, "m0.img", G, "readonly=on"), "-object", File(t, "m1.img", G),
             "-device", "nvdimm,id=nv0,memdev=m0,unarmed=on,label-size=128K", "-device", "nvdimm,id=nv1,memdev=m1,unarmed=on"], 1),
@@ -53,7 +55,8 @@ public static class MachineConfigurations
             "-object", File(t, "m0.img", G), "-device", "nvdimm,id=nv0,memdev=m0,node=1,label-size=128K"]),
         // As libvirt 9 writes it: -object and -device in JSON, sizes in k.
         new("pc-libvirt-json", t => ["-machine", "pc,nvdimm=on", "-m", "size=1048576k,slots=16,maxmem=8388608k",
-            "-object", $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"memnvdimm0\",\"mem-path\":\"{t.Sparse("nv0.img", 512 * M)}\",\"share\":true,\"size\":{512 * M}}}",
+            "-object", $"{{\"qom-type\":\"memory-backend-file\",\"id\":\"memnvdimm0\",\"mem-path\":\"{t.Sparse("nv0.img", 512 * M)}\"," +
+                $"\"share\":true,\"size\":{512 * M}}}",
             "-device", "{\"driver\":\"nvdimm\",\"node\":0,\"label-size\":131072,\"memdev\":\"memnvdimm0\",\"id\":\"nvdimm0\",\"slot\":0}"]),
         new("pc-nvdimm-on-no-device", _ => ["-machine", "pc,nvdimm=on,nvdimm-persistence=cpu", "-m", "1G,slots=2,maxmem=4G"]),
         new("q35-large-ram", t => ["-M", "q35,nvdimm=on", "-m", "size=6G,slots=2,maxmem=16G",

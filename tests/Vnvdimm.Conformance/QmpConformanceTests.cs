@@ -201,7 +201,8 @@ public sealed class QmpConformanceTests
 
     private static JsonNode? Sorted(JsonNode? node) => node switch
     {
-        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value?.DeepClone())))),
+        JsonObject o => new JsonObject(
+            o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value?.DeepClone())))),
         JsonArray a => new JsonArray([.. a.Select(e => Sorted(e?.DeepClone()))]),
         _ => node?.DeepClone(),
     };
@@ -295,8 +296,10 @@ public sealed class QmpConformanceTests
             }
             void Plug(string id)
             {
-                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"mem{id}\",\"share\":true,\"mem-path\":\"{dir.File($"nv{id}.img")}\",\"size\":134217728}}}}")["return"]);
-                Assert.NotNull(qmp.Execute($"{{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"nvdimm\",\"id\":\"nv{id}\",\"memdev\":\"mem{id}\"}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"mem{id}\"," +
+                    $"\"share\":true,\"mem-path\":\"{dir.File($"nv{id}.img")}\",\"size\":134217728}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"nvdimm\",\"id\":\"nv{id}\"," +
+                    $"\"memdev\":\"mem{id}\"}}}}")["return"]);
             }
 
             Qtest("outb 0xafe2 0x10"); // enabled before anyone listens: no notice
@@ -344,8 +347,10 @@ public sealed class QmpConformanceTests
 
             foreach (var (id, extra) in new[] { ("1", ""), ("2", ",\"slot\":3,\"unarmed\":true") })
             {
-                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"mem{id}\",\"share\":true,\"mem-path\":\"{dir.File($"nv{id}.img")}\",\"size\":536870912}}}}")["return"]);
-                Assert.NotNull(qmp.Execute($"{{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"nvdimm\",\"id\":\"nv{id}\",\"memdev\":\"mem{id}\",\"label-size\":131072{extra}}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"mem{id}\"," +
+                    $"\"share\":true,\"mem-path\":\"{dir.File($"nv{id}.img")}\",\"size\":536870912}}}}")["return"]);
+                Assert.NotNull(qmp.Execute($"{{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"nvdimm\",\"id\":\"nv{id}\"," +
+                    $"\"memdev\":\"mem{id}\",\"label-size\":131072{extra}}}}}")["return"]);
             }
             uint midSequence = dsm.ReadFit(0x38).Status; // ...and is told the FIT changed under it
             uint after = machine.In(gpe, 2);

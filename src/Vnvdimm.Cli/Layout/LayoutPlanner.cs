@@ -34,13 +34,16 @@ public static class LayoutPlanner
                 "-cpu's vendor and phys-bits, which the layout planner does not model");
         }
         if (parsed.CpuGiven && plan.Layout.AboveFourGigStart != Platform.MemoryLayout.FourGig)
-            throw new ConfigurationException("this machine reaches AMD's HyperTransport range below 1 TiB, where QEMU's placement depends on -cpu's vendor");
+            throw new ConfigurationException("this machine reaches AMD's HyperTransport range below 1 TiB, where QEMU's placement depends on " +
+                "-cpu's vendor");
         var placed = plan.Devices.Placed;
 
         // The guest's own names (nmemN, regionN) come from the NFIT the machine would publish.
         var topology = PmemTopology.From(NfitView.FromFit(MachineAcpi.BuildNfit(placed, parsed.Configuration.Machine.Persistence).FitBytes()));
         var nvdimms = placed.OrderBy(p => p.Slot)
-            .Select(p => Describe(p, placed, topology.Dimms.Single(d => d.Handle == p.Handle), topology.Regions.Single(r => r.Mappings[0].Dimm.Handle == p.Handle)))
+            .Select(p => Describe(p, placed,
+                topology.Dimms.Single(d => d.Handle == p.Handle),
+                topology.Regions.Single(r => r.Mappings[0].Dimm.Handle == p.Handle)))
             .ToList();
         var layout = plan.Layout;
         return new LayoutReport(parsed.Configuration.Machine.TypeName, layout.HasDeviceMemory ? layout.DeviceMemory.Base : null, nvdimms,
@@ -74,7 +77,8 @@ public static class LayoutPlanner
                 fileSize = (ulong)RandomAccess.GetLength(file);
                 if (fileSize > backend.Size)
                     warnings.Add(new(WarningKind.FileLargerThanSize,
-                        $"{path} is 0x{fileSize:x} bytes but size=0x{backend.Size:x}: the guest never sees the file's last 0x{fileSize - backend.Size:x} bytes" +
+                        $"{path} is 0x{fileSize:x} bytes but size=0x{backend.Size:x}: " +
+                        $"the guest never sees the file's last 0x{fileSize - backend.Size:x} bytes" +
                         (labelSize > 0 ? $", and the label area is at 0x{labelOffset:x}, not at the file's end" : "")));
                 if (labelSize > 0 && fileSize >= backend.Size)
                 {
@@ -107,7 +111,8 @@ public static class LayoutPlanner
     }
 
     /// <summary>Label sets left in the file by other options: at its end, or ending where this backend ends but larger or smaller.</summary>
-    private static IEnumerable<LayoutWarning> LabelSetsElsewhere(SafeFileHandle file, ulong fileSize, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region)
+    private static IEnumerable<LayoutWarning> LabelSetsElsewhere(
+        SafeFileHandle file, ulong fileSize, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region)
     {
         var backend = p.Backend;
         ulong labelSize = p.Options.LabelSize;
@@ -116,21 +121,24 @@ public static class LayoutPlanner
         {
             if (labelSize > 0 && set.Offset == backend.Size - labelSize && set.Size == labelSize)
                 continue; // the label area these options use
-            string what = $"a label set (v{VersionName(set.State.Version)}, {Count(set.State.Labels.Count, "namespace")}) for a {set.Size / 1024} KiB label area sits at file bytes 0x{set.Offset:x}-0x{set.End:x}";
+            string what = $"a label set (v{VersionName(set.State.Version)}, {Count(set.State.Labels.Count, "namespace")}) " +
+                $"for a {set.Size / 1024} KiB label area sits at file bytes 0x{set.Offset:x}-0x{set.End:x}";
             string keep = $"label-size={set.Size}" + (set.End != backend.Size ? $" and size={set.End}" : "");
             if (labelSize == 0)
                 yield return new(WarningKind.LabelsIgnored,
                     $"{what}, but label-size=0: the guest sees those bytes as data and none of the namespaces; to keep them use {keep}");
             else
                 yield return new(WarningKind.LabelsElsewhere,
-                    $"{what}; these options put the label area at 0x{backend.Size - labelSize:x}-0x{backend.Size:x}, so the guest will not see those labels; to keep them use {keep}");
+                    $"{what}; these options put the label area at 0x{backend.Size - labelSize:x}-0x{backend.Size:x}, " +
+                    $"so the guest will not see those labels; to keep them use {keep}");
             foreach (var w in CheckAgainstRegion(set.State, p, all, region, $"the label set at 0x{set.Offset:x}"))
                 yield return w;
         }
     }
 
     /// <summary>What Linux would make of a label set on this NVDIMM: namespaces cut off by a smaller PMEM, labels for another slot.</summary>
-    private static IEnumerable<LayoutWarning> CheckAgainstRegion(LabelAreaState state, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region, string whose)
+    private static IEnumerable<LayoutWarning> CheckAgainstRegion(
+        LabelAreaState state, NvdimmPlacement p, IReadOnlyList<NvdimmPlacement> all, GuestRegion region, string whose)
     {
         ulong pmem = p.Range.Size;
         foreach (var label in state.Labels.Where(l => l.End > pmem))
@@ -149,7 +157,8 @@ public static class LayoutPlanner
             ? $"{(foreign.Count == 1 ? "was" : "were")} written for slot {s} (the interleave-set cookie is that slot's)"
             : $"{(foreign.Count == 1 ? "carries" : "carry")} an interleave-set cookie of no slot";
         yield return new(WarningKind.LabelsForOtherSlot,
-            $"{Count(foreign.Count, "label")} of {whose} {origin}; in slot {p.Slot} Linux ignores them" + (slot is int use ? $": use slot={use}" + Taken(use, all) : ""));
+            $"{Count(foreign.Count, "label")} of {whose} {origin}; in slot {p.Slot} Linux ignores them" +
+            (slot is int use ? $": use slot={use}" + Taken(use, all) : ""));
     }
 
     private static string Taken(int slot, IReadOnlyList<NvdimmPlacement> all) =>

@@ -36,7 +36,9 @@ public static class DefaultMachine
     private static void ShowMigrationProgress(IAnsiConsole console, Migration.MigrationManager migration)
     {
         console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Columns(
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new TransferSpeedColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
                 var task = context.AddTask("migration");
@@ -61,7 +63,8 @@ public static class DefaultMachine
     public static int Serve(Vmm.Machine machine, ILogger logger)
     {
         var console = AnsiConsole.Console;
-        console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, backing file in [blue]{Markup.Escape(DataFolder())}[/]");
+        console.MarkupLine($"[bold]vnvdimm[/] default machine: {machine.Configuration.Machine.TypeName}, " +
+            $"backing file in [blue]{Markup.Escape(DataFolder())}[/]");
         GuestViewPrinter.Print(new InProcessGuest(machine), console);
         console.MarkupLine("HMP monitor: [bold]help[/] lists the commands, [bold]quit[/] (or the end of input) stops.");
         var hmp = new HmpInterpreter(new MachineMonitor(machine, logger), migration => ShowMigrationProgress(console, migration));

@@ -37,7 +37,8 @@ public static class GuestViewPrinter
             column.NoWrap();
         foreach (var row in rows)
             table.AddRow(row);
-        if (((Spectre.Console.Rendering.IRenderable)table).Measure(new Spectre.Console.Rendering.RenderOptions(console.Profile.Capabilities, new Size(int.MaxValue, 1)), int.MaxValue).Max
+        if (((Spectre.Console.Rendering.IRenderable)table).Measure(
+                new Spectre.Console.Rendering.RenderOptions(console.Profile.Capabilities, new Size(int.MaxValue, 1)), int.MaxValue).Max
             <= console.Profile.Width)
         {
             console.Write(table);

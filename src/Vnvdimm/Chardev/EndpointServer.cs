@@ -84,7 +84,8 @@ public sealed class EndpointServer : IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new ConfigurationException($"Failed to connect to '{address.Target}': {address.ConnectFailure(e)}", endpoint.Source ?? $"{option} {address}");
+            throw new ConfigurationException(
+                $"Failed to connect to '{address.Target}': {address.ConnectFailure(e)}", endpoint.Source ?? $"{option} {address}");
         }
     }
 
@@ -100,7 +101,9 @@ public sealed class EndpointServer : IDisposable
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
-            throw new ConfigurationException($"Failed to bind socket to {path}: {Reason(e, path, p => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(p))))}", location);
+            throw new ConfigurationException(
+                $"Failed to bind socket to {path}: {Reason(e, path, p => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(p))))}",
+                location);
         }
         _socketPath = path;
         _listener = listener;
@@ -134,7 +137,9 @@ public sealed class EndpointServer : IDisposable
         _ = AcceptLoopAsync(listener);
     }
 
-    /// <summary>.NET names a missing socket or folder "Cannot assign requested address"; QEMU, and scripts, say "No such file or directory".</summary>
+    /// <summary>
+    /// .NET names a missing socket or folder "Cannot assign requested address"; QEMU, and scripts, say "No such file or directory".
+    /// </summary>
     private static string Reason(Exception e, string path, Func<string, bool> exists) =>
         e is SocketException && !exists(path) ? "No such file or directory" : e.Message;
 

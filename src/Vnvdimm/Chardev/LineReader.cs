@@ -87,7 +87,9 @@ public sealed class LineReader(Stream stream, int maxLineLength, bool carriageRe
         }
     }
 
-    /// <summary>The next line as text (UTF-8 for monitors), null at end of input or for a line over the limit (see <paramref name="tooLong"/>).</summary>
+    /// <summary>
+    /// The next line as text (UTF-8 for monitors), null at end of input or for a line over the limit (see <paramref name="tooLong"/>).
+    /// </summary>
     public string? ReadLine(out bool tooLong)
     {
         var status = Read(out var line);

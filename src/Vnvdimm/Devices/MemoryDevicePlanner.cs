@@ -67,7 +67,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
         var range = AssignAddress(options, regionSize, backend.Alignment);
 
         if ((numaNodes > 0 && options.Node >= numaNodes) || (numaNodes == 0 && options.Node != 0))
-            throw new ConfigurationException($"'DIMM property node has value {options.Node}' which exceeds the number of numa nodes: {Math.Max(numaNodes, 1)}");
+            throw new ConfigurationException(
+                $"'DIMM property node has value {options.Node}' which exceeds the number of numa nodes: {Math.Max(numaNodes, 1)}");
         if (IsInUse(backend.Id))
             throw new ConfigurationException($"can't use already busy memdev: {backend.Id}");
 
@@ -78,7 +79,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
     {
         uint slots = layout.Slots;
         if (requested is int r && (r < 0 || r >= slots))
-            throw new ConfigurationException($"invalid slot number {r}, valid range is [0-{unchecked((ulong)slots - 1)}]"); // QEMU's unsigned arithmetic
+            // QEMU's unsigned arithmetic
+            throw new ConfigurationException($"invalid slot number {r}, valid range is [0-{unchecked((ulong)slots - 1)}]");
         if (slots == 0)
             throw new ConfigurationException("no slots where allocated, please specify the 'slots' option");
         if (requested is int wanted)
@@ -94,7 +96,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
     {
         ulong pmem = backend.Size > options.LabelSize ? (backend.Size - options.LabelSize) & ~(backend.Alignment - 1) : 0;
         if (backend.Size <= options.LabelSize || pmem == 0)
-            throw new ConfigurationException($"the size of memdev {backend.Id} (0x{backend.Size:x}) is too small to contain nvdimm label (0x{options.LabelSize:x}) and aligned PMEM (0x{backend.Alignment:x})");
+            throw new ConfigurationException($"the size of memdev {backend.Id} (0x{backend.Size:x}) is too small to contain " +
+                $"nvdimm label (0x{options.LabelSize:x}) and aligned PMEM (0x{backend.Alignment:x})");
         if (!options.Unarmed && backend.Readonly)
             throw new ConfigurationException($"'unarmed' property must be 'on' since memdev {backend.Id} is read-only");
         return pmem;
@@ -110,7 +113,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
         foreach (var p in _placed)
             used += p.Range.Size;
         if (used + size < used || used + size > layout.DeviceMemoryBudget)
-            throw new ConfigurationException($"not enough space, currently 0x{used:x} in use of total space for memory devices 0x{layout.DeviceMemoryBudget:x}");
+            throw new ConfigurationException(
+                $"not enough space, currently 0x{used:x} in use of total space for memory devices 0x{layout.DeviceMemoryBudget:x}");
 
         ulong? hint = options.Addr != 0 ? options.Addr : null;
         if (hint is ulong h && h % align != 0)
@@ -123,7 +127,8 @@ public sealed class MemoryDevicePlanner(MemoryLayout layout, MachineOptions mach
         {
             candidate = new GuestRange(at, size);
             if (at + size < at || !space.Contains(candidate))
-                throw new ConfigurationException($"can't add memory device [0x{at:x}:0x{size:x}], usable range for memory devices [0x{space.Base:x}:0x{space.Size:x}]");
+                throw new ConfigurationException($"can't add memory device [0x{at:x}:0x{size:x}], " +
+                    $"usable range for memory devices [0x{space.Base:x}:0x{space.Size:x}]");
         }
         else
         {

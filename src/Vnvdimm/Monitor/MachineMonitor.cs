@@ -59,7 +59,8 @@ public sealed class MachineMonitor(Machine machine, ILogger logger)
         {
             var list = new List<MemdevInfo>();
             if (machine.Configuration.NumaNodes.Count == 0)
-                list.Add(new MemdevInfo(QomTree.MachineRamId, machine.Layout.RamSize, false, true, false, false, QomTree.Reserve(false), [], "default"));
+                list.Add(new MemdevInfo(
+                    QomTree.MachineRamId, machine.Layout.RamSize, false, true, false, false, QomTree.Reserve(false), [], "default"));
             foreach (var b in machine.Backends)
                 list.Add(new MemdevInfo(b.Id, b.Size, false, true, b.Preallocated, b.Options.Share, QomTree.Reserve(b.Options.Share), [], "default"));
             return list;

@@ -13,7 +13,8 @@ public sealed record PcDimmInfo(string? Id, ulong Addr, ulong Size, int Slot, ui
 public sealed record MemoryDeviceInfo(string Type, PcDimmInfo Data);
 
 /// <summary>An entry of <c>query-memdev</c>, as QEMU's Memdev.</summary>
-public sealed record MemdevInfo(string Id, ulong Size, bool Merge, bool Dump, bool Prealloc, bool Share, bool Reserve, IReadOnlyList<uint> HostNodes, string Policy);
+public sealed record MemdevInfo(
+    string Id, ulong Size, bool Merge, bool Dump, bool Prealloc, bool Share, bool Reserve, IReadOnlyList<uint> HostNodes, string Policy);
 
 public sealed record NameInfo(string? Name);
 
@@ -27,10 +28,12 @@ public sealed record MigrationParametersInfo(ulong MaxBandwidth);
 
 /// <summary>An entry of <c>query-machines</c>, as QEMU's MachineInfo (fields in QEMU's order).</summary>
 public sealed record MachineInfo(bool HotpluggableCpus, string Name, bool NumaMemSupported, string? DefaultCpuType,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool IsDefault,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    bool IsDefault,
     int CpuMax, bool Deprecated, string DefaultRamId, string? Alias);
 
 /// <summary>An entry of <c>qom-list-types</c>, as QEMU's ObjectTypeInfo ("abstract" only when true).</summary>
 public sealed record ObjectTypeInfo(
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Abstract,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    bool Abstract,
     string Name, string? Parent);

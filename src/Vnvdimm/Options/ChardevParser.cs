@@ -15,7 +15,9 @@ public static class ChardevParser
         "parallel", "parport", "pipe", "pty", "braille", "spicevmc", "spiceport", "qemu-vdagent", "dbus", "vc", "mux", "testdev",
     ];
 
-    /// <summary>The short form: <c>stdio</c>, <c>unix:PATH[,server=on,wait=off]</c>, <c>tcp:HOST:PORT,server=on,wait=off</c>; null for "none".</summary>
+    /// <summary>
+    /// The short form: <c>stdio</c>, <c>unix:PATH[,server=on,wait=off]</c>, <c>tcp:HOST:PORT,server=on,wait=off</c>; null for "none".
+    /// </summary>
     public static EndpointOptions? ParseShort(OptionGroup group)
     {
         string backend = group.RequiredString("backend");
@@ -45,7 +47,8 @@ public static class ChardevParser
                 throw group.Error(e.Message);
             }
             endpoint = address is null
-                ? throw group.Error($"chardev '{backend}' is not supported here: use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT[,server=on,wait=off]")
+                ? throw group.Error($"chardev '{backend}' is not supported here: " +
+                    "use stdio, unix:PATH[,server=on,wait=off] or tcp:HOST:PORT[,server=on,wait=off]")
                 : new EndpointOptions(server ? EndpointKind.Server : EndpointKind.Client, address, group.Location);
         }
         group.RejectUnknown();

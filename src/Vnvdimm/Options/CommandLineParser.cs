@@ -133,13 +133,15 @@ public static class CommandLineParser
                     if (state is not null && deviceGroup.Has("driver") && deviceGroup.String("driver") != "nvdimm")
                     {
                         if (QemuOptionTable.MemoryDevices.Contains(deviceGroup.String("driver")!))
-                            throw deviceGroup.Error("this memory device takes a slot or device-memory space that vnvdimm does not model: the NVDIMMs' places cannot be predicted");
+                            throw deviceGroup.Error("this memory device takes a slot or device-memory space that vnvdimm does not model: " +
+                                "the NVDIMMs' places cannot be predicted");
                         state.Skipped.Add($"{arg} {value}");
                         break;
                     }
                     var nvdimm = ParseDevice(deviceGroup);
                     if (nvdimm.Id is not null && !deviceIds.Add(nvdimm.Id))
-                        throw new ConfigurationException(deviceGroup.IsJson ? $"Duplicate device ID '{nvdimm.Id}'" : $"Duplicate ID '{nvdimm.Id}' for device", nvdimm.Location);
+                        throw new ConfigurationException(
+                            deviceGroup.IsJson ? $"Duplicate device ID '{nvdimm.Id}'" : $"Duplicate ID '{nvdimm.Id}' for device", nvdimm.Location);
                     nvdimms.Add(nvdimm);
                     break;
                 case "numa":
@@ -271,7 +273,8 @@ public static class CommandLineParser
         if (LayoutOptions.Contains(canonical))
             return false;
         if (QemuOptionTable.Unpredictable.Contains(name))
-            throw new ConfigurationException($"{args[i]}: may change memory devices in ways the layout planner does not read; give the options directly");
+            throw new ConfigurationException(
+                $"{args[i]}: may change memory devices in ways the layout planner does not read; give the options directly");
         if (known.Canonical is null && !QemuOptionTable.All.Contains(name))
             throw new ConfigurationException($"{args[i]}: invalid option"); // QEMU's answer too
         bool flag = known.Canonical is not null ? known.Arity == Arity.Flag : QemuOptionTable.Flags.Contains(name);
@@ -340,7 +343,8 @@ public static class CommandLineParser
     }
 
     /// <summary>Each <c>-mon</c> takes one <c>-chardev</c>, whichever came first on the line; a chardev serves one monitor.</summary>
-    private static MachineConfiguration AttachMonitors(MachineConfiguration config, List<OptionGroup> mons, Dictionary<string, EndpointOptions> chardevs)
+    private static MachineConfiguration AttachMonitors(
+        MachineConfiguration config, List<OptionGroup> mons, Dictionary<string, EndpointOptions> chardevs)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in mons)
@@ -382,7 +386,9 @@ public static class CommandLineParser
     }
 
 
-    /// <param name="skipMode">Skip mode: older types of a family are read by 7.2's rules, properties that move no memory pass, and what they mean is noted.</param>
+    /// <param name="skipMode">
+    /// Skip mode: older types of a family are read by 7.2's rules, properties that move no memory pass, and what they mean is noted.
+    /// </param>
     private static MachineOptions ParseMachine(OptionGroup group, MachineOptions current, SkipState? skipMode = null)
     {
         string? type = group.String("type");
@@ -393,7 +399,8 @@ public static class CommandLineParser
             var version = MachineOptions.Default.Version;
             if (found is null && skipMode is not null && QemuOptionTable.VersionedFamily(type) is var (family, familyVersion))
             {
-                skipMode.Notes.Add($"-machine {type}: laid out by QEMU 7.2's rules for {type}, as {family.Name}'s but for the version's own compatibility settings");
+                skipMode.Notes.Add($"-machine {type}: laid out by QEMU 7.2's rules for {type}, " +
+                    $"as {family.Name}'s but for the version's own compatibility settings");
                 (found, version) = (family, familyVersion);
             }
             if (found is null)
@@ -462,7 +469,9 @@ public static class CommandLineParser
         // is MiB; QEMU rounds RAM up to 8 KiB. maxmem follows the ordinary size rule (bytes).
         ulong ram = group.Size("size") ?? 0;
         if (ram != 0 && char.IsAsciiDigit(group.String("size")![^1]))
-            ram = ram <= ulong.MaxValue >> 20 ? ram << 20 : throw new ConfigurationException($"Value '{group.String("size")}M' is out of range for parameter 'size'");
+            ram = ram <= ulong.MaxValue >> 20
+                ? ram << 20
+                : throw new ConfigurationException($"Value '{group.String("size")}M' is out of range for parameter 'size'");
         if (ram == 0)
             ram = MemoryOptions.DefaultRamSize; // -m 0 is the default size, as in QEMU
         ram = ram <= ulong.MaxValue - 8191 ? (ram + 8191) & ~8191UL : throw new ConfigurationException("ram size too large");
@@ -473,9 +482,11 @@ public static class CommandLineParser
         if (slots is not null && maxmem is null)
             throw new ConfigurationException("slots specified but no max-size");
         if (maxmem is ulong max && max < ram)
-            throw new ConfigurationException($"invalid value of maxmem: maximum memory size (0x{max:x}) must be at least the initial memory size (0x{ram:x})");
+            throw new ConfigurationException(
+                $"invalid value of maxmem: maximum memory size (0x{max:x}) must be at least the initial memory size (0x{ram:x})");
         if (slots is > 0 && maxmem == ram)
-            throw new ConfigurationException($"invalid value of maxmem: memory slots were specified but maximum memory size (0x{maxmem:x}) is equal to the initial memory size (0x{ram:x})");
+            throw new ConfigurationException("invalid value of maxmem: memory slots were specified but " +
+                $"maximum memory size (0x{maxmem:x}) is equal to the initial memory size (0x{ram:x})");
         if (slots > uint.MaxValue)
             throw new ConfigurationException($"unsupported amount of memory slots: {slots}");
         return new MemoryOptions(ram, (uint)(slots ?? 0), maxmem ?? ram);
@@ -564,7 +575,10 @@ public static class CommandLineParser
         if (type != "node")
             throw group.Error($"Parameter 'type' does not accept value '{type}'");
         if (group.Has("mem"))
-            throw new ConfigurationException("Parameter -numa node,mem is not supported by this machine type", group.Location) { Hint = "Use -numa node,memdev instead" };
+            throw new ConfigurationException("Parameter -numa node,mem is not supported by this machine type", group.Location)
+            {
+                Hint = "Use -numa node,memdev instead",
+            };
         ulong nodeId = group.Number("nodeid") ?? (ulong)index;
         string? memdev = group.String("memdev");
         if (lenient)

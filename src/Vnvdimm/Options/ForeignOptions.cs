@@ -27,7 +27,10 @@ internal static class QemuOptionTable
 
     /// <summary>Backend properties QEMU has that change nothing about sizes or files (NUMA policy, core dumps, KSM).</summary>
     public static readonly string[] IgnorableBackendProperties =
-        ["merge", "dump", "prealloc-threads", "reserve", "host-nodes", "policy", "x-use-canonical-path-for-ramblock-id", "hugetlb", "hugetlbsize", "seal"];
+    [
+        "merge", "dump", "prealloc-threads", "reserve", "host-nodes", "policy", "x-use-canonical-path-for-ramblock-id", "hugetlb",
+        "hugetlbsize", "seal",
+    ];
 
     /// <summary>Every option QEMU 7.2's x86 binary knows (qemu-options.hx): anything else is "invalid option" there too.</summary>
     public static readonly HashSet<string> All =
@@ -65,11 +68,14 @@ internal static class QemuOptionTable
     /// </summary>
     public static (MachineType Family, Version Version)? VersionedFamily(string name)
     {
-        string? family = name.StartsWith("pc-i440fx-", StringComparison.Ordinal) ? "pc" : name.StartsWith("pc-q35-", StringComparison.Ordinal) ? "q35" : null;
+        string? family = name.StartsWith("pc-i440fx-", StringComparison.Ordinal) ? "pc"
+            : name.StartsWith("pc-q35-", StringComparison.Ordinal) ? "q35"
+            : null;
         if (family is null || !Version.TryParse(name[(name.LastIndexOf('-') + 1)..], out var version) || version.Build >= 0 || version > Newest)
             return null;
         if (version < OldestLaidOutAlike)
-            throw new ConfigurationException($"-machine {name}: machine types before {OldestLaidOutAlike} place memory devices by older rules, which the layout planner does not model");
+            throw new ConfigurationException($"-machine {name}: machine types before {OldestLaidOutAlike} place memory devices by older rules, " +
+                "which the layout planner does not model");
         return (MachineTypes.Find(family)!, version);
     }
 }

@@ -340,7 +340,9 @@ public sealed class OptionGroup
         {
             if (JsonKind(key) != JsonValueKind.Number)
                 throw WrongType(key, "integer");
-            return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j) ? j : throw Error($"Parameter '{key}' expects int32_t");
+            return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int j)
+                ? j
+                : throw Error($"Parameter '{key}' expects int32_t");
         }
         string trimmed = value.TrimStart(' ', '\t', '\n');
         bool negative = trimmed.StartsWith('-');
@@ -360,7 +362,8 @@ public sealed class OptionGroup
     {
         foreach (var pair in _pairs)
             if (!_taken.Contains(pair.Key))
-                throw Error(describe?.Invoke(pair.Key) ?? (_jsonKinds is null ? $"Invalid parameter '{pair.Key}'" : $"Parameter '{pair.Key}' is unexpected"));
+                throw Error(describe?.Invoke(pair.Key)
+                    ?? (_jsonKinds is null ? $"Invalid parameter '{pair.Key}'" : $"Parameter '{pair.Key}' is unexpected"));
     }
 
     public ConfigurationException Error(string message) => new(message, Location);

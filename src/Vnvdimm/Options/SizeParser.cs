@@ -73,7 +73,8 @@ public static class SizeParser
 
     /// <summary>Well-formed but beyond 2^64 - 1: QEMU says "out of range" rather than "expects".</summary>
     public static bool IsOutOfRange(string text) =>
-        !TryParse(text, 1, out _) && System.Text.RegularExpressions.Regex.IsMatch(text.Trim(), "^(0[xX][0-9a-fA-F]+[bBkKmMgGtTpPeE]?|[0-9]+[bBkKmMgGtTpPeE]?|[0-9]+\\.[0-9]+[bBkKmMgGtTpPeE])$");
+        !TryParse(text, 1, out _) && System.Text.RegularExpressions.Regex.IsMatch(
+            text.Trim(), "^(0[xX][0-9a-fA-F]+[bBkKmMgGtTpPeE]?|[0-9]+[bBkKmMgGtTpPeE]?|[0-9]+\\.[0-9]+[bBkKmMgGtTpPeE])$");
 
     public static ulong Parse(string text, ulong defaultUnit = 1) =>
         TryParse(text, defaultUnit, out var value) ? value : throw new FormatException($"'{text}' is not a size");

@@ -71,10 +71,16 @@ public sealed record MemoryLayout(ulong RamSize, ulong BelowFourGig, ulong Above
         ulong limit = (1UL << PhysicalAddressBits) - 1;
         if (maxUsed > limit)
             throw new ConfigurationException($"Address space limit 0x{limit:x} < 0x{maxUsed:x} phys-bits too low ({PhysicalAddressBits})");
-        return new MemoryLayout(ram, below, above, memory.Slots, memory.MaxMem, DeviceRange(memory, above, aboveStart)) { AboveFourGigStart = aboveStart };
+        return new MemoryLayout(ram, below, above, memory.Slots, memory.MaxMem, DeviceRange(memory, above, aboveStart))
+        {
+            AboveFourGigStart = aboveStart,
+        };
     }
 
-    /// <summary>The memory-device region: after RAM above 4 GiB, GiB-aligned, with a GiB of slack per slot (the largest alignment a device is expected to need).</summary>
+    /// <summary>
+    /// The memory-device region: after RAM above 4 GiB, GiB-aligned, with a GiB of slack per slot
+    /// (the largest alignment a device is expected to need).
+    /// </summary>
     private static GuestRange DeviceRange(MemoryOptions memory, ulong above, ulong aboveStart)
     {
         if (memory.RamSize >= memory.MaxMem)

@@ -113,7 +113,8 @@ public sealed class QtestServer : IDisposable
             if (status == LineStatus.TooLong)
             {
                 _logger.LogWarning("{Client}: a line too long for its command was dropped", client.Name);
-                Encoding.ASCII.GetBytes($"ERR line too long: {ShortLine} bytes at most, or what write/b64write announce, up to {MaxLineLength}", answer);
+                Encoding.ASCII.GetBytes(
+                    $"ERR line too long: {ShortLine} bytes at most, or what write/b64write announce, up to {MaxLineLength}", answer);
             }
             else
             {

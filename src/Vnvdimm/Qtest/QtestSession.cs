@@ -246,7 +246,9 @@ public sealed class QtestSession : IDisposable
                 return;
             case "irq_intercept_in" or "irq_intercept_out":
                 w.Need(1);
-                Text(answer, InterceptableDevice(w.Text(1)) is string device ? _machine.IrqIntercept.Intercept(device, name.EndsWith("_in")) : "FAIL Unknown device");
+                Text(answer, InterceptableDevice(w.Text(1)) is string device
+                    ? _machine.IrqIntercept.Intercept(device, name.EndsWith("_in"))
+                    : "FAIL Unknown device");
                 return;
             case "set_irq_in":
                 answer.Write("FAIL Unknown device"u8);
@@ -304,7 +306,9 @@ public sealed class QtestSession : IDisposable
     private static ulong Length(ReadOnlySpan<byte> text)
     {
         ulong length = Number(text);
-        return length <= MaxTransfer ? length : throw new QtestArgumentException($"size {Encoding.Latin1.GetString(text)} exceeds the limit of {MaxTransfer} bytes per command");
+        return length <= MaxTransfer
+            ? length
+            : throw new QtestArgumentException($"size {Encoding.Latin1.GetString(text)} exceeds the limit of {MaxTransfer} bytes per command");
     }
 
     private static int AccessSize(char suffix) => suffix switch { 'b' => 1, 'w' => 2, 'l' => 4, _ => 8 };

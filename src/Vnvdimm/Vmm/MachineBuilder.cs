@@ -58,7 +58,8 @@ public static class MachineBuilder
             // From here the machine owns the backends; RAM and other resources stay in "owned".
             var backends = opened.Values.ToList();
             owned.RemoveAll(r => r is MemoryBackend);
-            var machine = new Machine(config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned, anonymousRam)
+            var machine = new Machine(
+                config, layout, nodeMemory, memory, io, fwCfg, gpe, planner, backends, nvdimms, new FitBuffer(), owned, anonymousRam)
             {
                 CreatedFiles = created,
             };
@@ -106,7 +107,8 @@ public static class MachineBuilder
             }
             catch (MappingException e)
             {
-                throw new ConfigurationException($"cannot set up guest memory '{MachineTypes.Find(config.Machine.TypeName)?.DefaultRamId ?? "pc.ram"}': {e.Message}");
+                throw new ConfigurationException(
+                    $"cannot set up guest memory '{MachineTypes.Find(config.Machine.TypeName)?.DefaultRamId ?? "pc.ram"}': {e.Message}");
             }
             ram.TrackEverWritten();
             owned.Add(ram);

@@ -24,7 +24,8 @@ public sealed class ClientOutputTests
     {
         var stream = new StalledStream();
         int hangUps = 0;
-        using var output = new ClientOutput(new ClientConnection(Stream.Null, stream, () => Interlocked.Increment(ref hangUps), "test"), new TestLogger(), limit: 1000);
+        using var output = new ClientOutput(
+            new ClientConnection(Stream.Null, stream, () => Interlocked.Increment(ref hangUps), "test"), new TestLogger(), limit: 1000);
         var message = new byte[100];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int accepted = 0;

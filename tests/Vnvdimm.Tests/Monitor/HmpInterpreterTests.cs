@@ -11,8 +11,10 @@ public sealed class HmpInterpreterTests
         Assert.Equal("", m.Hmp.Execute("device_add nvdimm,id=nv1,memdev=m1,label-size=128K").Output);
         string info = m.Hmp.Execute("info memory-devices").Output;
         Assert.Equal(
-            "Memory device [nvdimm]: \"nv0\"\r\n  addr: 0x100000000\r\n  slot: 0\r\n  node: 0\r\n  size: 16646144\r\n  memdev: /objects/m0\r\n  hotplugged: false\r\n  hotpluggable: true\r\n" +
-            "Memory device [nvdimm]: \"nv1\"\r\n  addr: 0x100fe0000\r\n  slot: 1\r\n  node: 0\r\n  size: 16646144\r\n  memdev: /objects/m1\r\n  hotplugged: true\r\n  hotpluggable: true\r\n",
+            "Memory device [nvdimm]: \"nv0\"\r\n  addr: 0x100000000\r\n  slot: 0\r\n  node: 0\r\n" +
+            "  size: 16646144\r\n  memdev: /objects/m0\r\n  hotplugged: false\r\n  hotpluggable: true\r\n" +
+            "Memory device [nvdimm]: \"nv1\"\r\n  addr: 0x100fe0000\r\n  slot: 1\r\n  node: 0\r\n" +
+            "  size: 16646144\r\n  memdev: /objects/m1\r\n  hotplugged: true\r\n  hotpluggable: true\r\n",
             info);
         Assert.True(m.Machine.Gpe.IsRaised(4));
     }
@@ -35,7 +37,8 @@ public sealed class HmpInterpreterTests
         using var m = new MonitorMachine();
         string memdev = m.Hmp.Execute("info memdev").Output;
         Assert.StartsWith("memory backend: pc.ram\r\n  size:  67108864\r\n", memdev);
-        Assert.Contains("memory backend: m0\r\n  size:  16777216\r\n  merge: false\r\n  dump: true\r\n  prealloc: false\r\n  share: true\r\n", memdev);
+        Assert.Contains("memory backend: m0\r\n  size:  16777216\r\n  merge: false\r\n" +
+            "  dump: true\r\n  prealloc: false\r\n  share: true\r\n", memdev);
         Assert.EndsWith("  host nodes: \r\n\r\n", memdev);
         m.Hmp.Execute("c");
         Assert.Equal("VM status: running\r\n", m.Hmp.Execute("info status").Output);
@@ -52,7 +55,8 @@ public sealed class HmpInterpreterTests
         string help = m.Hmp.Execute("help").Output;
         foreach (string command in new[] { "object_add", "object_del", "device_add", "device_del", "info", "quit|q", "help|?" })
             Assert.Contains($"\r\n{command} ", "\r\n" + help);
-        Assert.Equal("device_add driver[,prop=value][,...] -- add device, like -device on the command line\r\n", m.Hmp.Execute("help device_add").Output);
+        Assert.Equal("device_add driver[,prop=value][,...] -- add device, like -device on the command line\r\n",
+            m.Hmp.Execute("help device_add").Output);
         Assert.Equal("131072\r\n", m.Hmp.Execute("qom-get nv0 label-size").Output);
         Assert.Contains("label-size (int)\r\n", m.Hmp.Execute("qom-list /machine/peripheral/nv0").Output);
         Assert.Equal("", m.Hmp.Execute("qom-set m0 discard-data on").Output);
@@ -70,6 +74,7 @@ public sealed class HmpInterpreterTests
             Thread.Sleep(10);
         var info = m.Monitor.Migration.Info();
         Assert.Equal(Vnvdimm.Migration.MigrationStatus.Failed, info.Status);
-        Assert.Equal("Failed to connect to '/nonexistent/x-dir/-d.sock': No such file or directory", info.ErrorDesc); // the URI whole, and QEMU's words
+        // the URI whole, and QEMU's words
+        Assert.Equal("Failed to connect to '/nonexistent/x-dir/-d.sock': No such file or directory", info.ErrorDesc);
     }
 }

@@ -53,15 +53,17 @@ public sealed class HostileInputPropertyTests
     /// <summary>A JSON value of any type, from the values these commands expect and their edges.</summary>
     private static readonly Gen<string> JsonValueText = Gen.Frequency(
         (4, Word.Select(w => $"\"{w.Replace("\"", "", StringComparison.Ordinal)}\"")),
-        (2, Gen.OneOf("0", "1", "-1", "16777216", "131072", "1.5", "1e309", "-0", "18446744073709551615", "18446744073709551616", "9223372036854775808",
-            "9223372036854775807", "4611686018427387904", "1125899906842624")),
+        (2, Gen.OneOf("0", "1", "-1", "16777216", "131072", "1.5", "1e309", "-0", "18446744073709551615", "18446744073709551616",
+            "9223372036854775808", "9223372036854775807", "4611686018427387904", "1125899906842624")),
         (1, Gen.OneOf("true", "false", "null", "[]", "{}", "[\"events\"]", "[{\"capability\":\"events\",\"state\":true}]", "{\"a\":1}")));
 
     private static Gen<string> QmpMessage(string scratch) =>
         Gen.Select(Gen.OneOf(QmpCommands), Gen.Select(Gen.OneOf(ArgumentNames), JsonValueText).Array[0, 6], Gen.Int[0, 9], (command, args, shape) =>
         {
             // Paths only inside the scratch folder: the machine creates what it is asked to.
-            var members = args.Select(a => a.Item1 == "mem-path" ? $"\"mem-path\":\"{scratch}/f{Math.Abs(a.Item2.GetHashCode()) % 5}.img\"" : $"\"{a.Item1}\":{a.Item2}");
+            var members = args.Select(a => a.Item1 == "mem-path"
+                ? $"\"mem-path\":\"{scratch}/f{Math.Abs(a.Item2.GetHashCode()) % 5}.img\""
+                : $"\"{a.Item1}\":{a.Item2}");
             string arguments = "{" + string.Join(",", members) + "}";
             return shape switch
             {
@@ -174,8 +176,8 @@ public sealed class HostileInputPropertyTests
             "tcp:localhost", "tcp::0,server=on,wait=off", "tcp:[::1,server=on,wait=off", $"unix:{scratch}/s.sock,server=on,wait=off",
             "tcp:localhost:abc,server=on,wait=off", "defer", "unix:", "qtest", "tcg", ",,", "=", ",", "id=", "",
             "tcp:256.0.0.1:5", "unix:/tmp/" + new string('a', 200), $"memory-backend-file,id=m0,mem-path={scratch}/e.img,size=8E",
-            $"memory-backend-file,id=m0,mem-path={scratch}/e.img,size=1P", "memory-backend-ram,id=m0,size=15E", $"memory-backend-file,id=m0,mem-path=,size=1M",
-            "memory-backend-ram,id=a b,size=1M", "nvdimm,id=x/y,memdev=m0"),
+            $"memory-backend-file,id=m0,mem-path={scratch}/e.img,size=1P", "memory-backend-ram,id=m0,size=15E",
+            $"memory-backend-file,id=m0,mem-path=,size=1M", "memory-backend-ram,id=a b,size=1M", "nvdimm,id=x/y,memdev=m0"),
         Gen.String[Gen.Char.AlphaNumeric, 0, 10]);
 
     [Fact]
@@ -185,7 +187,9 @@ public sealed class HostileInputPropertyTests
         var value = OptionValue(scratch.Path);
         Gen.Select(Gen.OneOf(Options), value).Array[0, 7].Sample(pairs =>
         {
-            var args = pairs.SelectMany(p => p.Item1 is "-S" or "-nodefaults" or "-nographic" or "-daemonize" ? [p.Item1] : new[] { p.Item1, p.Item2 }).ToArray();
+            var args = pairs.SelectMany(p => p.Item1 is "-S" or "-nodefaults" or "-nographic" or "-daemonize"
+                ? [p.Item1]
+                : new[] { p.Item1, p.Item2 }).ToArray();
             try
             {
                 var parsed = CommandLineParser.Parse(args);

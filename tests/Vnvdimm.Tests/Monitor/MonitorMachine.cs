@@ -55,7 +55,8 @@ public sealed class MonitorMachine : IDisposable
     public string AddBackend(string id, string size = "16777216", string extra = "")
     {
         string path = Folder.File($"{id}.img");
-        Return($"{{'execute':'object-add','arguments':{{'qom-type':'memory-backend-file','id':'{id}','mem-path':'{path}','size':{size},'share':true{extra}}}}}");
+        Return($"{{'execute':'object-add','arguments':{{'qom-type':'memory-backend-file','id':'{id}','mem-path':'{path}'," +
+            $"'size':{size},'share':true{extra}}}}}");
         return path;
     }
 

@@ -66,7 +66,8 @@ public sealed class QmpCommandTests
         // A guest has started reading the FIT before the plug...
         Assert.Equal(0u, dsm.ReadFit(0).Status);
         string path = m.AddBackend("m1");
-        Assert.Empty(m.Return("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv1\",\"memdev\":\"m1\",\"label-size\":\"128K\"}}")!.AsObject());
+        Assert.Empty(m.Return("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv1\"," +
+            "\"memdev\":\"m1\",\"label-size\":\"128K\"}}")!.AsObject());
 
         // ...so its next read in that sequence is told the FIT changed, and a restart sees two devices.
         Assert.Equal(0x100u, dsm.ReadFit(0x40).Status);
@@ -93,13 +94,16 @@ public sealed class QmpCommandTests
     {
         using var m = new MonitorMachine();
         m.AddBackend("m1");
-        Assert.Equal(("GenericError", "can't use already busy memdev: m0"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m0\"}}"));
+        Assert.Equal(("GenericError", "can't use already busy memdev: m0"),
+            m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m0\"}}"));
         Assert.Equal(("GenericError", "Property 'nvdimm.label-size' (0x3e8) is required at least 0x20000"),
             m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m1\",\"label-size\":1000}}"));
         Assert.Equal(("GenericError", "invalid slot number 9, valid range is [0-2]"),
             m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m1\",\"slot\":9}}"));
-        Assert.Equal(("DeviceNotFound", "Device 'nope' not found"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"nope\"}}"));
-        Assert.Equal(("GenericError", "Duplicate device ID 'nv0'"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv0\",\"memdev\":\"m1\"}}"));
+        Assert.Equal(("DeviceNotFound", "Device 'nope' not found"),
+            m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"nope\"}}"));
+        Assert.Equal(("GenericError", "Duplicate device ID 'nv0'"),
+            m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv0\",\"memdev\":\"m1\"}}"));
         m.AddBackend("big", size: (4UL << 30).ToString());
         Assert.StartsWith("not enough space, currently 0xfe0000 in use of total space for memory devices",
             m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"big\"}}").Desc);
@@ -119,16 +123,20 @@ public sealed class QmpCommandTests
             m.AddBackend($"m{i}");
         m.Return("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m1\"}}");
         m.Return("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv2\",\"memdev\":\"m2\"}}");
-        Assert.Equal(("GenericError", "no free slots available"), m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m3\"}}"));
-        Assert.Equal(("GenericError", "nvdimm device hot unplug is not supported yet."), m.Error("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nv2\"}}"));
+        Assert.Equal(("GenericError", "no free slots available"),
+            m.Error("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"memdev\":\"m3\"}}"));
+        Assert.Equal(("GenericError", "nvdimm device hot unplug is not supported yet."),
+            m.Error("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nv2\"}}"));
         Assert.Equal(("DeviceNotFound", "Device 'zz' not found"), m.Error("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"zz\"}}"));
-        Assert.Equal(("GenericError", "object 'm2' is in use, can not be deleted"), m.Error("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m2\"}}"));
+        Assert.Equal(("GenericError", "object 'm2' is in use, can not be deleted"),
+            m.Error("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m2\"}}"));
         m.Return("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m3\"}}");
         Assert.Equal(("GenericError", "object 'm3' not found"), m.Error("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m3\"}}"));
     }
 
     [Theory]
-    [InlineData("{'qom-type':'memory-backend-file','id':'m0','mem-path':'PATH','size':1048576}", "attempt to add duplicate property 'm0' to object (type 'container')")]
+    [InlineData("{'qom-type':'memory-backend-file','id':'m0','mem-path':'PATH','size':1048576}",
+        "attempt to add duplicate property 'm0' to object (type 'container')")]
     [InlineData("{'qom-type':'memory-backend-file','id':'x','size':1048576}", "Parameter 'mem-path' is missing")]
     [InlineData("{'qom-type':'foo','id':'x'}", "Parameter 'qom-type' does not accept value 'foo'")]
     [InlineData("{'qom-type':'memory-backend-ram','id':'x','size':'1G'}", "Parameter 'size' expects uint64")]
@@ -140,7 +148,8 @@ public sealed class QmpCommandTests
         using var m = new MonitorMachine();
         string path = m.Folder.File("new.img");
         var before = Directory.GetFiles(m.Folder.Path).Order().ToList();
-        Assert.Equal(("GenericError", desc), m.Error($"{{\"execute\":\"object-add\",\"arguments\":{arguments.Replace("PATH", path).Replace('\'', '"')}}}"));
+        Assert.Equal(("GenericError", desc),
+            m.Error($"{{\"execute\":\"object-add\",\"arguments\":{arguments.Replace("PATH", path).Replace('\'', '"')}}}"));
         Assert.Equal(before, Directory.GetFiles(m.Folder.Path).Order().ToList());
     }
 
@@ -149,21 +158,31 @@ public sealed class QmpCommandTests
     {
         using var m = new MonitorMachine();
         Assert.Equal(131072UL, m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"nv0\",\"property\":\"label-size\"}}")!.GetValue<ulong>());
-        Assert.Equal("/objects/m0", m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/nv0\",\"property\":\"memdev\"}}")!.GetValue<string>());
-        Assert.Equal(m.Folder.File("nv0.img"), m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"m0\",\"property\":\"mem-path\"}}")!.GetValue<string>());
-        var names = m.Return("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"nv0\"}}")!.AsArray().Select(p => p!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal("/objects/m0",
+            m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/nv0\",\"property\":\"memdev\"}}")!.GetValue<string>());
+        Assert.Equal(m.Folder.File("nv0.img"),
+            m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"m0\",\"property\":\"mem-path\"}}")!.GetValue<string>());
+        var names = m.Return("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"nv0\"}}")!.AsArray()
+            .Select(p => p!["name"]!.GetValue<string>()).ToList();
         Assert.Superset(new HashSet<string> { "label-size", "unarmed", "uuid", "slot", "addr", "size", "memdev", "node" }, names.ToHashSet());
 
         Assert.Equal("Attempt to set property 'slot' on device 'nv0' (type 'nvdimm') after it was realized",
             m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"slot\",\"value\":2}}").Desc);
-        Assert.Equal("cannot change property value", m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"label-size\",\"value\":262144}}").Desc);
-        Assert.Equal("Property 'nvdimm.size' is not writable", m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"size\",\"value\":1}}").Desc);
-        Assert.Equal("Property 'nvdimm.nope' not found", m.Error("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"nv0\",\"property\":\"nope\"}}").Desc);
-        Assert.Equal(("DeviceNotFound", "Device '/machine/peripheral/zz' not found"), m.Error("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/zz\",\"property\":\"size\"}}"));
-        Assert.Equal("cannot change property 'mem-path' of memory-backend-file", m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"m0\",\"property\":\"mem-path\",\"value\":\"x\"}}").Desc);
+        Assert.Equal("cannot change property value",
+            m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"label-size\",\"value\":262144}}").Desc);
+        Assert.Equal("Property 'nvdimm.size' is not writable",
+            m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"size\",\"value\":1}}").Desc);
+        Assert.Equal("Property 'nvdimm.nope' not found",
+            m.Error("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"nv0\",\"property\":\"nope\"}}").Desc);
+        Assert.Equal(("DeviceNotFound", "Device '/machine/peripheral/zz' not found"),
+            m.Error("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/zz\",\"property\":\"size\"}}"));
+        Assert.Equal("cannot change property 'mem-path' of memory-backend-file",
+            m.Error("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"m0\",\"property\":\"mem-path\",\"value\":\"x\"}}").Desc);
         // What QEMU lets change at run time changes here too.
-        m.Return("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"uuid\",\"value\":\"11111111-2222-3333-4444-555555555555\"}}");
-        Assert.Equal("11111111-2222-3333-4444-555555555555", m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"nv0\",\"property\":\"uuid\"}}")!.GetValue<string>());
+        m.Return("{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"nv0\",\"property\":\"uuid\"," +
+            "\"value\":\"11111111-2222-3333-4444-555555555555\"}}");
+        Assert.Equal("11111111-2222-3333-4444-555555555555",
+            m.Return("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"nv0\",\"property\":\"uuid\"}}")!.GetValue<string>());
     }
 
     [Fact]

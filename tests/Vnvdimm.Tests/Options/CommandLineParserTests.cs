@@ -11,7 +11,8 @@ public sealed class CommandLineParserTests
     {
         var c = Parse("-machine", "q35,nvdimm=on,nvdimm-persistence=mem-ctrl,accel=kvm", "-m", "4G,slots=4,maxmem=32G",
             "-object", "memory-backend-file,id=mem1,share=on,mem-path=/tmp/x.img,size=4G,align=2M,pmem=on,readonly=off,discard-data=on,prealloc=off",
-            "-device", "nvdimm,id=nv1,memdev=mem1,label-size=256K,unarmed=off,uuid=2b1ff0b5-0d3a-4b3c-9a5c-0ef1ad2b1a43,slot=3,node=0,addr=0x240000000",
+            "-device", "nvdimm,id=nv1,memdev=mem1,label-size=256K,unarmed=off," +
+                "uuid=2b1ff0b5-0d3a-4b3c-9a5c-0ef1ad2b1a43,slot=3,node=0,addr=0x240000000",
             "-qtest", "unix:/tmp/q.sock,server=on,wait=off", "-qtest-log", "/dev/null", "-S", "-nodefaults", "-display", "none", "-name", "g1");
         Assert.Equal(ChipsetKind.Q35, c.Machine.Chipset);
         Assert.True(c.Machine.Nvdimm);
@@ -23,7 +24,8 @@ public sealed class CommandLineParserTests
         var d = Assert.Single(c.Nvdimms);
         Assert.Equal(("nv1", "mem1", 256UL << 10, 3, 0x240000000UL), (d.Id, d.Memdev, d.LabelSize, d.Slot, d.Addr));
         Assert.Equal(Guid.Parse("2b1ff0b5-0d3a-4b3c-9a5c-0ef1ad2b1a43"), d.Uuid);
-        Assert.Equal(new EndpointOptions(EndpointKind.Server, new SocketUri.Unix("/tmp/q.sock"), "-qtest unix:/tmp/q.sock,server=on,wait=off"), c.Qtest);
+        Assert.Equal(new EndpointOptions(EndpointKind.Server, new SocketUri.Unix("/tmp/q.sock"), "-qtest unix:/tmp/q.sock,server=on,wait=off"),
+            c.Qtest);
         Assert.True(c.StartStopped);
         Assert.Equal("g1", c.Name);
     }
@@ -89,11 +91,14 @@ public sealed class CommandLineParserTests
             "-display", "none", "-machine", "none", "-accel", "qtest");
         Assert.Equal((EndpointKind.Client, new SocketUri.Unix("/tmp/qtest-1.sock")), (c.Qtest!.Kind, c.Qtest.Address));
         var qmp = Assert.Single(c.Qmp);
-        Assert.Equal(new EndpointOptions(EndpointKind.Client, new SocketUri.Unix("/tmp/qtest-1.qmp"), "-chardev socket,path=/tmp/qtest-1.qmp,id=char0"), qmp);
+        Assert.Equal(
+            new EndpointOptions(EndpointKind.Client, new SocketUri.Unix("/tmp/qtest-1.qmp"), "-chardev socket,path=/tmp/qtest-1.qmp,id=char0"),
+            qmp);
         var hmp = Assert.Single(c.Monitors);
         Assert.Equal((EndpointKind.Server, new SocketUri.Inet("localhost", 4445)), (hmp.Kind, hmp.Address));
         Assert.Equal(ChipsetKind.None, c.Machine.Chipset);
-        Assert.Single(Parse("-chardev", "socket,id=c,path=/tmp/m.sock", "-mon", "chardev=c,id=monitor,mode=control").Qmp); // libvirt names its monitors
+        // libvirt names its monitors
+        Assert.Single(Parse("-chardev", "socket,id=c,path=/tmp/m.sock", "-mon", "chardev=c,id=monitor,mode=control").Qmp);
         Assert.Equal("none", c.Machine.TypeName);
     }
 
@@ -103,15 +108,20 @@ public sealed class CommandLineParserTests
     [InlineData("-chardev bogus,id=c", "-chardev bogus,id=c: 'bogus' is not a valid char driver name")]
     [InlineData("-chardev socket,id=c", "-chardev socket,id=c: Unable to parse FD number ")]
     [InlineData("-mon chardev=nope", "-mon chardev=nope: chardev \"nope\" not found")]
-    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c,mode=bogus", "-mon chardev=c,mode=bogus: Parameter 'mode' does not accept value 'bogus'")]
-    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -chardev socket,id=c,path=/tmp/b,server=on,wait=off", "-chardev socket,id=c,path=/tmp/b,server=on,wait=off: Duplicate ID 'c' for chardev")]
+    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c,mode=bogus",
+        "-mon chardev=c,mode=bogus: Parameter 'mode' does not accept value 'bogus'")]
+    [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -chardev socket,id=c,path=/tmp/b,server=on,wait=off",
+        "-chardev socket,id=c,path=/tmp/b,server=on,wait=off: Duplicate ID 'c' for chardev")]
     [InlineData("-chardev socket,id=c,path=/tmp/a,server=on,wait=off -mon chardev=c -mon chardev=c", "-mon chardev=c: Device 'c' is in use")]
     [InlineData("-accel bogus", "-accel bogus: invalid accelerator bogus")]
-    [InlineData("-chardev stdio,id=1c", "-chardev stdio,id=1c: Parameter 'id' expects an identifier\nIdentifiers consist of letters, digits, '-', '.', '_', starting with a letter.")]
-    [InlineData("-chardev socket,id=c,path=/tmp/x,host=h,port=1", "-chardev socket,id=c,path=/tmp/x,host=h,port=1: None or one of 'path', 'fd' or 'host' option required.")]
+    [InlineData("-chardev stdio,id=1c",
+        "-chardev stdio,id=1c: Parameter 'id' expects an identifier\nIdentifiers consist of letters, digits, '-', '.', '_', starting with a letter.")]
+    [InlineData("-chardev socket,id=c,path=/tmp/x,host=h,port=1",
+        "-chardev socket,id=c,path=/tmp/x,host=h,port=1: None or one of 'path', 'fd' or 'host' option required.")]
     [InlineData("-chardev stdio,id=a -chardev stdio,id=b", "-chardev stdio,id=b: cannot use stdio by multiple character devices")]
     [InlineData("-qtest stdio -qmp stdio", "cannot use stdio by multiple character devices\nFailed to initialize device for qtest: \"stdio\"")]
-    [InlineData("-chardev socket,id=s0,path=/tmp/s -serial chardev:s0 -serial stdio -monitor stdio", "-serial stdio: cannot use stdio by multiple character devices")]
+    [InlineData("-chardev socket,id=s0,path=/tmp/s -serial chardev:s0 -serial stdio -monitor stdio",
+        "-serial stdio: cannot use stdio by multiple character devices")]
     [InlineData("-machine none,nvdimm=on", "Property 'none-machine.nvdimm' not found")]
     public void Chardev_mistakes_in_qemus_words(string line, string message) =>
         Assert.Equal(message, Assert.Throws<ConfigurationException>(() => Parse(line.Split(' '))).ToString());

@@ -49,7 +49,8 @@ public sealed class HmpInterpreter
             new("migrate_set_capability", "capability state", "Enable/Disable the usage of a capability for migration", MigrateSetCapability),
             new("migrate_set_parameter", "parameter value", "Set the parameter for migration", MigrateSetParameter),
             new("object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
-                (args, o) => WithHelp("object", args, o, () => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type")))),
+                (args, o) => WithHelp("object", args, o,
+                    () => _monitor.ObjectAdd(OptionGroup.Parse("object", Required(args, "object"), "qom-type")))),
             new("object_del", "id", "destroy QOM object", (args, _) => _monitor.ObjectDel(Required(args, "id"))),
             new("qom-get", "path property", "print QOM property", QomGet),
             new("qom-list", "path", "list QOM properties", QomList),
@@ -163,7 +164,8 @@ public sealed class HmpInterpreter
         var machine = _monitor.Machine;
         output.Append(CultureInfo.InvariantCulture, $"base memory: {machine.Layout.RamSize}\n");
         if (machine.Layout.HasDeviceMemory)
-            output.Append(CultureInfo.InvariantCulture, $"plugged memory: {_monitor.MemoryDevices().Aggregate(0UL, (sum, d) => sum + d.Data.Size)}\n");
+            output.Append(CultureInfo.InvariantCulture,
+                $"plugged memory: {_monitor.MemoryDevices().Aggregate(0UL, (sum, d) => sum + d.Data.Size)}\n");
     }
 
     /// <summary>Waits, without output, until the migration is no longer active: the socket and stdio monitors' way.</summary>
@@ -235,7 +237,8 @@ public sealed class HmpInterpreter
             // "size:  " with two spaces is QEMU's layout.
             Record(output, $"memory backend: {m.Id}",
                 ("size:  ", $"{m.Size}"), ("merge: ", Lower(m.Merge)), ("dump: ", Lower(m.Dump)), ("prealloc: ", Lower(m.Prealloc)),
-                ("share: ", Lower(m.Share)), ("reserve: ", Lower(m.Reserve)), ("policy: ", m.Policy), ("host nodes: ", string.Join(",", m.HostNodes)));
+                ("share: ", Lower(m.Share)), ("reserve: ", Lower(m.Reserve)), ("policy: ", m.Policy),
+                ("host nodes: ", string.Join(",", m.HostNodes)));
         }
         output.Append('\n');
     }

@@ -17,7 +17,9 @@ public sealed class HmpSession(HmpInterpreter interpreter, Stream input, Stream 
     public void Run(CancellationToken cancel)
     {
         var reader = new LineReader(input, MaxLineLength, carriageReturnEndsLine: true);
-        Write($"vnvdimm {MachineMonitor.ProductVersion} monitor (QEMU {MachineMonitor.CompatibleQemu.Major}.{MachineMonitor.CompatibleQemu.Minor} compatible) - type 'help' for more information\r\n{Prompt}");
+        Write($"vnvdimm {MachineMonitor.ProductVersion} monitor " +
+            $"(QEMU {MachineMonitor.CompatibleQemu.Major}.{MachineMonitor.CompatibleQemu.Minor} compatible) - " +
+            $"type 'help' for more information\r\n{Prompt}");
         while (!cancel.IsCancellationRequested)
         {
             string? line = reader.ReadLine(out bool tooLong);

@@ -24,11 +24,13 @@ public sealed class QmpCommands
         _hmp = new HmpInterpreter(monitor);
         _commands = new(StringComparer.Ordinal)
         {
-            ["qmp_capabilities"] = _ => throw new MonitorException(MonitorErrorClass.CommandNotFound, "Capabilities negotiation is already complete, command ignored"),
+            ["qmp_capabilities"] = _ => throw new MonitorException(
+                MonitorErrorClass.CommandNotFound, "Capabilities negotiation is already complete, command ignored"),
             ["query-version"] = NoArguments(() => Serialize(_monitor.Version(), QmpJsonContext.Default.VersionInfo)),
             ["query-status"] = NoArguments(() => Serialize(_monitor.Status(), QmpJsonContext.Default.StatusInfo)),
             ["query-name"] = NoArguments(() => Serialize(new NameInfo(_monitor.Machine.Configuration.Name), QmpJsonContext.Default.NameInfo)),
-            ["query-commands"] = NoArguments(() => Serialize(Names.Select(n => new CommandInfo(n)).ToList(), QmpJsonContext.Default.IReadOnlyListCommandInfo)),
+            ["query-commands"] = NoArguments(() => Serialize(
+                Names.Select(n => new CommandInfo(n)).ToList(), QmpJsonContext.Default.IReadOnlyListCommandInfo)),
             ["query-machines"] = NoArguments(() => Serialize(QueryMachines(), QmpJsonContext.Default.IReadOnlyListMachineInfo)),
             ["qom-list-types"] = args => Serialize(QomListTypes(args), QmpJsonContext.Default.IReadOnlyListObjectTypeInfo),
             ["query-memory-devices"] = NoArguments(() => Serialize(_monitor.MemoryDevices(), QmpJsonContext.Default.IReadOnlyListMemoryDeviceInfo)),
@@ -37,7 +39,8 @@ public sealed class QmpCommands
             ["object-del"] = args => Empty(() => _monitor.ObjectDel(Only(args, a => a.RequiredString("id")))),
             ["device_add"] = DeviceAdd,
             ["device_del"] = args => Empty(() => _monitor.DeviceDel(Only(args, a => a.RequiredString("id")))),
-            ["qom-list"] = args => Serialize(_monitor.Qom.Resolve(Only(args, a => a.RequiredString("path"))).List().ToList(), QmpJsonContext.Default.IReadOnlyListQomPropertyInfo),
+            ["qom-list"] = args => Serialize(
+                _monitor.Qom.Resolve(Only(args, a => a.RequiredString("path"))).List().ToList(), QmpJsonContext.Default.IReadOnlyListQomPropertyInfo),
             ["qom-get"] = QomGet,
             ["qom-set"] = QomSet,
             ["human-monitor-command"] = HumanMonitorCommand,
@@ -59,7 +62,8 @@ public sealed class QmpCommands
                 _monitor.Migrate(m => m.StartIncoming(uri));
             }),
             // Postcopy's commands, the ones QEMU 7.2 runs out of band; vnvdimm has no postcopy, so never in its state.
-            ["migrate-pause"] = NoArguments(() => throw MonitorException.Generic("migrate-pause is currently only supported during postcopy-active state")),
+            ["migrate-pause"] = NoArguments(
+                () => throw MonitorException.Generic("migrate-pause is currently only supported during postcopy-active state")),
             ["migrate-recover"] = args =>
             {
                 args.RequiredString("uri");
@@ -70,7 +74,8 @@ public sealed class QmpCommands
             ["query-migrate"] = NoArguments(() => QueryMigrate()),
             ["migrate-set-capabilities"] = MigrateSetCapabilities,
             ["query-migrate-capabilities"] = NoArguments(() => Serialize(
-                Migration.MigrationManager.Capabilities.Select(c => new MigrationCapabilityInfo(c, c == "events" ? _monitor.Migration.Settings.Events : _monitor.Migration.Settings.IgnoreShared)).ToList(),
+                Migration.MigrationManager.Capabilities.Select(c => new MigrationCapabilityInfo(
+                    c, c == "events" ? _monitor.Migration.Settings.Events : _monitor.Migration.Settings.IgnoreShared)).ToList(),
                 QmpJsonContext.Default.IReadOnlyListMigrationCapabilityInfo)),
             ["migrate-set-parameters"] = args => Empty(() =>
             {
@@ -79,7 +84,8 @@ public sealed class QmpCommands
                 if (bandwidth is ulong b)
                     _monitor.Migration.SetMaxBandwidth(b);
             }),
-            ["query-migrate-parameters"] = NoArguments(() => Serialize(new MigrationParametersInfo(_monitor.Migration.Settings.MaxBandwidth), QmpJsonContext.Default.MigrationParametersInfo)),
+            ["query-migrate-parameters"] = NoArguments(() => Serialize(
+                new MigrationParametersInfo(_monitor.Migration.Settings.MaxBandwidth), QmpJsonContext.Default.MigrationParametersInfo)),
             ["stop"] = NoArguments(() => Empty(_monitor.Stop)),
             ["cont"] = NoArguments(() => Empty(_monitor.Continue)),
             ["quit"] = NoArguments(() => Empty(() => _monitor.Quit(QuitReason))),
@@ -91,7 +97,8 @@ public sealed class QmpCommands
     /// <summary>The commands QEMU 7.2 lets a client run with "exec-oob".</summary>
     public static bool AllowsOob(string name) => name is "migrate-pause" or "migrate-recover";
 
-    private static IReadOnlyList<MachineInfo> QueryMachines() => [.. MachineTypes.All.Select(t => new MachineInfo(t.HotpluggableCpus, t.Name, false, t.DefaultCpuType, t.IsDefault, t.CpuMax, false, t.DefaultRamId, t.Alias))];
+    private static IReadOnlyList<MachineInfo> QueryMachines() => [.. MachineTypes.All.Select(t => new MachineInfo(
+        t.HotpluggableCpus, t.Name, false, t.DefaultCpuType, t.IsDefault, t.CpuMax, false, t.DefaultRamId, t.Alias))];
 
     private static IReadOnlyList<ObjectTypeInfo> QomListTypes(QmpArguments args)
     {
@@ -172,7 +179,9 @@ public sealed class QmpCommands
             throw MonitorException.Generic("Invalid parameter type for 'capabilities', expected: array");
         foreach (var item in list.EnumerateArray())
         {
-            var entry = new QmpArguments(item.ValueKind == JsonValueKind.Object ? item : throw MonitorException.Generic("Invalid parameter type for 'capabilities', expected: object"));
+            var entry = new QmpArguments(item.ValueKind == JsonValueKind.Object
+                ? item
+                : throw MonitorException.Generic("Invalid parameter type for 'capabilities', expected: object"));
             string name = entry.RequiredString("capability");
             bool state = entry.Bool("state") ?? throw QmpArguments.Missing("state");
             entry.RejectUnknown();

@@ -20,7 +20,10 @@ public sealed class QmpSession(QmpCommands commands, MachineMonitor monitor)
     private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
 
     // Paths and descriptions go out as they are: QMP clients read UTF-8, no need to escape "'" or "+".
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly QmpFramer _framer = new();
     private volatile bool _negotiated;
