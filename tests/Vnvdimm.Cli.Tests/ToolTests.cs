@@ -96,6 +96,42 @@ public sealed class ToolTests
         Assert.Equal(before, File.ReadAllBytes(file));
     }
 
+    /// <summary>
+    /// A file nobody may write can only be a readonly=on backend, its NVDIMM unarmed: the guest sees a read-only region
+    /// and create-namespace refuses it. Offline, on the file itself, the same refusal, with nothing written: root may
+    /// open the file for writing whatever its mode, so the refusal is the only thing that keeps it unchanged.
+    /// </summary>
+    [Fact]
+    public void Create_namespace_refuses_a_read_only_region_offline_as_the_guest_does()
+    {
+        using var dir = new TempFolder();
+        string file = dir.File("nv0.img");
+        using (var f = File.OpenWrite(file))
+            f.SetLength(20L << 20);
+        Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var longAgo = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc); // any write would move it to now
+        File.SetLastWriteTimeUtc(file, longAgo);
+        byte[] before = File.ReadAllBytes(file);
+
+        var guest = Tool("guest", "create-namespace", "--size", "16M", "--", "-machine", "pc,nvdimm=on", "-m", "256M,slots=2,maxmem=4G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={file},size=20M,readonly=on",
+            "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K,unarmed=on");
+        Assert.Equal(1, guest.ExitCode);
+        Assert.Contains("region0: read-only (an unarmed DIMM), ineligible for namespace creation", guest.Stderr);
+
+        var offline = Tool("label", "create-namespace", file, "--label-size", "128K", "--size", "16M");
+        Assert.Equal(1, offline.ExitCode);
+        Assert.Contains($"{file}: read-only (no write permission), ineligible for namespace creation", offline.Stderr);
+        Assert.Equal("", offline.Stdout);
+        Assert.Equal(before, File.ReadAllBytes(file));
+        Assert.Equal(longAgo, File.GetLastWriteTimeUtc(file));
+
+        // Writable again, the same command goes through: the refusal was the file's mode, nothing else.
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(0, Tool("label", "create-namespace", file, "--label-size", "128K", "--size", "16M").ExitCode);
+    }
+
     [Fact]
     public void Check_explains_why_persistence_is_not_guaranteed_and_creates_nothing()
     {

@@ -5,6 +5,7 @@ using Spectre.Console;
 using Vnvdimm.Cli.Layout;
 using Vnvdimm.Guest;
 using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Ndctl;
 using Vnvdimm.Guest.Nfit;
 using Vnvdimm.HostMemory;
@@ -107,13 +108,8 @@ public static class ToolCommands
         var create = GuestCommand("create-namespace", "add a pmem namespace label", (g, r) =>
         {
             var region = FindRegion(g, r.GetValue(regionOption)!);
-            if (region.ReadOnly)
-                throw new ToolException($"{region.Device}: read-only (an unarmed DIMM), ineligible for namespace creation");
-            var store = g.Labels(region.Mappings[0].Dimm) ?? throw new ToolException($"{region.Device}: its DIMM has no label area (label-size=0)");
-            var state = store.Load();
-            ulong cookie = state.Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
-            var label = store.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)), region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType);
-            Console.Out.WriteLine($"{region.Device}: namespace {label.Uuid} created, {label.RawSize} bytes at DPA 0x{label.Dpa:x} (slot {label.Slot})");
+            var label = region.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)));
+            Console.Out.WriteLine($"{region.Name}: namespace {label.Uuid} created, {label.RawSize} bytes at DPA 0x{label.Dpa:x} (slot {label.Slot})");
             return 0;
         }, regionOption, size, name, uuid);
 
@@ -173,8 +169,12 @@ public static class ToolCommands
         }
     }
 
-    private static GuestRegion FindRegion(NvdimmGuest guest, string device) =>
-        guest.Topology?.Regions.FirstOrDefault(r => r.Device == device) ?? throw new ToolException($"no region {device}");
+    /// <summary>The guest's region and its first DIMM's label area through the DSM (null when it has none).</summary>
+    private static NamespaceRegion FindRegion(NvdimmGuest guest, string device)
+    {
+        var region = guest.Topology?.Regions.FirstOrDefault(r => r.Device == device) ?? throw new ToolException($"no region {device}");
+        return new NamespaceRegion(region.Device, region, guest.Labels(region.Mappings[0].Dimm), "an unarmed DIMM");
+    }
 
     // ---- label (offline) ----
 
@@ -185,12 +185,17 @@ public static class ToolCommands
     {
         var label = new Command("label", "the label area of a backing file, offline (the machine must not be running)");
 
-        var dump = LabelCommand("dump", "print the index and labels", (store, file, r) =>
-            PrintReports([LabelReport.From(file, store.Load())], r.GetValue(Json)), writable: false, Json);
-
-        var check = LabelCommand("check", "report problems (exit status 1 if any), change nothing", (store, file, r) =>
+        var dump = LabelCommand("dump", "print the index and labels", (file, labelSize, r) =>
         {
-            var state = store.Load();
+            using var storage = OpenLabels(file, labelSize, writable: false);
+            return PrintReports([LabelReport.From(file, new LabelStore(storage).Load())], r.GetValue(Json));
+        }, Json);
+
+        var check = LabelCommand("check", "report problems (exit status 1 if any), change nothing", (file, labelSize, r) =>
+        {
+            LabelAreaState state;
+            using (var storage = OpenLabels(file, labelSize, writable: false))
+                state = new LabelStore(storage).Load();
             var report = LabelReport.From(file, state);
             if (r.GetValue(Json))
                 PrintReports([report], true);
@@ -205,46 +210,51 @@ public static class ToolCommands
                 return 1;
             }
             return state.Problems.Count == 0 ? 0 : 1;
-        }, writable: false, Json);
+        }, Json);
 
         var version = new Option<string>("--version") { Description = "label format: 1.2 (default) or 1.1", DefaultValueFactory = _ => "1.2" };
         var force = new Option<bool>("--force") { Description = "initialise even though labels exist" };
-        var init = LabelCommand("init", "write an empty label set", (store, file, r) =>
+        var init = LabelCommand("init", "write an empty label set", (file, labelSize, r) =>
         {
-            var state = store.Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
+            using var storage = OpenLabels(file, labelSize, writable: true);
+            var state = new LabelStore(storage).Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
             Console.Out.WriteLine($"{file}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
             return 0;
-        }, writable: true, version, force);
+        }, version, force);
 
         var size = new Option<string>("--size") { Description = "namespace size", Required = true };
         var name = new Option<string>("--name") { Description = "namespace name", DefaultValueFactory = _ => "" };
         var uuid = new Option<Guid?>("--uuid") { Description = "namespace uuid (default: a new one)", CustomParser = r => ParseUuid(r) };
         var slot = new Option<int>("--slot") { Description = "the memory slot the NVDIMM is plugged into (its NFIT identity)", DefaultValueFactory = _ => 0 };
         var align = new Option<string>("--align") { Description = "the backend's align (default: the page size)", DefaultValueFactory = _ => "4K" };
-        var create = LabelCommand("create-namespace", "add a pmem namespace label", (store, file, r) =>
+        var create = LabelCommand("create-namespace", "add a pmem namespace label", (file, labelSize, r) =>
         {
-            var region = OfflineRegion.For(file, ParseSize(r.GetValue(LabelSize)!), r.GetValue(slot), ParseSize(r.GetValue(align)!));
-            var state = store.Load();
-            ulong cookie = state.Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
-            var created = store.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)), region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType);
+            // A file nobody may write is a read-only backend to a machine, its NVDIMM unarmed: a read-only region,
+            // refused below. Opened without write access then, so that refusal is what the user reads.
+            bool readOnly = FileLabelStorage.IsReadOnly(file);
+            using var storage = OpenLabels(file, labelSize, writable: !readOnly);
+            var region = new NamespaceRegion(file, OfflineRegion.For(file, labelSize, r.GetValue(slot), ParseSize(r.GetValue(align)!), unarmed: readOnly),
+                new LabelStore(storage), "no write permission");
+            var created = region.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)));
             Console.Out.WriteLine($"{file}: namespace {created.Uuid} created, {created.RawSize} bytes at DPA 0x{created.Dpa:x} (slot {created.Slot})");
             return 0;
-        }, writable: true, size, name, uuid, slot, align);
+        }, size, name, uuid, slot, align);
 
         var uuidRequired = new Option<Guid>("--uuid") { Description = "the namespace's uuid", Required = true, CustomParser = r => ParseUuid(r) ?? Guid.Empty };
-        var destroy = LabelCommand("destroy-namespace", "remove a namespace's labels", (store, file, r) =>
+        var destroy = LabelCommand("destroy-namespace", "remove a namespace's labels", (file, labelSize, r) =>
         {
-            int removed = store.Destroy(r.GetValue(uuidRequired));
+            using var storage = OpenLabels(file, labelSize, writable: true);
+            int removed = new LabelStore(storage).Destroy(r.GetValue(uuidRequired));
             Console.Out.WriteLine($"{file}: namespace {r.GetValue(uuidRequired)} destroyed ({removed} label(s))");
             return 0;
-        }, writable: true, uuidRequired);
+        }, uuidRequired);
 
         foreach (var c in new[] { dump, check, init, create, destroy })
             label.Subcommands.Add(c);
         return label;
     }
 
-    private static Command LabelCommand(string name, string description, Func<LabelStore, string, ParseResult, int> action, bool writable, params Option[] options)
+    private static Command LabelCommand(string name, string description, Func<string, ulong, ParseResult, int> action, params Option[] options)
     {
         var command = new Command(name, description) { BackingFile, LabelSize };
         foreach (var option in options)
@@ -254,19 +264,21 @@ public static class ToolCommands
             string file = r.GetValue(BackingFile)!;
             if (!File.Exists(file))
                 throw new ToolException($"{file}: no such file");
-            FileLabelStorage storage;
-            try
-            {
-                storage = new FileLabelStorage(file, (uint)ParseSize(r.GetValue(LabelSize)!), writable);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new ToolException($"{file}: {HostErrors.Describe(e, file)}");
-            }
-            using var owned = storage;
-            return action(new LabelStore(storage), file, r);
+            return action(file, ParseSize(r.GetValue(LabelSize)!), r);
         });
         return command;
+    }
+
+    private static FileLabelStorage OpenLabels(string file, ulong labelSize, bool writable)
+    {
+        try
+        {
+            return new FileLabelStorage(file, (uint)labelSize, writable);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ToolException($"{file}: {HostErrors.Describe(e, file)}");
+        }
     }
 
     // ---- check ----
