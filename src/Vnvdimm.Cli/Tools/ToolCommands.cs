@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.Text.Json;
 using Spectre.Console;
 using Vnvdimm.Cli.Layout;
+using Vnvdimm.Cli.Tools.Rendering;
 using Vnvdimm.Guest;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
@@ -70,18 +71,17 @@ public static class ToolCommands
         var list = GuestCommand("list", "DIMMs, regions and namespaces, as ndctl list -DRN", (g, r) =>
         {
             var listing = NdctlListing.From(g);
-            if (r.GetValue(Json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(listing, NdctlJsonContext.Default.NdctlListing));
-            else
-                PrintListing(listing);
+            NdctlListingPrinter.Write(listing, r.GetValue(Json));
             return listing.LabelProblems is null ? 0 : 1;
         }, Json);
 
         var dimmOption = new Option<string?>("--dimm") { Description = "nmemN (default: every DIMM with a label area)" };
         var readLabels = GuestCommand("read-labels", "the label areas through the DSM", (g, r) =>
         {
-            var reports = SelectDimms(g, r.GetValue(dimmOption)).Select(x => LabelReport.From($"{x.Dimm.Device} (handle 0x{x.Dimm.Handle:x})", x.Store.Load())).ToList();
-            return PrintReports(reports, r.GetValue(Json));
+            var reports = SelectDimms(g, r.GetValue(dimmOption))
+                .Select(x => LabelReport.From($"{x.Dimm.Device} (handle 0x{x.Dimm.Handle:x})", x.Store.Load())).ToList();
+            LabelReport.Write(reports, r.GetValue(Json));
+            return reports.Any(report => report.Problems.Count > 0) ? 1 : 0;
         }, dimmOption, Json);
 
         var version = new Option<string>("--version") { Description = "label format: 1.2 (256-byte labels, default) or 1.1", DefaultValueFactory = _ => "1.2" };
@@ -96,8 +96,8 @@ public static class ToolCommands
                 0 => throw new ToolException("no DIMM has a label area (label-size=0, or no DSM)"),
                 _ => throw new ToolException($"{candidates.Count} DIMMs have a label area ({string.Join(", ", candidates.Select(c => c.Dimm.Device))}): say which with --dimm"),
             };
-            var state = store.Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
-            Console.Out.WriteLine($"{dimm.Device}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
+            var format = ParseVersion(r.GetValue(version)!);
+            Console.Out.WriteLine(ToolMessages.LabelsInitialised(dimm.Device, format, store.Initialize(format, r.GetValue(force))));
             return 0;
         }, oneDimm, version, force);
 
@@ -109,7 +109,7 @@ public static class ToolCommands
         {
             var region = FindRegion(g, r.GetValue(regionOption)!);
             var label = region.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)));
-            Console.Out.WriteLine($"{region.Name}: namespace {label.Uuid} created, {label.RawSize} bytes at DPA 0x{label.Dpa:x} (slot {label.Slot})");
+            Console.Out.WriteLine(ToolMessages.NamespaceCreated(region.Name, label));
             return 0;
         }, regionOption, size, name, uuid);
 
@@ -123,7 +123,7 @@ public static class ToolCommands
                     removed += store.Destroy(id);
             if (removed == 0)
                 throw new ToolException($"no namespace with uuid {id}");
-            Console.Out.WriteLine($"namespace {id} destroyed ({removed} label(s))");
+            Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(null, id, removed));
             return 0;
         }, uuidRequired);
 
@@ -188,7 +188,9 @@ public static class ToolCommands
         var dump = LabelCommand("dump", "print the index and labels", (file, labelSize, r) =>
         {
             using var storage = OpenLabels(file, labelSize, writable: false);
-            return PrintReports([LabelReport.From(file, new LabelStore(storage).Load())], r.GetValue(Json));
+            var report = LabelReport.From(file, new LabelStore(storage).Load());
+            LabelReport.Write([report], r.GetValue(Json));
+            return report.Problems.Count > 0 ? 1 : 0;
         }, Json);
 
         var check = LabelCommand("check", "report problems (exit status 1 if any), change nothing", (file, labelSize, r) =>
@@ -198,15 +200,15 @@ public static class ToolCommands
                 state = new LabelStore(storage).Load();
             var report = LabelReport.From(file, state);
             if (r.GetValue(Json))
-                PrintReports([report], true);
+                LabelReport.Write([report], json: true);
             else if (state.Problems.Count == 0)
-                Console.Out.WriteLine(state.Initialized ? $"{file}: label area consistent, {state.Labels.Count} label(s)" : $"{file}: label area not initialised");
+                Console.Out.WriteLine(ToolMessages.LabelAreaSound(file, state));
             else
                 report.Print(AnsiConsole.Console);
             // Consistent labels in a half-copied file are no comfort: the mark says the rest may be old.
             if (IncompleteCopyMark.Read(file) is string why)
             {
-                Console.Error.WriteLine($"{file}: holds an incomplete migration copy ({why})");
+                Console.Error.WriteLine(ToolMessages.IncompleteCopy(file, why));
                 return 1;
             }
             return state.Problems.Count == 0 ? 0 : 1;
@@ -217,8 +219,8 @@ public static class ToolCommands
         var init = LabelCommand("init", "write an empty label set", (file, labelSize, r) =>
         {
             using var storage = OpenLabels(file, labelSize, writable: true);
-            var state = new LabelStore(storage).Initialize(ParseVersion(r.GetValue(version)!), r.GetValue(force));
-            Console.Out.WriteLine($"{file}: labels v{r.GetValue(version)} initialised, {state.FreeSlots} slots");
+            var format = ParseVersion(r.GetValue(version)!);
+            Console.Out.WriteLine(ToolMessages.LabelsInitialised(file, format, new LabelStore(storage).Initialize(format, r.GetValue(force))));
             return 0;
         }, version, force);
 
@@ -236,7 +238,7 @@ public static class ToolCommands
             var region = new NamespaceRegion(file, OfflineRegion.For(file, labelSize, r.GetValue(slot), ParseSize(r.GetValue(align)!), unarmed: readOnly),
                 new LabelStore(storage), "no write permission");
             var created = region.Create(Request(r.GetValue(size)!, r.GetValue(name)!, r.GetValue(uuid)));
-            Console.Out.WriteLine($"{file}: namespace {created.Uuid} created, {created.RawSize} bytes at DPA 0x{created.Dpa:x} (slot {created.Slot})");
+            Console.Out.WriteLine(ToolMessages.NamespaceCreated(file, created));
             return 0;
         }, size, name, uuid, slot, align);
 
@@ -245,7 +247,7 @@ public static class ToolCommands
         {
             using var storage = OpenLabels(file, labelSize, writable: true);
             int removed = new LabelStore(storage).Destroy(r.GetValue(uuidRequired));
-            Console.Out.WriteLine($"{file}: namespace {r.GetValue(uuidRequired)} destroyed ({removed} label(s))");
+            Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(file, r.GetValue(uuidRequired), removed));
             return 0;
         }, uuidRequired);
 
@@ -291,25 +293,7 @@ public static class ToolCommands
         {
             var verdicts = r.GetValue(objects)!.Where(a => a != "-object")
                 .Select(a => PersistenceCheck.Evaluate(CommandLineParser.ParseBackend(OptionGroup.Parse("object", a, "qom-type")))).ToList();
-            if (r.GetValue(Json))
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(verdicts, ToolJsonContext.Default.IReadOnlyListPersistenceVerdict));
-            }
-            else
-            {
-                foreach (var v in verdicts)
-                {
-                    AnsiConsole.MarkupLine(v.Guaranteed
-                        ? $"[green]{Markup.Escape(v.BackendId)}: guest write persistence is guaranteed[/]"
-                        : $"[red]{Markup.Escape(v.BackendId)}: guest write persistence is NOT guaranteed[/]");
-                    foreach (var f in v.Findings)
-                    {
-                        AnsiConsole.MarkupLine($"  {(f.Holds ? "[green]yes[/]" : "[red]no[/] ")} {Markup.Escape(f.Check)}: {Markup.Escape(f.Detail)}");
-                        if (f.Remedy is string remedy)
-                            AnsiConsole.MarkupLine($"       [yellow]fix:[/] {Markup.Escape(remedy)}");
-                    }
-                }
-            }
+            PersistenceVerdictPrinter.Write(verdicts, r.GetValue(Json));
             return verdicts.All(v => v.Guaranteed) ? 0 : 2;
         });
         return command;
@@ -352,47 +336,6 @@ public static class ToolCommands
     }
 
     // ---- shared ----
-
-    private static int PrintReports(IReadOnlyList<LabelReport> reports, bool json)
-    {
-        if (json)
-            Console.Out.WriteLine(JsonSerializer.Serialize(reports, ToolJsonContext.Default.IReadOnlyListLabelReport));
-        else
-            foreach (var report in reports)
-                report.Print(AnsiConsole.Console);
-        return reports.Any(r => r.Problems.Count > 0) ? 1 : 0;
-    }
-
-    private static void PrintListing(NdctlListing listing)
-    {
-        var console = AnsiConsole.Console;
-        if (listing.Dimms.Count == 0)
-            console.MarkupLine("[yellow]The guest sees no NVDIMM.[/]");
-        foreach (var d in listing.Dimms)
-            console.MarkupLine($"[bold]{d.Dev}[/]  id {d.Id}  handle 0x{d.Handle:x}  phys_id {d.PhysId}");
-        foreach (var r in listing.Regions)
-        {
-            console.MarkupLine($"[bold]{r.Dev}[/]  {Human(r.Size)}  available {Human(r.AvailableSize)}  persistence {r.PersistenceDomain}  iset_id 0x{r.IsetId:x16}{(r.ReadOnly == true ? "  [yellow]read-only[/]" : "")}");
-            foreach (var n in r.Namespaces ?? [])
-                console.MarkupLine($"  {n.Dev}  {n.Mode}  {Human(n.Size)}  /dev/{n.Blockdev}" + (n.Uuid is null ? "" : $"  uuid {n.Uuid}") + (n.Name is null ? "" : $"  name \"{Markup.Escape(n.Name)}\""));
-        }
-        foreach (string problem in listing.LabelProblems ?? [])
-            console.MarkupLine($"[red]problem:[/] {Markup.Escape(problem)}");
-    }
-
-    /// <summary>Bytes in binary units, three decimals at most, cut rather than rounded: 0x7ffe0000 is 1.999 GiB, never "2 GiB".</summary>
-    public static string Human(ulong bytes)
-    {
-        var (unit, name) = bytes switch
-        {
-            >= 1UL << 30 => (1UL << 30, "GiB"),
-            >= 1UL << 20 => (1UL << 20, "MiB"),
-            >= 1UL << 10 => (1UL << 10, "KiB"),
-            _ => (1UL, "B"),
-        };
-        decimal value = Math.Floor((decimal)bytes / unit * 1000) / 1000;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{value:0.###} {name}");
-    }
 
     private static NamespaceRequest Request(string size, string name, Guid? uuid) => new(ParseSize(size), name, uuid ?? Guid.NewGuid());
 
