@@ -1,4 +1,4 @@
-using Vnvdimm.Cli.Tools;
+using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Testing;
@@ -56,7 +56,8 @@ public sealed class NamespaceRegionTests
     public void A_region_whose_dimm_has_no_label_area_says_so()
     {
         var region = new NamespaceRegion("region0", OfflineRegion.InSlot(PmemSize, 0), null, "an unarmed DIMM");
-        Assert.Equal("region0: its DIMM has no label area (label-size=0)", Assert.Throws<InvalidOperationException>(() => region.Create(Request())).Message);
+        var refused = Assert.Throws<InvalidOperationException>(() => region.Create(Request()));
+        Assert.Equal("region0: its DIMM has no label area (label-size=0)", refused.Message);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Vnvdimm.Options;
 using Vnvdimm.Platform;
 using Vnvdimm.Vmm;
 
-namespace Vnvdimm.Cli.Tools;
+namespace Vnvdimm.Cli.Tools.Targets;
 
 /// <summary>
 /// The region a backing file becomes when plugged into a slot, computed offline by building the
