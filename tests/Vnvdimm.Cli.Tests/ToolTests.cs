@@ -45,6 +45,21 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public void A_label_size_no_label_area_can_have_is_refused_and_the_file_left_alone()
+    {
+        using var dir = new TempFolder();
+        using (var f = File.OpenWrite(dir.File("nv0.img")))
+            f.SetLength(130L << 20);
+        var before = File.GetLastWriteTimeUtc(dir.File("nv0.img"));
+        // 4G + 128K cut to 32 bits was a 128 KiB label area: init wrote labels where none were asked for.
+        var init = Tool("label", "init", dir.File("nv0.img"), "--label-size", "4194432K");
+        Assert.Equal(1, init.ExitCode);
+        Assert.Contains("--label-size 0x100020000: a label area is at most 0xffffffff bytes", init.Stderr);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(dir.File("nv0.img")));
+        Assert.Equal(-1, File.ReadAllBytes(dir.File("nv0.img")).AsSpan().IndexOfAnyExcept((byte)0));
+    }
+
+    [Fact]
     public void Offline_namespaces_carry_the_cookie_the_guest_checks()
     {
         using var dir = new TempFolder();
@@ -94,6 +109,42 @@ public sealed class ToolTests
         Assert.Equal(1, create.ExitCode);
         Assert.Contains("unreadable", create.Stderr);
         Assert.Equal(before, File.ReadAllBytes(file));
+    }
+
+    /// <summary>
+    /// A file nobody may write can only be a readonly=on backend, its NVDIMM unarmed: the guest sees a read-only region
+    /// and create-namespace refuses it. Offline, on the file itself, the same refusal, with nothing written: root may
+    /// open the file for writing whatever its mode, so the refusal is the only thing that keeps it unchanged.
+    /// </summary>
+    [Fact]
+    public void Create_namespace_refuses_a_read_only_region_offline_as_the_guest_does()
+    {
+        using var dir = new TempFolder();
+        string file = dir.File("nv0.img");
+        using (var f = File.OpenWrite(file))
+            f.SetLength(20L << 20);
+        Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var longAgo = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc); // any write would move it to now
+        File.SetLastWriteTimeUtc(file, longAgo);
+        byte[] before = File.ReadAllBytes(file);
+
+        var guest = Tool("guest", "create-namespace", "--size", "16M", "--", "-machine", "pc,nvdimm=on", "-m", "256M,slots=2,maxmem=4G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={file},size=20M,readonly=on",
+            "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K,unarmed=on");
+        Assert.Equal(1, guest.ExitCode);
+        Assert.Contains("region0: read-only (an unarmed DIMM), ineligible for namespace creation", guest.Stderr);
+
+        var offline = Tool("label", "create-namespace", file, "--label-size", "128K", "--size", "16M");
+        Assert.Equal(1, offline.ExitCode);
+        Assert.Contains($"{file}: read-only (no write permission), ineligible for namespace creation", offline.Stderr);
+        Assert.Equal("", offline.Stdout);
+        Assert.Equal(before, File.ReadAllBytes(file));
+        Assert.Equal(longAgo, File.GetLastWriteTimeUtc(file));
+
+        // Writable again, the same command goes through: the refusal was the file's mode, nothing else.
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(0, Tool("label", "create-namespace", file, "--label-size", "128K", "--size", "16M").ExitCode);
     }
 
     [Fact]

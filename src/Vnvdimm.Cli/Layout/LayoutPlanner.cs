@@ -1,5 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using Vnvdimm.Cli.Tools;
+using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Devices;
 using Vnvdimm.Guest.Acpi;
 using Vnvdimm.Guest.Labels;

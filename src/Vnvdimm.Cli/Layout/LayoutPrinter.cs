@@ -1,5 +1,5 @@
 using Spectre.Console;
-using Vnvdimm.Cli.Tools;
+using Vnvdimm.Cli.Tools.Rendering;
 
 namespace Vnvdimm.Cli.Layout;
 
@@ -29,7 +29,7 @@ public static class LayoutPrinter
             console.MarkupLine($"  align   {Size(n.Alignment)}, " +
                 (n.AlignmentLoss == 0 ? "nothing lost" : $"{Size(n.AlignmentLoss)} between PMEM and label area unused"));
             foreach (var ns in n.Namespaces)
-                console.MarkupLine($"    namespace {ns.Uuid}  DPA 0x{ns.Dpa:x}  {ToolCommands.Human(ns.Size)}" +
+                console.MarkupLine($"    namespace {ns.Uuid}  DPA 0x{ns.Dpa:x}  {ByteSize.Human(ns.Size)}" +
                     (ns.Name.Length > 0 ? $"  \"{Markup.Escape(ns.Name)}\"" : ""));
             foreach (var w in n.Warnings)
                 console.MarkupLine($"  [red]warning:[/] {Markup.Escape(w.Message)}");
@@ -49,5 +49,5 @@ public static class LayoutPrinter
         _ => "empty",
     };
 
-    private static string Size(ulong bytes) => $"{ToolCommands.Human(bytes)} (0x{bytes:x})";
+    private static string Size(ulong bytes) => $"{ByteSize.Human(bytes)} (0x{bytes:x})";
 }

@@ -25,8 +25,8 @@ public static class GuestViewPrinter
             var (status, size, _) = booted.Dsm?.LabelSize(dimm.Handle) ?? (1u, 0u, 0u);
             return new[]
             {
-                dimm.Device, $"0x{dimm.Handle:x}", $"0x{region.Spa.Base:x}", Tools.ToolCommands.Human(region.Spa.Length),
-                status == 0 ? Tools.ToolCommands.Human(size) : "none", dimm.NotArmed ? "no (read-only)" : "yes",
+                dimm.Device, $"0x{dimm.Handle:x}", $"0x{region.Spa.Base:x}", Tools.Rendering.ByteSize.Human(region.Spa.Length),
+                status == 0 ? Tools.Rendering.ByteSize.Human(size) : "none", dimm.NotArmed ? "no (read-only)" : "yes",
                 region.PersistenceDomain, $"0x{region.Cookie2:x16}",
             };
         }).ToList();

@@ -26,6 +26,13 @@ public sealed class FileLabelStorage : ILabelStorage, IDisposable
 
     public uint Size { get; }
 
+    /// <summary>
+    /// Nobody may write the file (no write permission bit, as chmod a-w leaves it): a machine maps it only with
+    /// readonly=on, its NVDIMM unarmed. Told by the mode, not by trying to open it: root could open it for writing.
+    /// </summary>
+    public static bool IsReadOnly(string path) =>
+        (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+
     public byte[] Read(uint offset, uint length)
     {
         var data = new byte[length];

@@ -6,7 +6,7 @@ using Vnvdimm.Options;
 using Vnvdimm.Platform;
 using Vnvdimm.Vmm;
 
-namespace Vnvdimm.Cli.Tools;
+namespace Vnvdimm.Cli.Tools.Targets;
 
 /// <summary>
 /// The region a backing file becomes when plugged into a slot, computed offline by building the
@@ -15,19 +15,20 @@ namespace Vnvdimm.Cli.Tools;
 /// </summary>
 public static class OfflineRegion
 {
-    public static GuestRegion For(string path, ulong labelSize, int slot, ulong align)
+    /// <param name="unarmed">The NVDIMM is unarmed, as it must be over a read-only file: the region is read-only.</param>
+    public static GuestRegion For(string path, ulong labelSize, int slot, ulong align, bool unarmed)
     {
         ulong fileSize = (ulong)new FileInfo(path).Length;
         if (fileSize <= labelSize)
             throw new ToolException($"{path} ({fileSize} bytes) is not larger than its label area ({labelSize} bytes)");
-        return InSlot((fileSize - labelSize) & ~(align - 1), slot);
+        return InSlot((fileSize - labelSize) & ~(align - 1), slot, unarmed);
     }
 
     /// <summary>The region of an NVDIMM with <paramref name="pmemSize"/> bytes of PMEM in <paramref name="slot"/>.</summary>
-    public static GuestRegion InSlot(ulong pmemSize, int slot)
+    public static GuestRegion InSlot(ulong pmemSize, int slot, bool unarmed = false)
     {
         var backend = new BackendDescriptor(new BackendOptions("offline", pmemSize, true, "offline"), pmemSize, (ulong)Environment.SystemPageSize);
-        var options = new NvdimmOptions(null, "offline", 0, false, Guid.Empty, slot, 0, 0, "label");
+        var options = new NvdimmOptions(null, "offline", 0, unarmed, Guid.Empty, slot, 0, 0, "label");
         var placement = new NvdimmPlacement(options, backend, slot, new GuestRange(1UL << 32, pmemSize));
         var fit = MachineAcpi.BuildNfit([placement], PersistenceDomain.Unset).FitBytes();
         return PmemTopology.From(NfitView.FromFit(fit)).Regions[0];

@@ -1,8 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
 using Vnvdimm.Guest.Labels;
 
-namespace Vnvdimm.Cli.Tools;
+namespace Vnvdimm.Cli.Tools.Rendering;
 
 public sealed record LabelEntry(
     [property: JsonPropertyName("slot")] uint Slot,
@@ -40,15 +41,19 @@ public sealed record LabelReport(
             ? $"labels v{Version}, index block {CurrentIndex} current (sequence {Sequence}), {FreeSlots} of {Slots} slots free"
             : "[yellow]no valid label index[/]"));
         foreach (var l in Labels)
-            console.MarkupLine($"  slot {l.Slot}  uuid {l.Uuid}  dpa 0x{l.Dpa:x}  {ToolCommands.Human(l.Size)}  isetcookie 0x{l.IsetCookie:x16}" +
+            console.MarkupLine($"  slot {l.Slot}  uuid {l.Uuid}  dpa 0x{l.Dpa:x}  {ByteSize.Human(l.Size)}  isetcookie 0x{l.IsetCookie:x16}" +
                 (l.Flags != 0 ? $"  flags 0x{l.Flags:x}" : "") + (l.Name.Length > 0 ? $"  name \"{Markup.Escape(l.Name)}\"" : ""));
         foreach (string problem in Problems)
             console.MarkupLine($"[red]problem:[/] {Markup.Escape(problem)}");
     }
-}
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(IReadOnlyList<LabelReport>))]
-[JsonSerializable(typeof(Vnvdimm.HostMemory.PersistenceVerdict))]
-[JsonSerializable(typeof(IReadOnlyList<Vnvdimm.HostMemory.PersistenceVerdict>))]
-internal sealed partial class ToolJsonContext : JsonSerializerContext;
+    /// <summary>Several reports as one JSON array for programs, or one after another as text.</summary>
+    public static void Write(IReadOnlyList<LabelReport> reports, bool json)
+    {
+        if (json)
+            Console.Out.WriteLine(JsonSerializer.Serialize(reports, ToolJsonContext.Default.IReadOnlyListLabelReport));
+        else
+            foreach (var report in reports)
+                report.Print(AnsiConsole.Console);
+    }
+}

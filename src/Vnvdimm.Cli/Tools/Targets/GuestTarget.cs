@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Vnvdimm.Guest.Transport;
 using Vnvdimm.Options;
 
-namespace Vnvdimm.Cli.Tools;
+namespace Vnvdimm.Cli.Tools.Targets;
 
 /// <summary>
 /// The machine a guest tool talks to: one already serving qtest on a socket (vnvdimm or QEMU started
@@ -59,6 +59,3 @@ public static class GuestTarget
         return QtestClient.Spawn(program, machineArgs, prefix);
     }
 }
-
-/// <summary>A tool failed in a way the user can fix: printed as "vnvdimm: message", exit status 1.</summary>
-public sealed class ToolException(string message) : Exception(message);
