@@ -13,25 +13,25 @@ public sealed record AmlInteger(ulong Value) : IAml
         switch (value)
         {
             case 0:
-                aml.Add(0x00); // ZeroOp
+                aml.Add(AmlOpcode.Zero);
                 return;
             case 1:
-                aml.Add(0x01); // OneOp
+                aml.Add(AmlOpcode.One);
                 return;
             case <= 0xff:
-                aml.Add(0x0a);
+                aml.Add(AmlOpcode.BytePrefix);
                 Little(aml, value, 1);
                 return;
             case <= 0xffff:
-                aml.Add(0x0b);
+                aml.Add(AmlOpcode.WordPrefix);
                 Little(aml, value, 2);
                 return;
             case <= 0xffffffff:
-                aml.Add(0x0c);
+                aml.Add(AmlOpcode.DWordPrefix);
                 Little(aml, value, 4);
                 return;
             default:
-                aml.Add(0x0e);
+                aml.Add(AmlOpcode.QWordPrefix);
                 Little(aml, value, 8);
                 return;
         }
@@ -49,7 +49,7 @@ public sealed record AmlString(string Value) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
-        aml.Add(0x0d); // StringPrefix
+        aml.Add(AmlOpcode.StringPrefix);
         aml.AddRange(Encoding.ASCII.GetBytes(Value));
         aml.Add(0);
     }
@@ -65,7 +65,7 @@ public sealed record AmlBuffer(byte[] Bytes) : IAml
 
     public void AppendTo(AmlWriter aml)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x11]);
+        int start = AmlPackageLength.BeginBlock(aml, AmlOpcode.Buffer);
         AmlInteger.Append(aml, (ulong)Bytes.Length);
         aml.AddRange(Bytes);
         AmlPackageLength.EndBlock(aml, start);
@@ -77,7 +77,7 @@ public sealed record AmlPackage(params IAml[] Elements) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x12]);
+        int start = AmlPackageLength.BeginBlock(aml, AmlOpcode.Package);
         aml.Add((byte)Elements.Length);
         foreach (var e in Elements)
             e.AppendTo(aml);

@@ -6,29 +6,27 @@ namespace Vnvdimm.Acpi.Aml;
 /// </summary>
 public sealed record AmlName(string Path) : IAml
 {
-    public const byte DualNamePrefix = 0x2e, MultiNamePrefix = 0x2f, NullName = 0x00;
-
     public void AppendTo(AmlWriter aml) => Append(aml, Path);
 
     /// <summary>Encodes a NameString without making an <see cref="AmlName"/> for it.</summary>
     public static void Append(AmlWriter aml, ReadOnlySpan<char> path)
     {
-        while (!path.IsEmpty && path[0] is '\\' or '^')
+        while (!path.IsEmpty && path[0] is (char)AmlOpcode.RootChar or (char)AmlOpcode.ParentPrefixChar)
         {
             aml.Add((byte)path[0]);
             path = path[1..];
         }
         if (path.IsEmpty)
         {
-            aml.Add(NullName);
+            aml.Add(AmlOpcode.NullName);
             return;
         }
         int segments = path.Count('.') + 1;
         if (segments == 2)
-            aml.Add(DualNamePrefix);
+            aml.Add(AmlOpcode.DualNamePrefix);
         else if (segments > 2)
         {
-            aml.Add(MultiNamePrefix);
+            aml.Add(AmlOpcode.MultiNamePrefix);
             aml.Add((byte)segments);
         }
         foreach (var range in path.Split('.'))

@@ -4,7 +4,7 @@ namespace Vnvdimm.Acpi.Aml;
 /// A block with a term list: opcode, PkgLength, a head (name, predicate, flags), then the terms.
 /// Scope, Device, Method, If, Else and While differ only in opcode and head.
 /// </summary>
-public abstract record AmlContainer(byte[] Opcode) : IAml
+public abstract record AmlContainer(ushort Opcode) : IAml
 {
     public List<IAml> Terms { get; } = new(8);
 
@@ -26,18 +26,18 @@ public abstract record AmlContainer(byte[] Opcode) : IAml
     }
 }
 
-public sealed record AmlScope(string Name) : AmlContainer([AmlOpcode.Scope])
+public sealed record AmlScope(string Name) : AmlContainer(AmlOpcode.Scope)
 {
     protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
 }
 
-public sealed record AmlDevice(string Name) : AmlContainer([AmlOpcode.ExtPrefix, AmlOpcode.Device])
+public sealed record AmlDevice(string Name) : AmlContainer(AmlOpcode.Device)
 {
     protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer([AmlOpcode.Method])
+public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer(AmlOpcode.Method)
 {
     protected override void AppendHead(AmlWriter aml)
     {
@@ -50,20 +50,20 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
     public static byte Flags(int argumentCount, bool serialized) => (byte)(argumentCount | (serialized ? 1 << 3 : 0));
 }
 
-public sealed record AmlIf(IAml Predicate) : AmlContainer([0xa0])
+public sealed record AmlIf(IAml Predicate) : AmlContainer(AmlOpcode.If)
 {
     protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }
 
 /// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
-public sealed record AmlElse() : AmlContainer([0xa1])
+public sealed record AmlElse() : AmlContainer(AmlOpcode.Else)
 {
     protected override void AppendHead(AmlWriter aml)
     {
     }
 }
 
-public sealed record AmlWhile(IAml Predicate) : AmlContainer([0xa2])
+public sealed record AmlWhile(IAml Predicate) : AmlContainer(AmlOpcode.While)
 {
     protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }

@@ -34,8 +34,7 @@ public sealed record AmlOperationRegion(string Name, AmlRegionSpace Space, IAml 
 {
     public void AppendTo(AmlWriter aml)
     {
-        aml.Add(0x5b);
-        aml.Add(0x80);
+        AmlOpcode.Write(aml, AmlOpcode.OperationRegion);
         AmlName.Append(aml, Name);
         aml.Add((byte)Space);
         Offset.AppendTo(aml);
@@ -58,7 +57,7 @@ public sealed record AmlField(string Region, AmlAccessType Access, AmlLockRule L
 {
     public void AppendTo(AmlWriter aml)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x81]);
+        int start = AmlPackageLength.BeginBlock(aml, AmlOpcode.Field);
         AmlName.Append(aml, Region);
         aml.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
         foreach (var u in Units)

@@ -34,9 +34,9 @@ public static class AmlPackageLength
     /// <see cref="EndBlock"/> inserts the PkgLength in front of the body. Writing in place keeps
     /// nesting free of extra buffers.
     /// </summary>
-    public static int BeginBlock(AmlWriter aml, ReadOnlySpan<byte> opcode)
+    public static int BeginBlock(AmlWriter aml, ushort opcode)
     {
-        aml.AddRange(opcode);
+        AmlOpcode.Write(aml, opcode);
         return aml.Count;
     }
 

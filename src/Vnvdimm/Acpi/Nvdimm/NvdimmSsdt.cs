@@ -44,9 +44,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         table.AddRange(new byte[AcpiTableHeader.Size]);
         new AmlScope("\\_SB").Add(root).AppendTo(table);
         // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
-        table.Add(0x08);
+        table.Add(AmlOpcode.Name);
         AmlName.Append(table, DsmPageAddress);
-        table.Add(0x0c);
+        table.Add(AmlOpcode.DWordPrefix);
         DsmPageAddressOffset = table.Count;
         table.AddRange(new byte[4]);
 
@@ -200,7 +200,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
 
         public void AppendTo(AmlWriter aml)
         {
-            int device = AmlPackageLength.BeginBlock(aml, [AmlOpcode.ExtPrefix, AmlOpcode.Device]);
+            int device = AmlPackageLength.BeginBlock(aml, AmlOpcode.Device);
             AmlName.Append(aml, $"NV{Slot:X2}");
             aml.Add(AmlOpcode.Name);
             AmlName.Append(aml, "_ADR");
@@ -215,7 +215,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         // Method(name, args, Serialized) { before; Store(NCAL(device UUID, 1, function, arg3, handle), result); after }
         private void LabelMethod(AmlWriter aml, string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result, AmlRaw after)
         {
-            int method = AmlPackageLength.BeginBlock(aml, [AmlOpcode.Method]);
+            int method = AmlPackageLength.BeginBlock(aml, AmlOpcode.Method);
             AmlName.Append(aml, name);
             aml.Add(AmlMethod.Flags(args, serialized: true));
             before?.AppendTo(aml);
