@@ -28,12 +28,12 @@ public abstract record AmlContainer(ushort Opcode) : IAml
 
 public sealed record AmlScope(string Name) : AmlContainer(AmlOpcode.Scope)
 {
-    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
+    protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
 }
 
 public sealed record AmlDevice(string Name) : AmlContainer(AmlOpcode.Device)
 {
-    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
+    protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
@@ -43,7 +43,7 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
     {
         if (ArgumentCount is < 0 or > 7)
             throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
-        AmlName.Append(aml, Name);
+        AmlPath.Append(aml, Name);
         aml.Add(Flags(ArgumentCount, Serialized));
     }
 
@@ -68,13 +68,13 @@ public sealed record AmlWhile(IAml Predicate) : AmlContainer(AmlOpcode.While)
     protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }
 
-/// <summary>Name(NAME, value).</summary>
-public sealed record AmlNameDecl(string Name, IAml Value) : IAml
+/// <summary>ASL's Name(NAME, value): declares a named object holding a value. A reference to it is an <see cref="AmlPath"/>.</summary>
+public sealed record AmlNamedValue(string Name, IAml Value) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
         aml.Add(AmlOpcode.Name);
-        AmlName.Append(aml, Name);
+        AmlPath.Append(aml, Name);
         Value.AppendTo(aml);
     }
 }
@@ -84,7 +84,7 @@ public sealed record AmlMethodCall(string Name, params IAml[] Arguments) : IAml
 {
     public void AppendTo(AmlWriter aml)
     {
-        AmlName.Append(aml, Name);
+        AmlPath.Append(aml, Name);
         foreach (var a in Arguments)
             a.AppendTo(aml);
     }

@@ -33,7 +33,7 @@ public sealed record AmlRaw(params byte[] Bytes) : IAml
 public static class Aml
 {
     public static IAml Int(ulong value) => new AmlInteger(value);
-    public static IAml Name(string path) => new AmlName(path);
+    public static IAml Path(string path) => new AmlPath(path);
     public static IAml Arg(int n) => AmlVariable.Arg(n);
     public static IAml Local(int n) => AmlVariable.Local(n);
 
@@ -46,7 +46,7 @@ public static class Aml
     public static IAml DerefOf(IAml reference) => Op(AmlOpcode.DerefOf, reference);
     public static IAml SizeOf(IAml value) => Op(AmlOpcode.SizeOf, value);
     public static IAml Index(IAml source, IAml index, IAml? target = null) => Op(AmlOpcode.Index, source, index, target ?? AmlOperator.NoTarget);
-    public static IAml CreateDWordField(IAml buffer, IAml byteIndex, string name) => Op(AmlOpcode.CreateDWordField, buffer, byteIndex, new AmlName(name));
+    public static IAml CreateDWordField(IAml buffer, IAml byteIndex, string name) => Op(AmlOpcode.CreateDWordField, buffer, byteIndex, new AmlPath(name));
     public static IAml ObjectType(IAml value) => Op(AmlOpcode.ObjectType, value);
     public static IAml LAnd(IAml a, IAml b) => Op(AmlOpcode.LAnd, a, b);
     public static IAml LOr(IAml a, IAml b) => Op(AmlOpcode.LOr, a, b);
@@ -55,7 +55,7 @@ public static class Aml
     public static IAml LLess(IAml a, IAml b) => Op(AmlOpcode.LLess, a, b);
     public static IAml ToBuffer(IAml value, IAml? target = null) => Op(AmlOpcode.ToBuffer, value, target ?? AmlOperator.NoTarget);
     public static IAml CreateField(IAml buffer, IAml bitIndex, IAml bits, string name) =>
-        new AmlOperator(AmlOpcode.CreateField, buffer, bitIndex, bits, new AmlName(name));
+        new AmlOperator(AmlOpcode.CreateField, buffer, bitIndex, bits, new AmlPath(name));
 
     private static AmlOperator Op(ushort opcode, params IAml[] operands) => new(opcode, operands);
 }

@@ -35,7 +35,7 @@ public sealed record AmlOperationRegion(string Name, AmlRegionSpace Space, IAml 
     public void AppendTo(AmlWriter aml)
     {
         AmlOpcode.Write(aml, AmlOpcode.OperationRegion);
-        AmlName.Append(aml, Name);
+        AmlPath.Append(aml, Name);
         aml.Add((byte)Space);
         Offset.AppendTo(aml);
         AmlInteger.Append(aml, Length);
@@ -47,7 +47,7 @@ public sealed record AmlFieldUnit(string Name, int Bits)
 {
     public void AppendTo(AmlWriter aml)
     {
-        AmlName.AppendSegment(aml, Name);
+        AmlPath.AppendSegment(aml, Name);
         AmlPackageLength.Append(aml, Bits, includesItself: false);
     }
 }
@@ -58,7 +58,7 @@ public sealed record AmlField(string Region, AmlAccessType Access, AmlLockRule L
     public void AppendTo(AmlWriter aml)
     {
         int start = AmlPackageLength.BeginBlock(aml, AmlOpcode.Field);
-        AmlName.Append(aml, Region);
+        AmlPath.Append(aml, Region);
         aml.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
         foreach (var u in Units)
             u.AppendTo(aml);

@@ -32,7 +32,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
 
     public byte[] ToBytes()
     {
-        var root = new AmlDevice("NVDR").Add(new AmlNameDecl("_HID", new AmlString("ACPI0012")));
+        var root = new AmlDevice("NVDR").Add(new AmlNamedValue("_HID", new AmlString("ACPI0012")));
         root.Add(CommonDsmMethod());
         root.Add(DeviceDsm(Int(0)));
         AddFit(root);
@@ -43,9 +43,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         using var table = new AmlWriter(2048 + 640 * slots);
         table.AddRange(new byte[AcpiTableHeader.Size]);
         new AmlScope("\\_SB").Add(root).AppendTo(table);
-        // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
+        // Path(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
         table.Add(AmlOpcode.Name);
-        AmlName.Append(table, DsmPageAddress);
+        AmlPath.Append(table, DsmPageAddress);
         table.Add(AmlOpcode.DWordPrefix);
         DsmPageAddressOffset = table.Count;
         table.AddRange(new byte[4]);
@@ -60,7 +60,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         IAml uuid = Arg(0), function = Arg(2), handle = Arg(4), page = Local(6), output = Local(7), expectedUuid = Local(0);
         var method = new AmlMethod(CommonDsm, 5, Serialized: true);
         method.Add(
-            Store(Name(DsmPageAddress), page),
+            Store(Path(DsmPageAddress), page),
             new AmlOperationRegion("NPIO", AmlRegionSpace.SystemIo, Int(dsmPort), (uint)dsmPortLength),
             new AmlOperationRegion("NRAM", AmlRegionSpace.SystemMemory, page, (uint)dsmPageSize),
             new AmlField("NPIO", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve, new AmlFieldUnit("NTFI", dsmPortLength * 8)),
@@ -77,29 +77,29 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
             new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid)))).Add(
                 new AmlIf(LEqual(function, Int(0))).Add(new AmlReturn(new AmlBuffer([0]))),
                 new AmlReturn(new AmlBuffer([(byte)StatusNotSupported]))),
-            Store(handle, Name("HDLE")),
-            Store(Arg(1), Name("REVS")),
-            Store(function, Name("FUNC")),
+            Store(handle, Path("HDLE")),
+            Store(Arg(1), Path("REVS")),
+            Store(function, Path("FUNC")),
             // arg3 is a package holding one buffer: copy that buffer into the page.
             new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(4)), LEqual(SizeOf(Arg(3)), Int(1)))).Add(
                 Store(Index(Arg(3), Int(0)), Local(2)),
                 Store(DerefOf(Local(2)), Local(3)),
-                Store(Local(3), Name("FARG"))),
-            Store(page, Name("NTFI")),
-            Subtract(Name("RLEN"), Int(4), Local(1)),
+                Store(Local(3), Path("FARG"))),
+            Store(page, Path("NTFI")),
+            Subtract(Path("RLEN"), Int(4), Local(1)),
             // Short answers are copied byte by byte, as CreateField wants at least 8 bytes.
             new AmlIf(LLess(Local(1), Int(8))).Add(
                 Store(Int(0), Local(2)),
-                new AmlNameDecl("TBUF", AmlBuffer.Zeroed(1)),
+                new AmlNamedValue("TBUF", AmlBuffer.Zeroed(1)),
                 Store(AmlBuffer.Zeroed(0), output),
                 new AmlWhile(LLess(Local(2), Local(1))).Add(
-                    Store(DerefOf(Index(Name("ODAT"), Local(2))), Index(Name("TBUF"), Int(0))),
-                    Concatenate(output, Name("TBUF"), output),
+                    Store(DerefOf(Index(Path("ODAT"), Local(2))), Index(Path("TBUF"), Int(0))),
+                    Concatenate(output, Path("TBUF"), output),
                     Increment(Local(2))),
                 new AmlReturn(output)),
             Store(ShiftLeft(Local(1), Int(3)), Local(1)),
-            CreateField(Name("ODAT"), Int(0), Local(1), "OBUF"),
-            new AmlReturn(Name("OBUF")));
+            CreateField(Path("ODAT"), Int(0), Local(1), "OBUF"),
+            new AmlReturn(Path("OBUF")));
         return method;
     }
 
@@ -111,19 +111,19 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private static void AddFit(AmlContainer root)
     {
         IAml buffer = Local(0), size = Local(1), fit = Local(2), offset = Local(3);
-        root.Add(new AmlNameDecl(RfitStatus, Int(0)));
+        root.Add(new AmlNamedValue(RfitStatus, Int(0)));
         root.Add(new AmlMethod("RFIT", 1, Serialized: true).Add(
-            new AmlNameDecl("OFST", Int(0)),
-            Store(Arg(0), Name("OFST")),
-            Store(new AmlMethodCall(CommonDsm, ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Name("OFST")), Int(ReservedRootHandle)), buffer),
+            new AmlNamedValue("OFST", Int(0)),
+            Store(Arg(0), Path("OFST")),
+            Store(new AmlMethodCall(CommonDsm, ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Path("OFST")), Int(ReservedRootHandle)), buffer),
             CreateDWordField(buffer, Int(0), "STAU"),
-            Store(Name("STAU"), Name(RfitStatus)),
-            new AmlIf(LNot(LEqual(Int(0), Name("STAU")))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
+            Store(Path("STAU"), Path(RfitStatus)),
+            new AmlIf(LNot(LEqual(Int(0), Path("STAU")))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
             Store(SizeOf(buffer), size),
             Subtract(size, Int(4), size),
             new AmlIf(LEqual(size, Int(0))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
             CreateField(buffer, Int(32), ShiftLeft(size, Int(3)), "BUFF"),
-            new AmlReturn(Name("BUFF"))));
+            new AmlReturn(Path("BUFF"))));
         root.Add(new AmlMethod("_FIT", 0, Serialized: true).Add(
             Store(AmlBuffer.Zeroed(0), fit),
             Store(Int(0), offset),
@@ -131,7 +131,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
                 Store(new AmlMethodCall("RFIT", offset), buffer),
                 Store(SizeOf(buffer), size),
                 // The FIT changed while it was read: start again.
-                new AmlIf(LEqual(Name(RfitStatus), Int(StatusFitChanged))).Add(
+                new AmlIf(LEqual(Path(RfitStatus), Int(StatusFitChanged))).Add(
                     Store(AmlBuffer.Zeroed(0), fit),
                     Store(Int(0), offset)),
                 new AmlElse().Add(
@@ -147,46 +147,46 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         CreateDWordField(Local(0), Int(0), "STTS"),
         CreateDWordField(Local(0), Int(4), "SLSA"),
         CreateDWordField(Local(0), Int(8), "MAXT"),
-        Store(new AmlPackage(Name("STTS"), Name("SLSA"), Name("MAXT")), Local(1)),
+        Store(new AmlPackage(Path("STTS"), Path("SLSA"), Path("MAXT")), Local(1)),
         new AmlReturn(Local(1)),
     ]);
 
     private static readonly AmlRaw LsrBeforeCall = AmlRaw.Encode(
     [
-        new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
-        CreateDWordField(Name("INPT"), Int(0), "OFST"),
-        CreateDWordField(Name("INPT"), Int(4), "LEN"),
-        Store(Arg(0), Name("OFST")),
-        Store(Arg(1), Name("LEN")),
-        Store(new AmlPackage(Name("INPT")), Local(0)),
+        new AmlNamedValue("INPT", AmlBuffer.Zeroed(8)),
+        CreateDWordField(Path("INPT"), Int(0), "OFST"),
+        CreateDWordField(Path("INPT"), Int(4), "LEN"),
+        Store(Arg(0), Path("OFST")),
+        Store(Arg(1), Path("LEN")),
+        Store(new AmlPackage(Path("INPT")), Local(0)),
     ]);
 
     private static readonly AmlRaw LsrAfterCall = AmlRaw.Encode(
     [
         CreateDWordField(Local(3), Int(0), "STTS"),
-        CreateField(Local(3), Int(32), ShiftLeft(Name("LEN"), Int(3)), "LDAT"),
-        new AmlNameDecl("LSA", AmlBuffer.Zeroed(0)),
-        ToBuffer(Name("LDAT"), Name("LSA")),
-        Store(new AmlPackage(Name("STTS"), Name("LSA")), Local(1)),
+        CreateField(Local(3), Int(32), ShiftLeft(Path("LEN"), Int(3)), "LDAT"),
+        new AmlNamedValue("LSA", AmlBuffer.Zeroed(0)),
+        ToBuffer(Path("LDAT"), Path("LSA")),
+        Store(new AmlPackage(Path("STTS"), Path("LSA")), Local(1)),
         new AmlReturn(Local(1)),
     ]);
 
     private static readonly AmlRaw LswBeforeCall = AmlRaw.Encode(
     [
         Store(Arg(2), Local(2)),
-        new AmlNameDecl("INPT", AmlBuffer.Zeroed(8)),
-        CreateDWordField(Name("INPT"), Int(0), "OFST"),
-        CreateDWordField(Name("INPT"), Int(4), "TLEN"),
-        Store(Arg(0), Name("OFST")),
-        Store(Arg(1), Name("TLEN")),
-        Concatenate(Name("INPT"), Local(2), Name("INPT")),
-        Store(new AmlPackage(Name("INPT")), Local(0)),
+        new AmlNamedValue("INPT", AmlBuffer.Zeroed(8)),
+        CreateDWordField(Path("INPT"), Int(0), "OFST"),
+        CreateDWordField(Path("INPT"), Int(4), "TLEN"),
+        Store(Arg(0), Path("OFST")),
+        Store(Arg(1), Path("TLEN")),
+        Concatenate(Path("INPT"), Local(2), Path("INPT")),
+        Store(new AmlPackage(Path("INPT")), Local(0)),
     ]);
 
     private static readonly AmlRaw LswAfterCall = AmlRaw.Encode(
     [
         CreateDWordField(Local(3), Int(0), "STTS"),
-        new AmlReturn(Name("STTS")),
+        new AmlReturn(Path("STTS")),
     ]);
 
     /// <summary>
@@ -201,9 +201,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         public void AppendTo(AmlWriter aml)
         {
             int device = AmlPackageLength.BeginBlock(aml, AmlOpcode.Device);
-            AmlName.Append(aml, $"NV{Slot:X2}");
+            AmlPath.Append(aml, $"NV{Slot:X2}");
             aml.Add(AmlOpcode.Name);
-            AmlName.Append(aml, "_ADR");
+            AmlPath.Append(aml, "_ADR");
             AmlInteger.Append(aml, Handle);
             LabelMethod(aml, "_LSI", 0, null, 4, Zero, Local0, LsiAfterCall);
             LabelMethod(aml, "_LSR", 2, LsrBeforeCall, 5, Local0, Local3, LsrAfterCall);
@@ -216,11 +216,11 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         private void LabelMethod(AmlWriter aml, string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result, AmlRaw after)
         {
             int method = AmlPackageLength.BeginBlock(aml, AmlOpcode.Method);
-            AmlName.Append(aml, name);
+            AmlPath.Append(aml, name);
             aml.Add(AmlMethod.Flags(args, serialized: true));
             before?.AppendTo(aml);
             aml.Add(AmlOpcode.Store);
-            AmlName.Append(aml, CommonDsm);
+            AmlPath.Append(aml, CommonDsm);
             DeviceUuidBuffer.AppendTo(aml);
             AmlInteger.Append(aml, 1);
             AmlInteger.Append(aml, function);

@@ -27,10 +27,10 @@ public sealed class AmlEncodingTests
     [InlineData("A.B.C", "2F03415F5F5F425F5F5F435F5F5F")]
     [InlineData("^FOO", "5E464F4F5F")]
     [InlineData("\\", "5C00")]
-    public void Name_strings(string path, string hex) => Assert.Equal(hex, Hex(Name(path)));
+    public void Name_strings(string path, string hex) => Assert.Equal(hex, Hex(Path(path)));
 
     [Fact]
-    public void Name_segments_longer_than_four_are_refused() => Assert.Throws<ArgumentException>(() => Name("TOOLONG").ToAml());
+    public void Name_segments_longer_than_four_are_refused() => Assert.Throws<ArgumentException>(() => Path("TOOLONG").ToAml());
 
     [Theory]
     [InlineData(0, true, "01")]
@@ -56,8 +56,8 @@ public sealed class AmlEncodingTests
         Assert.Equal("11030100", Hex(new AmlBuffer([0])));
         Assert.Equal("110B0A08" + "0000000000000000", Hex(AmlBuffer.Zeroed(8)));
         Assert.Equal("11130A10" + "A4E7102F919EE41189D3123B93F75CBA", Hex(AmlBuffer.Uuid("2F10E7A4-9E91-11E4-89D3-123B93F75CBA")));
-        Assert.Equal("1206014F465354", Hex(new AmlPackage(Name("OFST"))));
-        Assert.Equal("120E03" + "53545453" + "534C5341" + "4D415854", Hex(new AmlPackage(Name("STTS"), Name("SLSA"), Name("MAXT"))));
+        Assert.Equal("1206014F465354", Hex(new AmlPackage(Path("OFST"))));
+        Assert.Equal("120E03" + "53545453" + "534C5341" + "4D415854", Hex(new AmlPackage(Path("STTS"), Path("SLSA"), Path("MAXT"))));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class AmlEncodingTests
         Assert.Equal("7461" + "0A04" + "61", Hex(Subtract(Local(1), Int(4), Local(1))));
         Assert.Equal("7261" + "62" + "00", Hex(Add(Local(1), Local(2))));
         Assert.Equal("7961" + "0A03" + "00", Hex(ShiftLeft(Local(1), Int(3))));
-        Assert.Equal("7367" + "544255 46".Replace(" ", "") + "67", Hex(Concatenate(Local(7), Name("TBUF"), Local(7))));
+        Assert.Equal("7367" + "544255 46".Replace(" ", "") + "67", Hex(Concatenate(Local(7), Path("TBUF"), Local(7))));
         Assert.Equal("7562", Hex(Increment(Local(2))));
         Assert.Equal("836B", Hex(DerefOf(Arg(3))));
         Assert.Equal("876B", Hex(SizeOf(Arg(3))));
@@ -89,10 +89,10 @@ public sealed class AmlEncodingTests
         Assert.Equal("90" + "6801" + "00", Hex(LAnd(new AmlRaw(0x68, 0x01), Int(0))));
         Assert.Equal("91" + "68" + "69", Hex(LOr(Arg(0), Arg(1))));
         Assert.Equal("92" + "68", Hex(LNot(Arg(0))));
-        Assert.Equal("96" + "4C444154" + "4C53415F", Hex(ToBuffer(Name("LDAT"), Name("LSA"))));
+        Assert.Equal("96" + "4C444154" + "4C53415F", Hex(ToBuffer(Path("LDAT"), Path("LSA"))));
         Assert.Equal("8A" + "60" + "00" + "53545453", Hex(CreateDWordField(Local(0), Int(0), "STTS")));
         Assert.Equal("5B13" + "63" + "0A20" + "79" + "4C454E5F" + "0A03" + "00" + "4C444154",
-            Hex(CreateField(Local(3), Int(32), ShiftLeft(Name("LEN"), Int(3)), "LDAT")));
+            Hex(CreateField(Local(3), Int(32), ShiftLeft(Path("LEN"), Int(3)), "LDAT")));
         Assert.Equal("4E43414C" + "68" + "01", Hex(new AmlMethodCall("NCAL", Arg(0), Int(1))));
     }
 
@@ -106,7 +106,7 @@ public sealed class AmlEncodingTests
         Assert.Equal("A206" + "95" + "6261" + "7562", Hex(new AmlWhile(LLess(Local(2), Local(1))).Add(Increment(Local(2)))));
         Assert.Equal("5B8205" + "4E564452", Hex(new AmlDevice("NVDR")));
         Assert.Equal("100B" + "5C2E5F53425F4E564452", Hex(new AmlScope("\\_SB.NVDR")));
-        Assert.Equal("08" + "5F414452" + "01", Hex(new AmlNameDecl("_ADR", Int(1))));
+        Assert.Equal("08" + "5F414452" + "01", Hex(new AmlNamedValue("_ADR", Int(1))));
         Assert.Equal("5B80" + "4E50494F" + "01" + "0B180A" + "0A04", Hex(new AmlOperationRegion("NPIO", AmlRegionSpace.SystemIo, Int(0x0a18), 4)));
         Assert.Equal("5B810B" + "4E50494F" + "03" + "4E544649" + "20",
             Hex(new AmlField("NPIO", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve, new AmlFieldUnit("NTFI", 32))));

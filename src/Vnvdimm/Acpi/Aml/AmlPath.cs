@@ -1,14 +1,15 @@
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>
-/// A NameString (ACPI 6.2A 20.2.2): optional root '\' or parent '^' prefixes, then 4-character
-/// segments separated by dots, padded with '_'. Referring to a name is just its NameString.
+/// A reference to a named object: a NameString (ACPI 6.2A 20.2.2), such as <c>\_SB.NVDR</c>, <c>^FOO</c>
+/// or <c>HDLE</c>: optional root '\' or parent '^' prefixes, then 4-character segments separated by
+/// dots, padded with '_'. Declaring a named value, ASL's Name(), is <see cref="AmlNamedValue"/>.
 /// </summary>
-public sealed record AmlName(string Path) : IAml
+public sealed record AmlPath(string Value) : IAml
 {
-    public void AppendTo(AmlWriter aml) => Append(aml, Path);
+    public void AppendTo(AmlWriter aml) => Append(aml, Value);
 
-    /// <summary>Encodes a NameString without making an <see cref="AmlName"/> for it.</summary>
+    /// <summary>Encodes a NameString without making an <see cref="AmlPath"/> for it.</summary>
     public static void Append(AmlWriter aml, ReadOnlySpan<char> path)
     {
         while (!path.IsEmpty && path[0] is (char)AmlOpcode.RootChar or (char)AmlOpcode.ParentPrefixChar)
