@@ -1,24 +1,31 @@
+using System.Collections.Immutable;
+
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>
 /// A block with a term list: opcode, PkgLength, a head (name, predicate, flags), then the terms.
-/// Scope, Device, Method, If, Else and While differ only in opcode and head.
+/// Scope, Device, Method, If, Else and While differ only in opcode and head. The terms are given at
+/// construction and never change, so a container can be shared and reused; it compares by reference.
 /// </summary>
-public abstract record AmlContainer(ushort Opcode) : IAml
+public abstract class AmlContainer : IAml
 {
-    public List<IAml> Terms { get; } = new(8);
+    private readonly ushort _opcode;
 
-    public AmlContainer Add(params IAml[] terms)
+    private protected AmlContainer(ushort opcode, ImmutableArray<IAml> terms)
     {
-        Terms.AddRange(terms);
-        return this;
+        if (terms.IsDefault)
+            throw new ArgumentNullException(nameof(terms));
+        _opcode = opcode;
+        Terms = terms;
     }
 
-    protected abstract void AppendHead(AmlWriter aml);
+    public ImmutableArray<IAml> Terms { get; }
+
+    private protected abstract void AppendHead(AmlWriter aml);
 
     public void AppendTo(AmlWriter aml)
     {
-        int start = AmlPackageLength.BeginBlock(aml, Opcode);
+        int start = AmlPackageLength.BeginBlock(aml, _opcode);
         AppendHead(aml);
         foreach (var t in Terms)
             t.AppendTo(aml);
@@ -26,20 +33,29 @@ public abstract record AmlContainer(ushort Opcode) : IAml
     }
 }
 
-public sealed record AmlScope(string Name) : AmlContainer(AmlOpcode.Scope)
+public sealed class AmlScope(string name, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Scope, terms)
 {
-    protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
+    public string Name { get; } = name;
+
+    private protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
 }
 
-public sealed record AmlDevice(string Name) : AmlContainer(AmlOpcode.Device)
+public sealed class AmlDevice(string name, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Device, terms)
 {
-    protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
+    public string Name { get; } = name;
+
+    private protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer(AmlOpcode.Method)
+public sealed class AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
+    : AmlContainer(AmlOpcode.Method, terms)
 {
-    protected override void AppendHead(AmlWriter aml)
+    public string Name { get; } = name;
+    public int ArgumentCount { get; } = argumentCount;
+    public bool Serialized { get; } = serialized;
+
+    private protected override void AppendHead(AmlWriter aml)
     {
         if (ArgumentCount is < 0 or > 7)
             throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
@@ -50,22 +66,26 @@ public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) 
     public static byte Flags(int argumentCount, bool serialized) => (byte)(argumentCount | (serialized ? 1 << 3 : 0));
 }
 
-public sealed record AmlIf(IAml Predicate) : AmlContainer(AmlOpcode.If)
+public sealed class AmlIf(IAml predicate, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.If, terms)
 {
-    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
+    public IAml Predicate { get; } = predicate;
+
+    private protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }
 
 /// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
-public sealed record AmlElse() : AmlContainer(AmlOpcode.Else)
+public sealed class AmlElse(params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Else, terms)
 {
-    protected override void AppendHead(AmlWriter aml)
+    private protected override void AppendHead(AmlWriter aml)
     {
     }
 }
 
-public sealed record AmlWhile(IAml Predicate) : AmlContainer(AmlOpcode.While)
+public sealed class AmlWhile(IAml predicate, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.While, terms)
 {
-    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
+    public IAml Predicate { get; } = predicate;
+
+    private protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
 }
 
 /// <summary>ASL's Name(NAME, value): declares a named object holding a value. A reference to it is an <see cref="AmlPath"/>.</summary>

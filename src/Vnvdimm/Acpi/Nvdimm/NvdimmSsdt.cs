@@ -32,18 +32,22 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
 
     public byte[] ToBytes()
     {
-        var root = new AmlDevice("NVDR").Add(new AmlNamedValue("_HID", new AmlString("ACPI0012")));
-        root.Add(CommonDsmMethod());
-        root.Add(DeviceDsm(Int(0)));
-        AddFit(root);
-        for (int slot = 0; slot < slots; slot++)
-            root.Add(new SlotDevice(slot));
+        var root = new AmlDevice("NVDR",
+        [
+            new AmlNamedValue("_HID", new AmlString("ACPI0012")),
+            CommonDsmMethod(),
+            DeviceDsm(Int(0)),
+            new AmlNamedValue(RfitStatus, Int(0)),
+            ReadFitMethod(),
+            FitMethod(),
+            .. Enumerable.Range(0, slots).Select(slot => new SlotDevice(slot)),
+        ]);
 
         // About 600 bytes per slot: sized once, header included, so the buffer never grows or gets copied twice.
         using var table = new AmlWriter(2048 + 640 * slots);
         table.AddRange(new byte[AcpiTableHeader.Size]);
-        new AmlScope("\\_SB").Add(root).AppendTo(table);
-        // Path(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
+        new AmlScope("\\_SB", root).AppendTo(table);
+        // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
         table.Add(AmlOpcode.Name);
         AmlPath.Append(table, DsmPageAddress);
         table.Add(AmlOpcode.DWordPrefix);
@@ -55,11 +59,10 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
-    private AmlContainer CommonDsmMethod()
+    private AmlMethod CommonDsmMethod()
     {
         IAml uuid = Arg(0), function = Arg(2), handle = Arg(4), page = Local(6), output = Local(7), expectedUuid = Local(0);
-        var method = new AmlMethod(CommonDsm, 5, Serialized: true);
-        method.Add(
+        return new AmlMethod(CommonDsm, 5, serialized: true,
             Store(Path(DsmPageAddress), page),
             new AmlOperationRegion("NPIO", AmlRegionSpace.SystemIo, Int(dsmPort), (uint)dsmPortLength),
             new AmlOperationRegion("NRAM", AmlRegionSpace.SystemMemory, page, (uint)dsmPageSize),
@@ -69,30 +72,30 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
                 new AmlFieldUnit("FARG", (dsmPageSize - 12) * 8)),
             new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
                 new AmlFieldUnit("RLEN", 32), new AmlFieldUnit("ODAT", (dsmPageSize - 4) * 8)),
-            new AmlIf(LEqual(handle, Int(0))).Add(Store(RootUuidBuffer, expectedUuid)),
-            new AmlElse().Add(
-                new AmlIf(LEqual(handle, Int(ReservedRootHandle))).Add(Store(ReservedRootUuidBuffer, expectedUuid)),
-                new AmlElse().Add(Store(DeviceUuidBuffer, expectedUuid))),
+            new AmlIf(LEqual(handle, Int(0)), Store(RootUuidBuffer, expectedUuid)),
+            new AmlElse(
+                new AmlIf(LEqual(handle, Int(ReservedRootHandle)), Store(ReservedRootUuidBuffer, expectedUuid)),
+                new AmlElse(Store(DeviceUuidBuffer, expectedUuid))),
             // No DSM page patched in, or a foreign UUID: function 0 supports nothing, others are unsupported.
-            new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid)))).Add(
-                new AmlIf(LEqual(function, Int(0))).Add(new AmlReturn(new AmlBuffer([0]))),
+            new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid))),
+                new AmlIf(LEqual(function, Int(0)), new AmlReturn(new AmlBuffer([0]))),
                 new AmlReturn(new AmlBuffer([(byte)StatusNotSupported]))),
             Store(handle, Path("HDLE")),
             Store(Arg(1), Path("REVS")),
             Store(function, Path("FUNC")),
             // arg3 is a package holding one buffer: copy that buffer into the page.
-            new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(4)), LEqual(SizeOf(Arg(3)), Int(1)))).Add(
+            new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(4)), LEqual(SizeOf(Arg(3)), Int(1))),
                 Store(Index(Arg(3), Int(0)), Local(2)),
                 Store(DerefOf(Local(2)), Local(3)),
                 Store(Local(3), Path("FARG"))),
             Store(page, Path("NTFI")),
             Subtract(Path("RLEN"), Int(4), Local(1)),
             // Short answers are copied byte by byte, as CreateField wants at least 8 bytes.
-            new AmlIf(LLess(Local(1), Int(8))).Add(
+            new AmlIf(LLess(Local(1), Int(8)),
                 Store(Int(0), Local(2)),
                 new AmlNamedValue("TBUF", AmlBuffer.Zeroed(1)),
                 Store(AmlBuffer.Zeroed(0), output),
-                new AmlWhile(LLess(Local(2), Local(1))).Add(
+                new AmlWhile(LLess(Local(2), Local(1)),
                     Store(DerefOf(Index(Path("ODAT"), Local(2))), Index(Path("TBUF"), Int(0))),
                     Concatenate(output, Path("TBUF"), output),
                     Increment(Local(2))),
@@ -100,44 +103,50 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
             Store(ShiftLeft(Local(1), Int(3)), Local(1)),
             CreateField(Path("ODAT"), Int(0), Local(1), "OBUF"),
             new AmlReturn(Path("OBUF")));
-        return method;
     }
 
-    private static AmlContainer DeviceDsm(IAml handle) =>
-        new AmlMethod("_DSM", 4, Serialized: false).Add(
+    private static AmlMethod DeviceDsm(IAml handle) =>
+        new AmlMethod("_DSM", 4, serialized: false,
             new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), handle)));
 
-    /// <summary>RSTA, RFIT(offset) reading one chunk through the reserved handle, and _FIT assembling them.</summary>
-    private static void AddFit(AmlContainer root)
+    /// <summary>RFIT(offset): one chunk of the FIT through the reserved handle; its status is left in RSTA.</summary>
+    private static AmlMethod ReadFitMethod()
     {
-        IAml buffer = Local(0), size = Local(1), fit = Local(2), offset = Local(3);
-        root.Add(new AmlNamedValue(RfitStatus, Int(0)));
-        root.Add(new AmlMethod("RFIT", 1, Serialized: true).Add(
+        IAml buffer = Local(0), size = Local(1);
+        var call = new AmlMethodCall(CommonDsm,
+            ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Path("OFST")), Int(ReservedRootHandle));
+        return new AmlMethod("RFIT", 1, serialized: true,
             new AmlNamedValue("OFST", Int(0)),
             Store(Arg(0), Path("OFST")),
-            Store(new AmlMethodCall(CommonDsm, ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Path("OFST")), Int(ReservedRootHandle)), buffer),
+            Store(call, buffer),
             CreateDWordField(buffer, Int(0), "STAU"),
             Store(Path("STAU"), Path(RfitStatus)),
-            new AmlIf(LNot(LEqual(Int(0), Path("STAU")))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
+            new AmlIf(LNot(LEqual(Int(0), Path("STAU"))), new AmlReturn(AmlBuffer.Zeroed(0))),
             Store(SizeOf(buffer), size),
             Subtract(size, Int(4), size),
-            new AmlIf(LEqual(size, Int(0))).Add(new AmlReturn(AmlBuffer.Zeroed(0))),
+            new AmlIf(LEqual(size, Int(0)), new AmlReturn(AmlBuffer.Zeroed(0))),
             CreateField(buffer, Int(32), ShiftLeft(size, Int(3)), "BUFF"),
-            new AmlReturn(Path("BUFF"))));
-        root.Add(new AmlMethod("_FIT", 0, Serialized: true).Add(
+            new AmlReturn(Path("BUFF")));
+    }
+
+    /// <summary>_FIT: the whole FIT, assembled from RFIT chunks.</summary>
+    private static AmlMethod FitMethod()
+    {
+        IAml buffer = Local(0), size = Local(1), fit = Local(2), offset = Local(3);
+        return new AmlMethod("_FIT", 0, serialized: true,
             Store(AmlBuffer.Zeroed(0), fit),
             Store(Int(0), offset),
-            new AmlWhile(Int(1)).Add(
+            new AmlWhile(Int(1),
                 Store(new AmlMethodCall("RFIT", offset), buffer),
                 Store(SizeOf(buffer), size),
                 // The FIT changed while it was read: start again.
-                new AmlIf(LEqual(Path(RfitStatus), Int(StatusFitChanged))).Add(
+                new AmlIf(LEqual(Path(RfitStatus), Int(StatusFitChanged)),
                     Store(AmlBuffer.Zeroed(0), fit),
                     Store(Int(0), offset)),
-                new AmlElse().Add(
-                    new AmlIf(LEqual(size, Int(0))).Add(new AmlReturn(fit)),
+                new AmlElse(
+                    new AmlIf(LEqual(size, Int(0)), new AmlReturn(fit)),
                     Add(offset, size, offset),
-                    Concatenate(fit, buffer, fit)))));
+                    Concatenate(fit, buffer, fit))));
     }
 
     // The label methods are the same for every slot but for the handle in their NCAL call: the

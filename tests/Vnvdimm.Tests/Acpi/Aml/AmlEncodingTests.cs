@@ -99,11 +99,11 @@ public sealed class AmlEncodingTests
     [Fact]
     public void Blocks_and_named_objects()
     {
-        Assert.Equal("14085F44534D04A400", Hex(new AmlMethod("_DSM", 4, Serialized: false).Add(new AmlReturn(Int(0)))));
-        Assert.Equal("14064E43414C0D", Hex(new AmlMethod("NCAL", 5, Serialized: true)));
-        Assert.Equal("A006" + "936800" + "A401", Hex(new AmlIf(LEqual(Arg(0), Int(0))).Add(new AmlReturn(Int(1)))));
-        Assert.Equal("A103" + "A400", Hex(new AmlElse().Add(new AmlReturn(Int(0)))));
-        Assert.Equal("A206" + "95" + "6261" + "7562", Hex(new AmlWhile(LLess(Local(2), Local(1))).Add(Increment(Local(2)))));
+        Assert.Equal("14085F44534D04A400", Hex(new AmlMethod("_DSM", 4, serialized: false, new AmlReturn(Int(0)))));
+        Assert.Equal("14064E43414C0D", Hex(new AmlMethod("NCAL", 5, serialized: true)));
+        Assert.Equal("A006" + "936800" + "A401", Hex(new AmlIf(LEqual(Arg(0), Int(0)), new AmlReturn(Int(1)))));
+        Assert.Equal("A103" + "A400", Hex(new AmlElse(new AmlReturn(Int(0)))));
+        Assert.Equal("A206" + "95" + "6261" + "7562", Hex(new AmlWhile(LLess(Local(2), Local(1)), Increment(Local(2)))));
         Assert.Equal("5B8205" + "4E564452", Hex(new AmlDevice("NVDR")));
         Assert.Equal("100B" + "5C2E5F53425F4E564452", Hex(new AmlScope("\\_SB.NVDR")));
         Assert.Equal("08" + "5F414452" + "01", Hex(new AmlNamedValue("_ADR", Int(1))));
