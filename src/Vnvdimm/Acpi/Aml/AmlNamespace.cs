@@ -2,110 +2,109 @@ using System.Collections.Immutable;
 
 namespace Vnvdimm.Acpi.Aml;
 
-/// <summary>
-/// A block with a term list: opcode, PkgLength, a head (name, predicate, flags), then the terms.
-/// Scope, Device, Method, If, Else and While differ only in opcode and head. The terms are given at
-/// construction and never change, so a container can be shared and reused; it compares by reference.
-/// </summary>
-public abstract class AmlContainer : IAml
+public sealed class AmlScope : AmlContainer
 {
-    private readonly ushort _opcode;
-
-    private protected AmlContainer(ushort opcode, ImmutableArray<IAml> terms)
+    public AmlScope(string name, params ImmutableArray<IAml> terms) : this(new AmlPath(name), terms)
     {
-        if (terms.IsDefault)
-            throw new ArgumentNullException(nameof(terms));
-        _opcode = opcode;
-        Terms = terms;
     }
 
-    public ImmutableArray<IAml> Terms { get; }
+    private AmlScope(AmlPath name, ImmutableArray<IAml> terms) : base(AmlOpcode.Scope, name.EncodedLength, terms) => Name = name;
 
-    private protected abstract void AppendHead(AmlWriter aml);
+    public AmlPath Name { get; }
 
-    public void AppendTo(AmlWriter aml)
+    private protected override void WriteHead(IAmlSink sink) => Name.WriteTo(sink);
+}
+
+public sealed class AmlDevice : AmlContainer
+{
+    public AmlDevice(string name, params ImmutableArray<IAml> terms) : this(new AmlPath(name), terms)
     {
-        int start = AmlPackageLength.BeginBlock(aml, _opcode);
-        AppendHead(aml);
-        foreach (var t in Terms)
-            t.AppendTo(aml);
-        AmlPackageLength.EndBlock(aml, start);
     }
-}
 
-public sealed class AmlScope(string name, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Scope, terms)
-{
-    public string Name { get; } = name;
+    private AmlDevice(AmlPath name, ImmutableArray<IAml> terms) : base(AmlOpcode.Device, name.EncodedLength, terms) => Name = name;
 
-    private protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
-}
+    public AmlPath Name { get; }
 
-public sealed class AmlDevice(string name, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Device, terms)
-{
-    public string Name { get; } = name;
-
-    private protected override void AppendHead(AmlWriter aml) => AmlPath.Append(aml, Name);
+    private protected override void WriteHead(IAmlSink sink) => Name.WriteTo(sink);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed class AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
-    : AmlContainer(AmlOpcode.Method, terms)
+public sealed class AmlMethod : AmlContainer
 {
-    public string Name { get; } = name;
-    public int ArgumentCount { get; } = argumentCount;
-    public bool Serialized { get; } = serialized;
-
-    private protected override void AppendHead(AmlWriter aml)
-    {
-        if (ArgumentCount is < 0 or > 7)
-            throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
-        AmlPath.Append(aml, Name);
-        aml.Add(Flags(ArgumentCount, Serialized));
-    }
-
-    public static byte Flags(int argumentCount, bool serialized) => (byte)(argumentCount | (serialized ? 1 << 3 : 0));
-}
-
-public sealed class AmlIf(IAml predicate, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.If, terms)
-{
-    public IAml Predicate { get; } = predicate;
-
-    private protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
-}
-
-/// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
-public sealed class AmlElse(params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.Else, terms)
-{
-    private protected override void AppendHead(AmlWriter aml)
+    public AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
+        : this(new AmlPath(name), Flags(argumentCount, serialized), terms)
     {
     }
-}
 
-public sealed class AmlWhile(IAml predicate, params ImmutableArray<IAml> terms) : AmlContainer(AmlOpcode.While, terms)
-{
-    public IAml Predicate { get; } = predicate;
+    private AmlMethod(AmlPath name, byte flags, ImmutableArray<IAml> terms)
+        : base(AmlOpcode.Method, name.EncodedLength + sizeof(byte), terms)
+    {
+        Name = name;
+        MethodFlags = flags;
+    }
 
-    private protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
+    public AmlPath Name { get; }
+
+    /// <summary>MethodFlags: the argument count in bits 0-2, SerializeFlag in bit 3, SyncLevel 0.</summary>
+    public byte MethodFlags { get; }
+
+    private protected override void WriteHead(IAmlSink sink)
+    {
+        Name.WriteTo(sink);
+        sink.Byte(MethodFlags);
+    }
+
+    private static byte Flags(int argumentCount, bool serialized)
+    {
+        if (argumentCount is < 0 or > 7)
+            throw new ArgumentOutOfRangeException(nameof(argumentCount));
+        return (byte)(argumentCount | (serialized ? 1 << 3 : 0));
+    }
 }
 
 /// <summary>ASL's Name(NAME, value): declares a named object holding a value. A reference to it is an <see cref="AmlPath"/>.</summary>
-public sealed record AmlNamedValue(string Name, IAml Value) : IAml
+public sealed class AmlNamedValue : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    public AmlNamedValue(string name, IAml value)
     {
-        aml.Add(AmlOpcode.Name);
-        AmlPath.Append(aml, Name);
-        Value.AppendTo(aml);
+        Name = new AmlPath(name);
+        Value = value ?? throw new ArgumentNullException(nameof(value));
+        EncodedLength = checked(1 + Name.EncodedLength + value.EncodedLength);
+    }
+
+    public AmlPath Name { get; }
+
+    public IAml Value { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        sink.Byte(AmlOpcode.Name);
+        Name.WriteTo(sink);
+        Value.WriteTo(sink);
     }
 }
 
 /// <summary>A call of a method by name with its arguments.</summary>
-public sealed record AmlMethodCall(string Name, params IAml[] Arguments) : IAml
+public sealed class AmlMethodCall : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    public AmlMethodCall(string name, params ImmutableArray<IAml> arguments)
     {
-        AmlPath.Append(aml, Name);
-        foreach (var a in Arguments)
-            a.AppendTo(aml);
+        Name = new AmlPath(name);
+        Arguments = arguments;
+        EncodedLength = checked(Name.EncodedLength + AmlTerms.Length(arguments));
+    }
+
+    public AmlPath Name { get; }
+
+    public ImmutableArray<IAml> Arguments { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        Name.WriteTo(sink);
+        AmlTerms.Write(sink, Arguments);
     }
 }

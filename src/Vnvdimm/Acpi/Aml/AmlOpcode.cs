@@ -34,10 +34,10 @@ public static class AmlOpcode
     /// <summary>Bytes the opcode takes: 2 for an extended one.</summary>
     public static int Length(ushort opcode) => opcode > byte.MaxValue ? 2 : 1;
 
-    public static void Write(AmlWriter aml, ushort opcode)
+    public static void Write(IAmlSink sink, ushort opcode)
     {
         if (opcode > byte.MaxValue)
-            aml.Add((byte)(opcode >> 8));
-        aml.Add((byte)opcode);
+            sink.Byte((byte)(opcode >> 8));
+        sink.Byte((byte)opcode);
     }
 }

@@ -1,32 +1,31 @@
+using System.Collections.Immutable;
+
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>An operator: its opcode and operands in order (ACPI 6.2A 20.2.5).</summary>
-public sealed record AmlOperator(ushort Opcode, params IAml[] Operands) : IAml
+public sealed class AmlOperator : IAml
 {
     /// <summary>The NullName "no target" operand of operators whose result is not stored.</summary>
     public static readonly IAml NoTarget = new AmlRaw(AmlOpcode.NullName);
 
-    public void AppendTo(AmlWriter aml)
+    public AmlOperator(ushort opcode, params ImmutableArray<IAml> operands)
     {
-        AmlOpcode.Write(aml, Opcode);
-        foreach (var o in Operands)
-            o.AppendTo(aml);
-    }
-}
-
-/// <summary>Bytes emitted as they are: fixed encodings such as NullName, or terms encoded once ahead.</summary>
-public sealed record AmlRaw(params byte[] Bytes) : IAml
-{
-    /// <summary>The encoding of <paramref name="terms"/>, computed now; for terms reused many times unchanged.</summary>
-    public static AmlRaw Encode(params IAml[] terms)
-    {
-        using var writer = new AmlWriter();
-        foreach (var t in terms)
-            t.AppendTo(writer);
-        return new AmlRaw(writer.ToArray());
+        Opcode = opcode;
+        Operands = operands;
+        EncodedLength = checked(AmlOpcode.Length(opcode) + AmlTerms.Length(operands));
     }
 
-    public void AppendTo(AmlWriter aml) => aml.AddRange(Bytes);
+    public ushort Opcode { get; }
+
+    public ImmutableArray<IAml> Operands { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlOpcode.Write(sink, Opcode);
+        AmlTerms.Write(sink, Operands);
+    }
 }
 
 /// <summary>The AML operators, named as in ASL.</summary>
@@ -39,14 +38,18 @@ public static class Aml
 
     public static IAml Store(IAml value, IAml target) => Op(AmlOpcode.Store, value, target);
     public static IAml Add(IAml a, IAml b, IAml? target = null) => Op(AmlOpcode.Add, a, b, target ?? AmlOperator.NoTarget);
-    public static IAml Concatenate(IAml a, IAml b, IAml? target = null) => Op(AmlOpcode.Concatenate, a, b, target ?? AmlOperator.NoTarget);
+    public static IAml Concatenate(IAml a, IAml b, IAml? target = null) =>
+        Op(AmlOpcode.Concatenate, a, b, target ?? AmlOperator.NoTarget);
     public static IAml Subtract(IAml a, IAml b, IAml? target = null) => Op(AmlOpcode.Subtract, a, b, target ?? AmlOperator.NoTarget);
     public static IAml Increment(IAml target) => Op(AmlOpcode.Increment, target);
-    public static IAml ShiftLeft(IAml value, IAml count, IAml? target = null) => Op(AmlOpcode.ShiftLeft, value, count, target ?? AmlOperator.NoTarget);
+    public static IAml ShiftLeft(IAml value, IAml count, IAml? target = null) =>
+        Op(AmlOpcode.ShiftLeft, value, count, target ?? AmlOperator.NoTarget);
     public static IAml DerefOf(IAml reference) => Op(AmlOpcode.DerefOf, reference);
     public static IAml SizeOf(IAml value) => Op(AmlOpcode.SizeOf, value);
-    public static IAml Index(IAml source, IAml index, IAml? target = null) => Op(AmlOpcode.Index, source, index, target ?? AmlOperator.NoTarget);
-    public static IAml CreateDWordField(IAml buffer, IAml byteIndex, string name) => Op(AmlOpcode.CreateDWordField, buffer, byteIndex, new AmlPath(name));
+    public static IAml Index(IAml source, IAml index, IAml? target = null) =>
+        Op(AmlOpcode.Index, source, index, target ?? AmlOperator.NoTarget);
+    public static IAml CreateDWordField(IAml buffer, IAml byteIndex, string name) =>
+        Op(AmlOpcode.CreateDWordField, buffer, byteIndex, new AmlPath(name));
     public static IAml ObjectType(IAml value) => Op(AmlOpcode.ObjectType, value);
     public static IAml LAnd(IAml a, IAml b) => Op(AmlOpcode.LAnd, a, b);
     public static IAml LOr(IAml a, IAml b) => Op(AmlOpcode.LOr, a, b);
@@ -55,7 +58,7 @@ public static class Aml
     public static IAml LLess(IAml a, IAml b) => Op(AmlOpcode.LLess, a, b);
     public static IAml ToBuffer(IAml value, IAml? target = null) => Op(AmlOpcode.ToBuffer, value, target ?? AmlOperator.NoTarget);
     public static IAml CreateField(IAml buffer, IAml bitIndex, IAml bits, string name) =>
-        new AmlOperator(AmlOpcode.CreateField, buffer, bitIndex, bits, new AmlPath(name));
+        Op(AmlOpcode.CreateField, buffer, bitIndex, bits, new AmlPath(name));
 
-    private static AmlOperator Op(ushort opcode, params IAml[] operands) => new(opcode, operands);
+    private static AmlOperator Op(ushort opcode, params ImmutableArray<IAml> operands) => new(opcode, operands);
 }

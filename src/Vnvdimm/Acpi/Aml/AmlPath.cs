@@ -5,40 +5,78 @@ namespace Vnvdimm.Acpi.Aml;
 /// or <c>HDLE</c>: optional root '\' or parent '^' prefixes, then 4-character segments separated by
 /// dots, padded with '_'. Declaring a named value, ASL's Name(), is <see cref="AmlNamedValue"/>.
 /// </summary>
-public sealed record AmlPath(string Value) : IAml
+public sealed record AmlPath : IAml
 {
-    public void AppendTo(AmlWriter aml) => Append(aml, Value);
+    public const int SegmentLength = 4;
 
-    /// <summary>Encodes a NameString without making an <see cref="AmlPath"/> for it.</summary>
-    public static void Append(AmlWriter aml, ReadOnlySpan<char> path)
+    public AmlPath(string value)
     {
-        while (!path.IsEmpty && path[0] is (char)AmlOpcode.RootChar or (char)AmlOpcode.ParentPrefixChar)
+        int prefixes = PrefixLength(value);
+        var names = value.AsSpan(prefixes);
+        int segments = 0;
+        if (!names.IsEmpty) // else the NullName
+            foreach (var range in names.Split('.'))
+            {
+                CheckSegment(names[range]);
+                segments++;
+            }
+        Value = value;
+        EncodedLength = prefixes + segments switch
         {
-            aml.Add((byte)path[0]);
-            path = path[1..];
-        }
+            0 => 1,
+            1 => SegmentLength,
+            2 => 1 + 2 * SegmentLength,
+            _ => 2 + segments * SegmentLength,
+        };
+    }
+
+    public string Value { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        int prefixes = PrefixLength(Value);
+        foreach (char prefix in Value.AsSpan(0, prefixes))
+            sink.Byte((byte)prefix);
+        var path = Value.AsSpan(prefixes);
         if (path.IsEmpty)
         {
-            aml.Add(AmlOpcode.NullName);
+            sink.Byte(AmlOpcode.NullName);
             return;
         }
         int segments = path.Count('.') + 1;
         if (segments == 2)
-            aml.Add(AmlOpcode.DualNamePrefix);
+            sink.Byte(AmlOpcode.DualNamePrefix);
         else if (segments > 2)
         {
-            aml.Add(AmlOpcode.MultiNamePrefix);
-            aml.Add((byte)segments);
+            sink.Byte(AmlOpcode.MultiNamePrefix);
+            sink.Byte((byte)segments);
         }
         foreach (var range in path.Split('.'))
-            AppendSegment(aml, path[range]);
+            WriteSegment(sink, path[range]);
     }
 
-    public static void AppendSegment(AmlWriter aml, ReadOnlySpan<char> segment)
+    /// <summary>A NameSeg: its characters padded with '_' to four.</summary>
+    internal static void WriteSegment(IAmlSink sink, ReadOnlySpan<char> segment)
     {
-        if (segment.Length is 0 or > 4)
+        Span<byte> encoded = stackalloc byte[SegmentLength];
+        for (int i = 0; i < SegmentLength; i++)
+            encoded[i] = i < segment.Length ? (byte)segment[i] : (byte)'_';
+        sink.Bytes(encoded);
+    }
+
+    internal static void CheckSegment(ReadOnlySpan<char> segment)
+    {
+        if (segment.Length is 0 or > SegmentLength)
             throw new ArgumentException($"AML name segment '{segment}' must have 1 to 4 characters");
-        for (int i = 0; i < 4; i++)
-            aml.Add(i < segment.Length ? (byte)segment[i] : (byte)'_');
+    }
+
+    private static int PrefixLength(string path)
+    {
+        int prefixes = 0;
+        while (prefixes < path.Length && path[prefixes] is (char)AmlOpcode.RootChar or (char)AmlOpcode.ParentPrefixChar)
+            prefixes++;
+        return prefixes;
     }
 }

@@ -19,9 +19,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private const uint ReservedRootHandle = 0x10000, StatusNotSupported = 1, StatusFitChanged = 0x100;
 
     // AML objects are immutable values: the UUID buffers are built once and shared by every slot.
-    private static readonly AmlRaw RootUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(RootUuid));
-    private static readonly AmlRaw ReservedRootUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(ReservedRootUuid));
-    private static readonly AmlRaw DeviceUuidBuffer = AmlRaw.Encode(AmlBuffer.Uuid(DeviceUuid));
+    private static readonly AmlBuffer RootUuidBuffer = AmlBuffer.Uuid(Guid.Parse(RootUuid));
+    private static readonly AmlBuffer ReservedRootUuidBuffer = AmlBuffer.Uuid(Guid.Parse(ReservedRootUuid));
+    private static readonly AmlBuffer DeviceUuidBuffer = AmlBuffer.Uuid(Guid.Parse(DeviceUuid));
 
     public string Signature => "SSDT";
 
@@ -40,22 +40,14 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
             new AmlNamedValue(RfitStatus, Int(0)),
             ReadFitMethod(),
             FitMethod(),
-            .. Enumerable.Range(0, slots).Select(slot => new SlotDevice(slot)),
+            .. Enumerable.Range(0, slots).Select(SlotDevice),
         ]);
-
-        // About 600 bytes per slot: sized once, header included, so the buffer never grows or gets copied twice.
-        using var table = new AmlWriter(2048 + 640 * slots);
-        table.AddRange(new byte[AcpiTableHeader.Size]);
-        new AmlScope("\\_SB", root).AppendTo(table);
-        // Name(MEMA, 0xXXXXXXXX) with a DWord the loader fills in.
-        table.Add(AmlOpcode.Name);
-        AmlPath.Append(table, DsmPageAddress);
-        table.Add(AmlOpcode.DWordPrefix);
-        DsmPageAddressOffset = table.Count;
-        table.AddRange(new byte[4]);
-
-        new AcpiTableHeader(Signature, (uint)table.Count, 1, OemTableId).WriteTo(table.Written);
-        return table.ToArray();
+        // Name(MEMA, 0x00000000): a DWord whatever its value, for the loader to fill in; it ends the table.
+        var table = new AmlDefinitionBlock(Signature, 1, OemTableId,
+            new AmlScope("\\_SB", root),
+            new AmlNamedValue(DsmPageAddress, new AmlDWord(0)));
+        DsmPageAddressOffset = table.EncodedLength - sizeof(uint);
+        return table.ToAml();
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
@@ -200,45 +192,25 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
 
     /// <summary>
     /// NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions
-    /// 4-6 through NCAL. Up to 256 of these make most of the table, so each writes itself straight into
-    /// the writer from the shared pre-encoded pieces instead of building an object graph per slot.
+    /// 4-6 through NCAL with the slot's handle.
     /// </summary>
-    private sealed record SlotDevice(int Slot) : IAml
+    private static AmlDevice SlotDevice(int slot)
     {
-        private uint Handle => (uint)Slot + 1;
+        var handle = Int((uint)slot + 1);
+        return new AmlDevice($"NV{slot:X2}",
+            new AmlNamedValue("_ADR", handle),
+            LabelMethod("_LSI", 0, null, 4, Zero, Local0, LsiAfterCall, handle),
+            LabelMethod("_LSR", 2, LsrBeforeCall, 5, Local0, Local3, LsrAfterCall, handle),
+            LabelMethod("_LSW", 3, LswBeforeCall, 6, Local0, Local3, LswAfterCall, handle),
+            DeviceDsm(handle));
+    }
 
-        public void AppendTo(AmlWriter aml)
-        {
-            int device = AmlPackageLength.BeginBlock(aml, AmlOpcode.Device);
-            AmlPath.Append(aml, $"NV{Slot:X2}");
-            aml.Add(AmlOpcode.Name);
-            AmlPath.Append(aml, "_ADR");
-            AmlInteger.Append(aml, Handle);
-            LabelMethod(aml, "_LSI", 0, null, 4, Zero, Local0, LsiAfterCall);
-            LabelMethod(aml, "_LSR", 2, LsrBeforeCall, 5, Local0, Local3, LsrAfterCall);
-            LabelMethod(aml, "_LSW", 3, LswBeforeCall, 6, Local0, Local3, LswAfterCall);
-            DeviceDsm(Int(Handle)).AppendTo(aml);
-            AmlPackageLength.EndBlock(aml, device);
-        }
-
-        // Method(name, args, Serialized) { before; Store(NCAL(device UUID, 1, function, arg3, handle), result); after }
-        private void LabelMethod(AmlWriter aml, string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result, AmlRaw after)
-        {
-            int method = AmlPackageLength.BeginBlock(aml, AmlOpcode.Method);
-            AmlPath.Append(aml, name);
-            aml.Add(AmlMethod.Flags(args, serialized: true));
-            before?.AppendTo(aml);
-            aml.Add(AmlOpcode.Store);
-            AmlPath.Append(aml, CommonDsm);
-            DeviceUuidBuffer.AppendTo(aml);
-            AmlInteger.Append(aml, 1);
-            AmlInteger.Append(aml, function);
-            arg3.AppendTo(aml);
-            AmlInteger.Append(aml, Handle);
-            result.AppendTo(aml);
-            after.AppendTo(aml);
-            AmlPackageLength.EndBlock(aml, method);
-        }
+    // Method(name, args, Serialized) { before; Store(NCAL(device UUID, 1, function, arg3, handle), result); after }
+    private static AmlMethod LabelMethod(string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result,
+        AmlRaw after, IAml handle)
+    {
+        var call = Store(new AmlMethodCall(CommonDsm, DeviceUuidBuffer, Int(1), Int(function), arg3, handle), result);
+        return new AmlMethod(name, args, serialized: true, before is null ? [call, after] : [before, call, after]);
     }
 
     private static readonly IAml Zero = Int(0), Local0 = Local(0), Local3 = Local(3);

@@ -43,8 +43,8 @@ public sealed class AmlEncodingTests
     [InlineData(32672, false, "80FA07")]
     public void Package_lengths(int length, bool includesItself, string hex)
     {
-        using var bytes = new AmlWriter();
-        AmlPackageLength.Append(bytes, length, includesItself);
+        var bytes = new AmlWriter(AmlPackageLength.Size(length));
+        AmlPackageLength.Write(bytes, length, includesItself);
         Assert.Equal(hex, Convert.ToHexString(bytes.ToArray()));
     }
 
@@ -55,7 +55,7 @@ public sealed class AmlEncodingTests
         Assert.Equal("11020 0".Replace(" ", ""), Hex(AmlBuffer.Zeroed(0)));
         Assert.Equal("11030100", Hex(new AmlBuffer([0])));
         Assert.Equal("110B0A08" + "0000000000000000", Hex(AmlBuffer.Zeroed(8)));
-        Assert.Equal("11130A10" + "A4E7102F919EE41189D3123B93F75CBA", Hex(AmlBuffer.Uuid("2F10E7A4-9E91-11E4-89D3-123B93F75CBA")));
+        Assert.Equal("11130A10" + "A4E7102F919EE41189D3123B93F75CBA", Hex(AmlBuffer.Uuid(Guid.Parse("2F10E7A4-9E91-11E4-89D3-123B93F75CBA"))));
         Assert.Equal("1206014F465354", Hex(new AmlPackage(Path("OFST"))));
         Assert.Equal("120E03" + "53545453" + "534C5341" + "4D415854", Hex(new AmlPackage(Path("STTS"), Path("SLSA"), Path("MAXT"))));
     }
