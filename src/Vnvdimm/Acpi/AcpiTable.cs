@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Immutable;
 using System.Text;
 using Vnvdimm.Acpi.Aml;
 
@@ -14,10 +15,18 @@ public interface IAcpiTable
 /// <summary>A place in a table that holds the guest address of a fw_cfg file, for the loader to patch.</summary>
 public readonly record struct TablePointer(int OffsetInTable, string TargetFile, byte Size);
 
-/// <summary>A table that points into another fw_cfg file (valid after <see cref="IAcpiTable.ToBytes"/>).</summary>
+/// <summary>A table that points into another fw_cfg file: its bytes come with the places the loader patches.</summary>
 public interface ILinkedAcpiTable : IAcpiTable
 {
-    IReadOnlyList<TablePointer> Pointers { get; }
+    LinkedTableBytes ToLinkedBytes();
+}
+
+/// <summary>A serialised table and the places in it that hold other files' guest addresses.</summary>
+public sealed class LinkedTableBytes(ImmutableArray<byte> bytes, ImmutableArray<TablePointer> pointers)
+{
+    public ImmutableArray<byte> Bytes { get; } = bytes;
+
+    public ImmutableArray<TablePointer> Pointers { get; } = pointers;
 }
 
 /// <summary>

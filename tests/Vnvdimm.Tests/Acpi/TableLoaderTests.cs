@@ -110,8 +110,9 @@ public sealed class TableLoaderTests
         Assert.Equal("SSDT", Encoding.ASCII.GetString(tables, ssdtOffset, 4));
         Assert.Equal(0, Sum(tables.AsSpan(ssdtOffset, BinaryPrimitives.ReadInt32LittleEndian(tables.AsSpan(ssdtOffset + 4)))));
         // MEMA now holds the guest address the firmware gave the DSM page.
-        Assert.Equal(addresses[FwCfgFileNames.NvdimmDsmPage], BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(ssdtOffset + ssdt.DsmPageAddressOffset)));
-        Assert.Equal("MEMA", Encoding.ASCII.GetString(tables, ssdtOffset + ssdt.DsmPageAddressOffset - 5, 4));
+        int memaOffset = ssdtOffset + ssdt.ToLinkedBytes().Pointers.Single().OffsetInTable;
+        Assert.Equal(addresses[FwCfgFileNames.NvdimmDsmPage], BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(memaOffset)));
+        Assert.Equal("MEMA", Encoding.ASCII.GetString(tables, memaOffset - 5, 4));
         uint nfitAddress = BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(rsdtOffset + 40));
         int nfitOffset = (int)(nfitAddress - addresses[FwCfgFileNames.AcpiTables]);
         Assert.Equal("NFIT", Encoding.ASCII.GetString(tables, nfitOffset, 4));

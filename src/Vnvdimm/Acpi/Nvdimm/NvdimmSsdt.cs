@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Vnvdimm.Acpi.Aml;
 using static Vnvdimm.Acpi.Aml.Aml;
 
@@ -25,12 +27,18 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
 
     public string Signature => "SSDT";
 
-    /// <summary>Offset within the table of the MEMA dword, for the loader's ADD_POINTER.</summary>
-    public int DsmPageAddressOffset { get; private set; }
+    public byte[] ToBytes() => Table().ToAml();
 
-    public IReadOnlyList<TablePointer> Pointers => [new TablePointer(DsmPageAddressOffset, dsmPageFile, 4)];
+    /// <summary>The table, with the place of the MEMA dword for the loader's ADD_POINTER to the DSM page.</summary>
+    public LinkedTableBytes ToLinkedBytes()
+    {
+        var table = Table();
+        // MEMA's dword ends the table.
+        var dsmPageAddress = new TablePointer(table.EncodedLength - sizeof(uint), dsmPageFile, sizeof(uint));
+        return new LinkedTableBytes(ImmutableCollectionsMarshal.AsImmutableArray(table.ToAml()), [dsmPageAddress]);
+    }
 
-    public byte[] ToBytes()
+    private AmlDefinitionBlock Table()
     {
         var root = new AmlDevice("NVDR",
         [
@@ -42,12 +50,10 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
             FitMethod(),
             .. Enumerable.Range(0, slots).Select(SlotDevice),
         ]);
-        // Name(MEMA, 0x00000000): a DWord whatever its value, for the loader to fill in; it ends the table.
-        var table = new AmlDefinitionBlock(Signature, 1, OemTableId,
+        // Name(MEMA, 0x00000000): a DWord whatever its value, for the loader to fill in.
+        return new AmlDefinitionBlock(Signature, 1, OemTableId,
             new AmlScope("\\_SB", root),
             new AmlNamedValue(DsmPageAddress, new AmlDWord(0)));
-        DsmPageAddressOffset = table.EncodedLength - sizeof(uint);
-        return table.ToAml();
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
