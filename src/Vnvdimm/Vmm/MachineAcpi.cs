@@ -39,7 +39,7 @@ public static class MachineAcpi
         if (machine.NodeMemory.Count > 0)
             tables.Add(BuildSrat(machine.Layout, machine.NodeMemory, placements, config.Machine.Nvdimm));
         if (nvdimmSlots)
-            tables.Add(new NvdimmSsdt((int)machine.Layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
+            tables.Add(new NvdimmSsdt((int)machine.Layout.Slots));
         var nfit = BuildNfit(placements, config.Machine.Persistence);
         if (nvdimmSlots && placements.Count > 0)
             tables.Add(nfit);

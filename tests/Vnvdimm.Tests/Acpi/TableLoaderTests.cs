@@ -41,7 +41,7 @@ public sealed class TableLoaderTests
             .Select(i => Encoding.ASCII.GetString(loader, i * 128 + 4, 56).TrimEnd('\0'))];
         var nfit = new NfitTable([new NfitPlatformCapabilities(2)]);
         Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([nfit]).Loader));
-        var ssdt = new NvdimmSsdt(1, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
+        var ssdt = new NvdimmSsdt(1);
         Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
     }
 
@@ -54,7 +54,7 @@ public sealed class TableLoaderTests
     public void Executing_the_script_links_rsdp_rsdt_and_tables_with_valid_checksums()
     {
         var nfit = new NfitTable([new NfitPlatformCapabilities(3)]);
-        var ssdt = new NvdimmSsdt(2, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
+        var ssdt = new NvdimmSsdt(2);
         var files = MachineAcpi.Build([ssdt, nfit]);
         var blobs = new Dictionary<string, byte[]>
         {

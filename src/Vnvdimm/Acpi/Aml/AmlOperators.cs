@@ -28,6 +28,12 @@ public sealed class AmlOperator : IAml
     }
 }
 
+/// <summary>What ObjectType returns (ACPI 6.2A 19.6.96), for the types the AML here tests for.</summary>
+public static class AmlObjectType
+{
+    public const ulong Package = 4;
+}
+
 /// <summary>The AML operators, named as in ASL.</summary>
 public static class Aml
 {

@@ -1,6 +1,7 @@
-using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Vnvdimm.Acpi.Aml;
+using Vnvdimm.Dsm;
+using Vnvdimm.Platform.FwCfg;
 using static Vnvdimm.Acpi.Aml.Aml;
 
 namespace Vnvdimm.Acpi.Nvdimm;
@@ -9,21 +10,26 @@ namespace Vnvdimm.Acpi.Nvdimm;
 /// The NVDIMM SSDT (OEM table id "NVDIMM"): <c>\_SB.NVDR</c>, the ACPI0012 root device, with the
 /// common DSM method NCAL that drives the mailbox, the root _DSM, RFIT/_FIT, and one NVxx device per
 /// memory slot with _ADR, _LSI, _LSR, _LSW and _DSM; then the MEMA dword the loader patches with
-/// the guest address of the DSM page. The AML program is the one QEMU's guests expect.
+/// the guest address of the DSM page. The AML program is the one QEMU's guests expect; the mailbox
+/// it drives is <see cref="DsmLayout"/>'s.
 /// </summary>
-public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int dsmPageSize, string dsmPageFile) : ILinkedAcpiTable
+public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
 {
     public const string OemTableId = "NVDIMM";
-    public const string CommonDsm = "NCAL", DsmPageAddress = "MEMA", RfitStatus = "RSTA";
-    public const string RootUuid = "2F10E7A4-9E91-11E4-89D3-123B93F75CBA";
-    public const string ReservedRootUuid = "648B9CF2-CDA1-4312-8AD9-49C4AF32BD62";
-    public const string DeviceUuid = "4309AC30-0D11-11E4-9191-0800200C9A66";
-    private const uint ReservedRootHandle = 0x10000, StatusNotSupported = 1, StatusFitChanged = 0x100;
+    public const string CommonDsm = "NCAL", DsmPageAddress = "MEMA", ReadFit = "RFIT", ReadFitStatus = "RSTA";
 
-    // AML objects are immutable values: the UUID buffers are built once and shared by every slot.
-    private static readonly AmlBuffer RootUuidBuffer = AmlBuffer.Uuid(Guid.Parse(RootUuid));
-    private static readonly AmlBuffer ReservedRootUuidBuffer = AmlBuffer.Uuid(Guid.Parse(ReservedRootUuid));
-    private static readonly AmlBuffer DeviceUuidBuffer = AmlBuffer.Uuid(Guid.Parse(DeviceUuid));
+    // The mailbox as NCAL sees it: the doorbell port, and the page with the request's fields and, over
+    // them, the answer's.
+    private const string PortRegion = "NPIO", Doorbell = "NTFI", PageRegion = "NRAM";
+    private const string Handle = "HDLE", Revision = "REVS", Function = "FUNC", Arg3 = "FARG";
+    private const string AnswerLength = "RLEN", AnswerData = "ODAT";
+
+    private const int BitsPerByte = 8;
+
+    // AML objects are immutable: the UUID buffers are built once and shared by every slot.
+    private static readonly AmlBuffer RootUuid = AmlBuffer.Uuid(DsmUuid.Root);
+    private static readonly AmlBuffer ReservedRootUuid = AmlBuffer.Uuid(DsmUuid.ReservedRoot);
+    private static readonly AmlBuffer DeviceUuid = AmlBuffer.Uuid(DsmUuid.Device);
 
     public string Signature => "SSDT";
 
@@ -34,7 +40,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     {
         var table = Table();
         // MEMA's dword ends the table.
-        var dsmPageAddress = new TablePointer(table.EncodedLength - sizeof(uint), dsmPageFile, sizeof(uint));
+        var dsmPageAddress = new TablePointer(table.EncodedLength - sizeof(uint), FwCfgFileNames.NvdimmDsmPage, sizeof(uint));
         return new LinkedTableBytes(ImmutableCollectionsMarshal.AsImmutableArray(table.ToAml()), [dsmPageAddress]);
     }
 
@@ -44,8 +50,8 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         [
             new AmlNamedValue("_HID", new AmlString("ACPI0012")),
             CommonDsmMethod(),
-            DeviceDsm(Int(0)),
-            new AmlNamedValue(RfitStatus, Int(0)),
+            DeviceDsm(Int(DsmLayout.RootHandle)),
+            new AmlNamedValue(ReadFitStatus, Int(DsmStatus.Success)),
             ReadFitMethod(),
             FitMethod(),
             .. Enumerable.Range(0, slots).Select(SlotDevice),
@@ -57,49 +63,56 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     }
 
     /// <summary>NCAL(uuid, revision, function, arg3 package, handle): the mailbox call every _DSM goes through.</summary>
-    private AmlMethod CommonDsmMethod()
+    private static AmlMethod CommonDsmMethod()
     {
         IAml uuid = Arg(0), function = Arg(2), handle = Arg(4), page = Local(6), output = Local(7), expectedUuid = Local(0);
+        const AmlAccessType dword = AmlAccessType.DWord;
+        const AmlLockRule noLock = AmlLockRule.NoLock;
+        const AmlUpdateRule preserve = AmlUpdateRule.Preserve;
         return new AmlMethod(CommonDsm, 5, serialized: true,
             Store(Path(DsmPageAddress), page),
-            new AmlOperationRegion("NPIO", AmlRegionSpace.SystemIo, Int(dsmPort), (uint)dsmPortLength),
-            new AmlOperationRegion("NRAM", AmlRegionSpace.SystemMemory, page, (uint)dsmPageSize),
-            new AmlField("NPIO", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve, new AmlFieldUnit("NTFI", dsmPortLength * 8)),
-            new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
-                new AmlFieldUnit("HDLE", 32), new AmlFieldUnit("REVS", 32), new AmlFieldUnit("FUNC", 32),
-                new AmlFieldUnit("FARG", (dsmPageSize - 12) * 8)),
-            new AmlField("NRAM", AmlAccessType.DWord, AmlLockRule.NoLock, AmlUpdateRule.Preserve,
-                new AmlFieldUnit("RLEN", 32), new AmlFieldUnit("ODAT", (dsmPageSize - 4) * 8)),
-            new AmlIf(LEqual(handle, Int(0)), Store(RootUuidBuffer, expectedUuid)),
+            new AmlOperationRegion(PortRegion, AmlRegionSpace.SystemIo, Int(DsmLayout.IoPort), DsmLayout.IoPortLength),
+            new AmlOperationRegion(PageRegion, AmlRegionSpace.SystemMemory, page, DsmLayout.PageSize),
+            new AmlField(PortRegion, dword, noLock, preserve, new AmlFieldUnit(Doorbell, DsmLayout.IoPortLength * BitsPerByte)),
+            new AmlField(PageRegion, dword, noLock, preserve,
+                new AmlFieldUnit(Handle, (DsmLayout.RevisionOffset - DsmLayout.HandleOffset) * BitsPerByte),
+                new AmlFieldUnit(Revision, (DsmLayout.FunctionOffset - DsmLayout.RevisionOffset) * BitsPerByte),
+                new AmlFieldUnit(Function, (DsmLayout.Arg3Offset - DsmLayout.FunctionOffset) * BitsPerByte),
+                new AmlFieldUnit(Arg3, (DsmLayout.PageSize - DsmLayout.Arg3Offset) * BitsPerByte)),
+            new AmlField(PageRegion, dword, noLock, preserve,
+                new AmlFieldUnit(AnswerLength, DsmLayout.OutLengthSize * BitsPerByte),
+                new AmlFieldUnit(AnswerData, (DsmLayout.PageSize - DsmLayout.OutLengthSize) * BitsPerByte)),
+            new AmlIf(LEqual(handle, Int(DsmLayout.RootHandle)), Store(RootUuid, expectedUuid)),
             new AmlElse(
-                new AmlIf(LEqual(handle, Int(ReservedRootHandle)), Store(ReservedRootUuidBuffer, expectedUuid)),
-                new AmlElse(Store(DeviceUuidBuffer, expectedUuid))),
-            // No DSM page patched in, or a foreign UUID: function 0 supports nothing, others are unsupported.
+                new AmlIf(LEqual(handle, Int(DsmLayout.ReservedRootHandle)), Store(ReservedRootUuid, expectedUuid)),
+                new AmlElse(Store(DeviceUuid, expectedUuid))),
+            // No DSM page patched in, or a foreign UUID: the query gets an empty bitmap, other functions "not supported".
             new AmlIf(LOr(LEqual(page, Int(0)), LNot(LEqual(uuid, expectedUuid))),
-                new AmlIf(LEqual(function, Int(0)), new AmlReturn(new AmlBuffer([0]))),
-                new AmlReturn(new AmlBuffer([(byte)StatusNotSupported]))),
-            Store(handle, Path("HDLE")),
-            Store(Arg(1), Path("REVS")),
-            Store(function, Path("FUNC")),
+                new AmlIf(LEqual(function, Int(DsmFunction.Query)), new AmlReturn(new AmlBuffer([0]))),
+                new AmlReturn(new AmlBuffer([(byte)DsmStatus.NotSupported]))),
+            Store(handle, Path(Handle)),
+            Store(Arg(1), Path(Revision)),
+            Store(function, Path(Function)),
             // arg3 is a package holding one buffer: copy that buffer into the page.
-            new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(4)), LEqual(SizeOf(Arg(3)), Int(1))),
+            new AmlIf(LAnd(LEqual(ObjectType(Arg(3)), Int(AmlObjectType.Package)), LEqual(SizeOf(Arg(3)), Int(1))),
                 Store(Index(Arg(3), Int(0)), Local(2)),
                 Store(DerefOf(Local(2)), Local(3)),
-                Store(Local(3), Path("FARG"))),
-            Store(page, Path("NTFI")),
-            Subtract(Path("RLEN"), Int(4), Local(1)),
+                Store(Local(3), Path(Arg3))),
+            Store(page, Path(Doorbell)),
+            // The answer's length counts its own field.
+            Subtract(Path(AnswerLength), Int(DsmLayout.OutLengthSize), Local(1)),
             // Short answers are copied byte by byte, as CreateField wants at least 8 bytes.
             new AmlIf(LLess(Local(1), Int(8)),
                 Store(Int(0), Local(2)),
                 new AmlNamedValue("TBUF", AmlBuffer.Zeroed(1)),
                 Store(AmlBuffer.Zeroed(0), output),
                 new AmlWhile(LLess(Local(2), Local(1)),
-                    Store(DerefOf(Index(Path("ODAT"), Local(2))), Index(Path("TBUF"), Int(0))),
+                    Store(DerefOf(Index(Path(AnswerData), Local(2))), Index(Path("TBUF"), Int(0))),
                     Concatenate(output, Path("TBUF"), output),
                     Increment(Local(2))),
                 new AmlReturn(output)),
             Store(ShiftLeft(Local(1), Int(3)), Local(1)),
-            CreateField(Path("ODAT"), Int(0), Local(1), "OBUF"),
+            CreateField(Path(AnswerData), Int(0), Local(1), "OBUF"),
             new AmlReturn(Path("OBUF")));
     }
 
@@ -111,19 +124,19 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private static AmlMethod ReadFitMethod()
     {
         IAml buffer = Local(0), size = Local(1);
-        var call = new AmlMethodCall(CommonDsm,
-            ReservedRootUuidBuffer, Int(1), Int(1), new AmlPackage(Path("OFST")), Int(ReservedRootHandle));
-        return new AmlMethod("RFIT", 1, serialized: true,
+        var call = new AmlMethodCall(CommonDsm, ReservedRootUuid, Int(DsmLayout.Revision), Int(DsmFunction.ReadFit),
+            new AmlPackage(Path("OFST")), Int(DsmLayout.ReservedRootHandle));
+        return new AmlMethod(ReadFit, 1, serialized: true,
             new AmlNamedValue("OFST", Int(0)),
             Store(Arg(0), Path("OFST")),
             Store(call, buffer),
             CreateDWordField(buffer, Int(0), "STAU"),
-            Store(Path("STAU"), Path(RfitStatus)),
-            new AmlIf(LNot(LEqual(Int(0), Path("STAU"))), new AmlReturn(AmlBuffer.Zeroed(0))),
+            Store(Path("STAU"), Path(ReadFitStatus)),
+            new AmlIf(LNot(LEqual(Int(DsmStatus.Success), Path("STAU"))), new AmlReturn(AmlBuffer.Zeroed(0))),
             Store(SizeOf(buffer), size),
-            Subtract(size, Int(4), size),
+            Subtract(size, Int(DsmLayout.StatusSize), size),
             new AmlIf(LEqual(size, Int(0)), new AmlReturn(AmlBuffer.Zeroed(0))),
-            CreateField(buffer, Int(32), ShiftLeft(size, Int(3)), "BUFF"),
+            CreateField(buffer, Int(DsmLayout.StatusSize * BitsPerByte), ShiftLeft(size, Int(3)), "BUFF"),
             new AmlReturn(Path("BUFF")));
     }
 
@@ -135,10 +148,10 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
             Store(AmlBuffer.Zeroed(0), fit),
             Store(Int(0), offset),
             new AmlWhile(Int(1),
-                Store(new AmlMethodCall("RFIT", offset), buffer),
+                Store(new AmlMethodCall(ReadFit, offset), buffer),
                 Store(SizeOf(buffer), size),
                 // The FIT changed while it was read: start again.
-                new AmlIf(LEqual(Path(RfitStatus), Int(StatusFitChanged)),
+                new AmlIf(LEqual(Path(ReadFitStatus), Int(DsmStatus.FitChanged)),
                     Store(AmlBuffer.Zeroed(0), fit),
                     Store(Int(0), offset)),
                 new AmlElse(
@@ -148,7 +161,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     }
 
     // The label methods are the same for every slot but for the handle in their NCAL call: the
-    // slot-independent terms are immutable AML values, encoded once and shared.
+    // slot-independent terms are encoded once and shared.
     private static readonly AmlRaw LsiAfterCall = AmlRaw.Encode(
     [
         CreateDWordField(Local(0), Int(0), "STTS"),
@@ -171,7 +184,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private static readonly AmlRaw LsrAfterCall = AmlRaw.Encode(
     [
         CreateDWordField(Local(3), Int(0), "STTS"),
-        CreateField(Local(3), Int(32), ShiftLeft(Path("LEN"), Int(3)), "LDAT"),
+        CreateField(Local(3), Int(DsmLayout.StatusSize * BitsPerByte), ShiftLeft(Path("LEN"), Int(3)), "LDAT"),
         new AmlNamedValue("LSA", AmlBuffer.Zeroed(0)),
         ToBuffer(Path("LDAT"), Path("LSA")),
         Store(new AmlPackage(Path("STTS"), Path("LSA")), Local(1)),
@@ -205,9 +218,9 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
         var handle = Int((uint)slot + 1);
         return new AmlDevice($"NV{slot:X2}",
             new AmlNamedValue("_ADR", handle),
-            LabelMethod("_LSI", 0, null, 4, Zero, Local0, LsiAfterCall, handle),
-            LabelMethod("_LSR", 2, LsrBeforeCall, 5, Local0, Local3, LsrAfterCall, handle),
-            LabelMethod("_LSW", 3, LswBeforeCall, 6, Local0, Local3, LswAfterCall, handle),
+            LabelMethod("_LSI", 0, null, DsmFunction.GetLabelSize, Zero, Local0, LsiAfterCall, handle),
+            LabelMethod("_LSR", 2, LsrBeforeCall, DsmFunction.GetLabelData, Local0, Local3, LsrAfterCall, handle),
+            LabelMethod("_LSW", 3, LswBeforeCall, DsmFunction.SetLabelData, Local0, Local3, LswAfterCall, handle),
             DeviceDsm(handle));
     }
 
@@ -215,7 +228,7 @@ public sealed class NvdimmSsdt(int slots, ushort dsmPort, int dsmPortLength, int
     private static AmlMethod LabelMethod(string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result,
         AmlRaw after, IAml handle)
     {
-        var call = Store(new AmlMethodCall(CommonDsm, DeviceUuidBuffer, Int(1), Int(function), arg3, handle), result);
+        var call = Store(new AmlMethodCall(CommonDsm, DeviceUuid, Int(DsmLayout.Revision), Int(function), arg3, handle), result);
         return new AmlMethod(name, args, serialized: true, before is null ? [call, after] : [before, call, after]);
     }
 
