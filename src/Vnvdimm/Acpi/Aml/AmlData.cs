@@ -52,16 +52,28 @@ public sealed record AmlDWord(uint Value) : IAml
     }
 }
 
-/// <summary>A null-terminated ASCII string constant.</summary>
-public sealed record AmlString(string Value) : IAml
+/// <summary>A null-terminated ASCII string constant: characters 0x01 to 0x7F (ACPI 6.2A 20.2.3), others refused.</summary>
+public sealed record AmlString : IAml
 {
+    public AmlString(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        int invalid = value.AsSpan().IndexOfAnyExceptInRange('\x01', '\x7f');
+        if (invalid >= 0)
+            throw new ArgumentException(
+                $"AML string \"{value}\": character U+{(int)value[invalid]:X4} at {invalid} is not ASCII 0x01-0x7F", nameof(value));
+        Value = value;
+    }
+
+    public string Value { get; }
+
     public int EncodedLength => 1 + Value.Length + 1;
 
     public void WriteTo(IAmlSink sink)
     {
         sink.Byte(AmlOpcode.StringPrefix);
         foreach (char c in Value)
-            sink.Byte(c < 0x80 ? (byte)c : (byte)'?');
+            sink.Byte((byte)c);
         sink.Byte(0);
     }
 }
@@ -95,13 +107,15 @@ public sealed class AmlBuffer : IAml
     }
 }
 
-/// <summary>A Package of a fixed number of elements.</summary>
+/// <summary>A Package of a fixed number of elements: at most 255, as its count is one byte.</summary>
 public sealed class AmlPackage : IAml
 {
     private readonly int _bodyLength;
 
     public AmlPackage(params ImmutableArray<IAml> elements)
     {
+        if (elements.Length > byte.MaxValue)
+            throw new ArgumentException($"An AML Package holds at most 255 elements, not {elements.Length}", nameof(elements));
         _bodyLength = 1 + AmlTerms.Length(elements);
         Elements = elements;
         EncodedLength = AmlPackageLength.BlockLength(AmlOpcode.Package, _bodyLength);

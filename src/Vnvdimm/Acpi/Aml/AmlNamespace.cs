@@ -31,6 +31,9 @@ public sealed class AmlDevice : AmlContainer
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
 public sealed class AmlMethod : AmlContainer
 {
+    /// <summary>Seven: Arg0 to Arg6.</summary>
+    public const int MaxArguments = 7;
+
     public AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
         : this(new AmlPath(name), Flags(argumentCount, serialized), terms)
     {
@@ -56,8 +59,8 @@ public sealed class AmlMethod : AmlContainer
 
     private static byte Flags(int argumentCount, bool serialized)
     {
-        if (argumentCount is < 0 or > 7)
-            throw new ArgumentOutOfRangeException(nameof(argumentCount));
+        if (argumentCount is < 0 or > MaxArguments)
+            throw new ArgumentOutOfRangeException(nameof(argumentCount), argumentCount, "An AML method takes 0 to 7 arguments");
         return (byte)(argumentCount | (serialized ? 1 << 3 : 0));
     }
 }
@@ -86,11 +89,13 @@ public sealed class AmlNamedValue : IAml
     }
 }
 
-/// <summary>A call of a method by name with its arguments.</summary>
+/// <summary>A call of a method by name with its arguments: at most 7, as a method has Arg0 to Arg6.</summary>
 public sealed class AmlMethodCall : IAml
 {
     public AmlMethodCall(string name, params ImmutableArray<IAml> arguments)
     {
+        if (arguments.Length > AmlMethod.MaxArguments)
+            throw new ArgumentException($"An AML method takes at most 7 arguments, not {arguments.Length}", nameof(arguments));
         Name = new AmlPath(name);
         Arguments = arguments;
         EncodedLength = checked(Name.EncodedLength + AmlTerms.Length(arguments));

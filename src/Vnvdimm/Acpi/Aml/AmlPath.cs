@@ -1,9 +1,12 @@
+using System.Buffers;
+
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>
 /// A reference to a named object: a NameString (ACPI 6.2A 20.2.2), such as <c>\_SB.NVDR</c>, <c>^FOO</c>
 /// or <c>HDLE</c>: optional root '\' or parent '^' prefixes, then 4-character segments separated by
 /// dots, padded with '_'. Declaring a named value, ASL's Name(), is <see cref="AmlNamedValue"/>.
+/// A path that AML could not hold is refused at construction.
 /// </summary>
 public sealed record AmlPath : IAml
 {
@@ -11,15 +14,20 @@ public sealed record AmlPath : IAml
 
     public AmlPath(string value)
     {
+        ArgumentException.ThrowIfNullOrEmpty(value);
         int prefixes = PrefixLength(value);
+        if (prefixes > 1 && value.AsSpan(0, prefixes).Contains((char)AmlOpcode.RootChar))
+            throw new ArgumentException($"AML path '{value}': the root '\\' stands alone, without '^' or a second '\\'", nameof(value));
         var names = value.AsSpan(prefixes);
         int segments = 0;
-        if (!names.IsEmpty) // else the NullName
+        if (!names.IsEmpty) // else the NullName: the root or parent scope itself
             foreach (var range in names.Split('.'))
             {
                 CheckSegment(names[range]);
                 segments++;
             }
+        if (segments > byte.MaxValue)
+            throw new ArgumentException($"AML path '{value}' has {segments} segments; a NameString holds at most 255", nameof(value));
         Value = value;
         EncodedLength = prefixes + segments switch
         {
@@ -66,11 +74,19 @@ public sealed record AmlPath : IAml
         sink.Bytes(encoded);
     }
 
+    /// <summary>A NameSeg (ACPI 6.2A 20.2.2): 'A'-'Z' or '_' first, then 'A'-'Z', '0'-'9' or '_'; 1 to 4 of them.</summary>
     internal static void CheckSegment(ReadOnlySpan<char> segment)
     {
         if (segment.Length is 0 or > SegmentLength)
             throw new ArgumentException($"AML name segment '{segment}' must have 1 to 4 characters");
+        if (!IsLeadChar(segment[0]) || segment[1..].ContainsAnyExcept(NameChars))
+            throw new ArgumentException(
+                $"AML name segment '{segment}' must start with A-Z or '_' and go on with A-Z, 0-9 or '_'");
     }
+
+    private static readonly SearchValues<char> NameChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+    private static bool IsLeadChar(char c) => c is >= 'A' and <= 'Z' or '_';
 
     private static int PrefixLength(string path)
     {

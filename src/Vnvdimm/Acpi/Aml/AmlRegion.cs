@@ -61,9 +61,22 @@ public sealed class AmlOperationRegion : IAml
     }
 }
 
-/// <summary>A named field unit of <see cref="Bits"/> bits inside a Field.</summary>
-public sealed record AmlFieldUnit(string Name, int Bits)
+/// <summary>A named field unit of <see cref="Bits"/> bits inside a Field; its name is a single NameSeg.</summary>
+public sealed record AmlFieldUnit
 {
+    public AmlFieldUnit(string name, int bits)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        AmlPath.CheckSegment(name);
+        AmlPackageLength.Size(bits); // refuses what a PkgLength cannot hold
+        Name = name;
+        Bits = bits;
+    }
+
+    public string Name { get; }
+
+    public int Bits { get; }
+
     public int EncodedLength => AmlPath.SegmentLength + AmlPackageLength.Size(Bits);
 
     public void WriteTo(IAmlSink sink)
