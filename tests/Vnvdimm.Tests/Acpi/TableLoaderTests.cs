@@ -29,7 +29,8 @@ public sealed class TableLoaderTests
         Assert.Equal(16u, BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(128 + 116)));
         Assert.Equal(4, script[128 + 120]);
         Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256)));
-        Assert.Equal(new uint[] { 8, 0, 20 }, Enumerable.Range(0, 3).Select(i => BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256 + 60 + 4 * i))).ToArray());
+        uint[] checksumFields = [.. Enumerable.Range(0, 3).Select(i => BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256 + 60 + 4 * i)))];
+        Assert.Equal([8, 0, 20], checksumFields);
         Assert.All(script.AsSpan(384).ToArray(), b => Assert.Equal(0, b));
     }
 
@@ -42,7 +43,8 @@ public sealed class TableLoaderTests
         var nfit = new NfitTable([new NfitPlatformCapabilities(2)]);
         Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([nfit]).Loader));
         var ssdt = new NvdimmSsdt(1);
-        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
+        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables],
+            Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
     }
 
     [Fact]
