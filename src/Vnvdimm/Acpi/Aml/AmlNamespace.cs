@@ -8,7 +8,7 @@ public sealed class AmlScope : AmlContainer
     {
     }
 
-    private AmlScope(AmlPath name, ImmutableArray<IAml> terms) : base(AmlOpcode.Scope, name.EncodedLength, terms) => Name = name;
+    public AmlScope(AmlPath name, params ImmutableArray<IAml> terms) : base(AmlOpcode.Scope, name.EncodedLength, terms) => Name = name;
 
     public AmlPath Name { get; }
 
@@ -21,7 +21,7 @@ public sealed class AmlDevice : AmlContainer
     {
     }
 
-    private AmlDevice(AmlPath name, ImmutableArray<IAml> terms) : base(AmlOpcode.Device, name.EncodedLength, terms) => Name = name;
+    public AmlDevice(AmlPath name, params ImmutableArray<IAml> terms) : base(AmlOpcode.Device, name.EncodedLength, terms) => Name = name;
 
     public AmlPath Name { get; }
 
@@ -35,7 +35,12 @@ public sealed class AmlMethod : AmlContainer
     public const int MaxArguments = 7;
 
     public AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
-        : this(new AmlPath(name), Flags(argumentCount, serialized), terms)
+        : this(new AmlPath(name), argumentCount, serialized, terms)
+    {
+    }
+
+    public AmlMethod(AmlPath name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
+        : this(name, Flags(argumentCount, serialized), terms)
     {
     }
 
@@ -68,9 +73,13 @@ public sealed class AmlMethod : AmlContainer
 /// <summary>ASL's Name(NAME, value): declares a named object holding a value. A reference to it is an <see cref="AmlPath"/>.</summary>
 public sealed class AmlNamedValue : IAml
 {
-    public AmlNamedValue(string name, IAml value)
+    public AmlNamedValue(string name, IAml value) : this(new AmlPath(name), value)
     {
-        Name = new AmlPath(name);
+    }
+
+    public AmlNamedValue(AmlPath name, IAml value)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
         Value = value ?? throw new ArgumentNullException(nameof(value));
         EncodedLength = checked(1 + Name.EncodedLength + value.EncodedLength);
     }

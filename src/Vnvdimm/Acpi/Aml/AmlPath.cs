@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Vnvdimm.Acpi.Aml;
 
@@ -12,6 +14,9 @@ public sealed record AmlPath : IAml
 {
     public const int SegmentLength = 4;
 
+    // Encoded once, as it is validated: a path is written as often as it is used.
+    private readonly ImmutableArray<byte> _encoding;
+
     public AmlPath(string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(value);
@@ -19,59 +24,62 @@ public sealed record AmlPath : IAml
         if (prefixes > 1 && value.AsSpan(0, prefixes).Contains((char)AmlOpcode.RootChar))
             throw new ArgumentException($"AML path '{value}': the root '\\' stands alone, without '^' or a second '\\'", nameof(value));
         var names = value.AsSpan(prefixes);
-        int segments = 0;
-        if (!names.IsEmpty) // else the NullName: the root or parent scope itself
-            foreach (var range in names.Split('.'))
-            {
-                CheckSegment(names[range]);
-                segments++;
-            }
+        int segments = names.IsEmpty ? 0 : names.Count('.') + 1; // none: the NullName, the root or parent scope itself
         if (segments > byte.MaxValue)
             throw new ArgumentException($"AML path '{value}' has {segments} segments; a NameString holds at most 255", nameof(value));
-        Value = value;
-        EncodedLength = prefixes + segments switch
+        var encoding = new byte[prefixes + segments switch
         {
             0 => 1,
             1 => SegmentLength,
             2 => 1 + 2 * SegmentLength,
             _ => 2 + segments * SegmentLength,
-        };
+        }];
+        int at = 0;
+        foreach (char prefix in value.AsSpan(0, prefixes))
+            encoding[at++] = (byte)prefix;
+        if (segments == 0)
+            encoding[at] = AmlOpcode.NullName;
+        else if (segments == 2)
+            encoding[at++] = AmlOpcode.DualNamePrefix;
+        else if (segments > 2)
+        {
+            encoding[at++] = AmlOpcode.MultiNamePrefix;
+            encoding[at++] = (byte)segments;
+        }
+        if (segments > 0)
+            foreach (var range in names.Split('.'))
+            {
+                CheckSegment(names[range]);
+                EncodeSegment(names[range], encoding.AsSpan(at, SegmentLength));
+                at += SegmentLength;
+            }
+        Value = value;
+        _encoding = ImmutableCollectionsMarshal.AsImmutableArray(encoding);
     }
 
     public string Value { get; }
 
-    public int EncodedLength { get; }
+    public int EncodedLength => _encoding.Length;
 
-    public void WriteTo(IAmlSink sink)
-    {
-        int prefixes = PrefixLength(Value);
-        foreach (char prefix in Value.AsSpan(0, prefixes))
-            sink.Byte((byte)prefix);
-        var path = Value.AsSpan(prefixes);
-        if (path.IsEmpty)
-        {
-            sink.Byte(AmlOpcode.NullName);
-            return;
-        }
-        int segments = path.Count('.') + 1;
-        if (segments == 2)
-            sink.Byte(AmlOpcode.DualNamePrefix);
-        else if (segments > 2)
-        {
-            sink.Byte(AmlOpcode.MultiNamePrefix);
-            sink.Byte((byte)segments);
-        }
-        foreach (var range in path.Split('.'))
-            WriteSegment(sink, path[range]);
-    }
+    public void WriteTo(IAmlSink sink) => sink.Bytes(_encoding.AsSpan());
+
+    // A path is its string: the encoding follows from it.
+    public bool Equals(AmlPath? other) => other is not null && Value == other.Value;
+
+    public override int GetHashCode() => Value.GetHashCode();
 
     /// <summary>A NameSeg: its characters padded with '_' to four.</summary>
     internal static void WriteSegment(IAmlSink sink, ReadOnlySpan<char> segment)
     {
         Span<byte> encoded = stackalloc byte[SegmentLength];
-        for (int i = 0; i < SegmentLength; i++)
-            encoded[i] = i < segment.Length ? (byte)segment[i] : (byte)'_';
+        EncodeSegment(segment, encoded);
         sink.Bytes(encoded);
+    }
+
+    private static void EncodeSegment(ReadOnlySpan<char> segment, Span<byte> destination)
+    {
+        for (int i = 0; i < SegmentLength; i++)
+            destination[i] = i < segment.Length ? (byte)segment[i] : (byte)'_';
     }
 
     /// <summary>A NameSeg (ACPI 6.2A 20.2.2): 'A'-'Z' or '_' first, then 'A'-'Z', '0'-'9' or '_'; 1 to 4 of them.</summary>

@@ -50,7 +50,7 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
         [
             new AmlNamedValue("_HID", new AmlString("ACPI0012")),
             CommonDsmMethod(),
-            DeviceDsm(Int(DsmLayout.RootHandle)),
+            Dsm.For(Int(DsmLayout.RootHandle)),
             new AmlNamedValue(ReadFitStatus, Int(DsmStatus.Success)),
             ReadFitMethod(),
             FitMethod(),
@@ -116,10 +116,6 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
             new AmlReturn(Path("OBUF")));
     }
 
-    private static AmlMethod DeviceDsm(IAml handle) =>
-        new AmlMethod("_DSM", 4, serialized: false,
-            new AmlReturn(new AmlMethodCall(CommonDsm, Arg(0), Arg(1), Arg(2), Arg(3), handle)));
-
     /// <summary>RFIT(offset): one chunk of the FIT through the reserved handle; its status is left in RSTA.</summary>
     private static AmlMethod ReadFitMethod()
     {
@@ -160,9 +156,32 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
                     Concatenate(fit, buffer, fit))));
     }
 
-    // The label methods are the same for every slot but for the handle in their NCAL call: the
-    // slot-independent terms are encoded once and shared.
-    private static readonly AmlRaw LsiAfterCall = AmlRaw.Encode(
+    /// <summary>
+    /// A method of the root and slot devices that is the same in all of them but for the handle it passes
+    /// to NCAL: the bytes on either side of the handle are encoded once, as up to 256 slot devices make
+    /// most of the table.
+    /// </summary>
+    private sealed class HandleMethod(string name, int argumentCount, bool serialized, AmlRaw beforeHandle, AmlRaw afterHandle)
+    {
+        private readonly AmlPath _name = new(name);
+
+        public AmlMethod For(IAml handle) => new(_name, argumentCount, serialized, beforeHandle, handle, afterHandle);
+    }
+
+    // Method (_DSM, 4, NotSerialized) { Return (NCAL (Arg0, Arg1, Arg2, Arg3, handle)) }
+    private static readonly HandleMethod Dsm = new("_DSM", 4, serialized: false,
+        AmlRaw.Encode(new AmlRaw(AmlOpcode.Return), Path(CommonDsm), Arg(0), Arg(1), Arg(2), Arg(3)),
+        AmlRaw.Encode());
+
+    // Method (name, args, Serialized) { before; Store (NCAL (device UUID, 1, function, arg3, handle), result); after }
+    private static HandleMethod LabelMethod(string name, int args, IAml[] before, uint function, IAml arg3, IAml result,
+        IAml[] after) =>
+        new(name, args, serialized: true,
+            AmlRaw.Encode([.. before, new AmlRaw(AmlOpcode.Store),
+                Path(CommonDsm), DeviceUuid, Int(DsmLayout.Revision), Int(function), arg3]),
+            AmlRaw.Encode([result, .. after]));
+
+    private static readonly HandleMethod LabelSize = LabelMethod("_LSI", 0, [], DsmFunction.GetLabelSize, Int(0), Local(0),
     [
         CreateDWordField(Local(0), Int(0), "STTS"),
         CreateDWordField(Local(0), Int(4), "SLSA"),
@@ -171,7 +190,7 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
         new AmlReturn(Local(1)),
     ]);
 
-    private static readonly AmlRaw LsrBeforeCall = AmlRaw.Encode(
+    private static readonly HandleMethod ReadLabels = LabelMethod("_LSR", 2,
     [
         new AmlNamedValue("INPT", AmlBuffer.Zeroed(8)),
         CreateDWordField(Path("INPT"), Int(0), "OFST"),
@@ -179,9 +198,7 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
         Store(Arg(0), Path("OFST")),
         Store(Arg(1), Path("LEN")),
         Store(new AmlPackage(Path("INPT")), Local(0)),
-    ]);
-
-    private static readonly AmlRaw LsrAfterCall = AmlRaw.Encode(
+    ], DsmFunction.GetLabelData, Local(0), Local(3),
     [
         CreateDWordField(Local(3), Int(0), "STTS"),
         CreateField(Local(3), Int(DsmLayout.StatusSize * BitsPerByte), ShiftLeft(Path("LEN"), Int(3)), "LDAT"),
@@ -191,7 +208,7 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
         new AmlReturn(Local(1)),
     ]);
 
-    private static readonly AmlRaw LswBeforeCall = AmlRaw.Encode(
+    private static readonly HandleMethod WriteLabels = LabelMethod("_LSW", 3,
     [
         Store(Arg(2), Local(2)),
         new AmlNamedValue("INPT", AmlBuffer.Zeroed(8)),
@@ -201,13 +218,13 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
         Store(Arg(1), Path("TLEN")),
         Concatenate(Path("INPT"), Local(2), Path("INPT")),
         Store(new AmlPackage(Path("INPT")), Local(0)),
-    ]);
-
-    private static readonly AmlRaw LswAfterCall = AmlRaw.Encode(
+    ], DsmFunction.SetLabelData, Local(0), Local(3),
     [
         CreateDWordField(Local(3), Int(0), "STTS"),
         new AmlReturn(Path("STTS")),
     ]);
+
+    private static readonly AmlPath Address = new("_ADR");
 
     /// <summary>
     /// NVxx for a slot: _ADR is the NFIT handle; the label methods of ACPI 6.4 6.5.10 call DSM functions
@@ -217,20 +234,10 @@ public sealed class NvdimmSsdt(int slots) : ILinkedAcpiTable
     {
         var handle = Int((uint)slot + 1);
         return new AmlDevice($"NV{slot:X2}",
-            new AmlNamedValue("_ADR", handle),
-            LabelMethod("_LSI", 0, null, DsmFunction.GetLabelSize, Zero, Local0, LsiAfterCall, handle),
-            LabelMethod("_LSR", 2, LsrBeforeCall, DsmFunction.GetLabelData, Local0, Local3, LsrAfterCall, handle),
-            LabelMethod("_LSW", 3, LswBeforeCall, DsmFunction.SetLabelData, Local0, Local3, LswAfterCall, handle),
-            DeviceDsm(handle));
+            new AmlNamedValue(Address, handle),
+            LabelSize.For(handle),
+            ReadLabels.For(handle),
+            WriteLabels.For(handle),
+            Dsm.For(handle));
     }
-
-    // Method(name, args, Serialized) { before; Store(NCAL(device UUID, 1, function, arg3, handle), result); after }
-    private static AmlMethod LabelMethod(string name, int args, AmlRaw? before, uint function, IAml arg3, IAml result,
-        AmlRaw after, IAml handle)
-    {
-        var call = Store(new AmlMethodCall(CommonDsm, DeviceUuid, Int(DsmLayout.Revision), Int(function), arg3, handle), result);
-        return new AmlMethod(name, args, serialized: true, before is null ? [call, after] : [before, call, after]);
-    }
-
-    private static readonly IAml Zero = Int(0), Local0 = Local(0), Local3 = Local(3);
 }
