@@ -32,10 +32,10 @@ public class AcpiBenchmarks
     }
 
     [Benchmark]
-    public byte[] Ssdt256() => new NvdimmSsdt(Slots, 0x0a18, 4, 4096, "etc/acpi/nvdimm-mem").ToBytes();
+    public byte[] Ssdt256() => new NvdimmSsdt(Slots).ToBytes();
 
     [Benchmark]
-    public byte[] Ssdt1() => new NvdimmSsdt(1, 0x0a18, 4, 4096, "etc/acpi/nvdimm-mem").ToBytes();
+    public byte[] Ssdt1() => new NvdimmSsdt(1).ToBytes();
 
     [Benchmark]
     public byte[] Nfit256() => MachineAcpi.BuildNfit(_devices, PersistenceDomain.Cpu).ToBytes();

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Collections.Immutable;
 using System.Text;
+using Vnvdimm.Acpi.Aml;
 
 namespace Vnvdimm.Acpi;
 
@@ -13,10 +15,18 @@ public interface IAcpiTable
 /// <summary>A place in a table that holds the guest address of a fw_cfg file, for the loader to patch.</summary>
 public readonly record struct TablePointer(int OffsetInTable, string TargetFile, byte Size);
 
-/// <summary>A table that points into another fw_cfg file (valid after <see cref="IAcpiTable.ToBytes"/>).</summary>
+/// <summary>A table that points into another fw_cfg file: its bytes come with the places the loader patches.</summary>
 public interface ILinkedAcpiTable : IAcpiTable
 {
-    IReadOnlyList<TablePointer> Pointers { get; }
+    LinkedTableBytes ToLinkedBytes();
+}
+
+/// <summary>A serialised table and the places in it that hold other files' guest addresses.</summary>
+public sealed class LinkedTableBytes(ImmutableArray<byte> bytes, ImmutableArray<TablePointer> pointers)
+{
+    public ImmutableArray<byte> Bytes { get; } = bytes;
+
+    public ImmutableArray<TablePointer> Pointers { get; } = pointers;
 }
 
 /// <summary>
@@ -58,14 +68,29 @@ public readonly record struct AcpiTableHeader(string Signature, uint Length, byt
     internal static void WriteAscii(Span<byte> destination, string text) => Encoding.ASCII.GetBytes(text, destination);
 }
 
-public static class AcpiChecksum
+/// <summary>
+/// The table checksum (ACPI 6.2A 5.2.6) as an AML sink: a table written into it is summed while it is
+/// written, with no second pass over its bytes.
+/// </summary>
+public sealed class AcpiChecksum : IAmlSink
 {
-    /// <summary>The byte that makes the sum of <paramref name="data"/> zero (with the checksum byte counted as zero).</summary>
+    private byte _sum;
+
+    public void Byte(byte value) => _sum += value;
+
+    public void Bytes(ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
+            _sum += b;
+    }
+
+    /// <summary>The byte that makes the sum of everything written zero (with the checksum byte written as zero).</summary>
+    public byte Value => (byte)-_sum;
+
     public static byte Compute(ReadOnlySpan<byte> data)
     {
-        byte sum = 0;
-        foreach (byte b in data)
-            sum += b;
-        return (byte)-sum;
+        var checksum = new AcpiChecksum();
+        checksum.Bytes(data);
+        return checksum.Value;
     }
 }

@@ -50,3 +50,16 @@ public static class DsmFunction
     public const uint ReadFit = 1;
     public const uint GetLabelSize = 4, GetLabelData = 5, SetLabelData = 6;
 }
+
+/// <summary>The UUIDs a _DSM call names; the AML sends only these to the device (others get "not supported").</summary>
+public static class DsmUuid
+{
+    /// <summary>The NVDIMM root device's, defined by ACPI.</summary>
+    public static readonly Guid Root = new("2F10E7A4-9E91-11E4-89D3-123B93F75CBA");
+
+    /// <summary>QEMU's reserved root: Read FIT, with <see cref="DsmLayout.ReservedRootHandle"/>.</summary>
+    public static readonly Guid ReservedRoot = new("648B9CF2-CDA1-4312-8AD9-49C4AF32BD62");
+
+    /// <summary>An NVDIMM device's: Intel's DSM interface, with the label functions.</summary>
+    public static readonly Guid Device = new("4309AC30-0D11-11E4-9191-0800200C9A66");
+}

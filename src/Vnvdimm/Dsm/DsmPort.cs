@@ -3,9 +3,9 @@ using Vnvdimm.Platform;
 namespace Vnvdimm.Dsm;
 
 /// <summary>
-/// The DSM doorbell: a 32-bit write of a guest-physical address to port 0x0a18. The page is copied
-/// out of guest memory first, so a guest changing it meanwhile cannot race the checks; the answer
-/// is written back to the same address. Narrower accesses are ignored and reads return 0, as in QEMU.
+/// The DSM doorbell: a 32-bit write of a guest-physical address to <see cref="DsmLayout.IoPort"/>. The
+/// page is copied out of guest memory first, so a guest changing it meanwhile cannot race the checks;
+/// the answer is written back to the same address. Narrower accesses are ignored and reads return 0, as in QEMU.
 /// </summary>
 public sealed class DsmPort(GuestAddressSpace memory, DsmDispatcher dispatcher) : IIoPortDevice
 {

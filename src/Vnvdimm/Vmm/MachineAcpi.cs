@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Vnvdimm.Acpi;
 using Vnvdimm.Acpi.Loader;
 using Vnvdimm.Acpi.Nfit;
@@ -37,8 +39,7 @@ public static class MachineAcpi
         if (machine.NodeMemory.Count > 0)
             tables.Add(BuildSrat(machine.Layout, machine.NodeMemory, placements, config.Machine.Nvdimm));
         if (nvdimmSlots)
-            tables.Add(new NvdimmSsdt(
-                (int)machine.Layout.Slots, DsmLayout.IoPort, DsmLayout.IoPortLength, DsmLayout.PageSize, FwCfgFileNames.NvdimmDsmPage));
+            tables.Add(new NvdimmSsdt((int)machine.Layout.Slots));
         var nfit = BuildNfit(placements, config.Machine.Persistence);
         if (nvdimmSlots && placements.Count > 0)
             tables.Add(nfit);
@@ -133,23 +134,22 @@ public static class MachineAcpi
     {
         var blob = new List<byte>();
         var script = new TableLoaderScript();
-        var serialized = tables.Select(t => (Table: t, Bytes: t.ToBytes())).ToList();
+        var serialized = tables.Select(Serialize).ToList();
         script.Add(new AllocateCommand(FwCfgFileNames.Rsdp, RsdpAlignment, AllocationZone.FSeg));
         // Every file a table points to (the NVDIMM DSM page) is allocated, page-aligned, like the tables.
-        var targets = serialized.SelectMany(t => t.Table is ILinkedAcpiTable linked ? linked.Pointers : []).Select(p => p.TargetFile).Distinct();
+        var targets = serialized.SelectMany(t => t.Pointers).Select(p => p.TargetFile).Distinct();
         foreach (string target in targets)
             script.Add(new AllocateCommand(target, PointedFileAlignment, AllocationZone.High));
         script.Add(new AllocateCommand(FwCfgFileNames.AcpiTables, TablesFileAlignment, AllocationZone.High));
 
         var offsets = new List<uint>();
-        foreach (var (table, bytes) in serialized)
+        foreach (var table in serialized)
         {
             offsets.Add((uint)blob.Count);
-            if (table is ILinkedAcpiTable linked)
-                foreach (var p in linked.Pointers)
-                    script.Add(new AddPointerCommand(FwCfgFileNames.AcpiTables, p.TargetFile, (uint)(blob.Count + p.OffsetInTable), p.Size));
-            script.Add(Checksum(blob.Count, bytes.Length));
-            blob.AddRange(bytes);
+            foreach (var p in table.Pointers)
+                script.Add(new AddPointerCommand(FwCfgFileNames.AcpiTables, p.TargetFile, (uint)(blob.Count + p.OffsetInTable), p.Size));
+            script.Add(Checksum(blob.Count, table.Bytes.Length));
+            blob.AddRange(table.Bytes.AsSpan());
         }
 
         uint rsdtOffset = (uint)blob.Count;
@@ -167,6 +167,10 @@ public static class MachineAcpi
         blob.CopyTo(tablesFile);
         return new AcpiFiles(tablesFile, new Rsdp(rsdtOffset).ToBytes(), script.ToBytes());
     }
+
+    private static LinkedTableBytes Serialize(IAcpiTable table) => table is ILinkedAcpiTable linked
+        ? linked.ToLinkedBytes()
+        : new LinkedTableBytes(ImmutableCollectionsMarshal.AsImmutableArray(table.ToBytes()), []);
 
     private static AddChecksumCommand Checksum(int tableOffset, int length) =>
         new(FwCfgFileNames.AcpiTables, (uint)(tableOffset + AcpiTableHeader.ChecksumOffset), (uint)tableOffset, (uint)length);

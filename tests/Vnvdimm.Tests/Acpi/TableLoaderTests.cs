@@ -29,7 +29,8 @@ public sealed class TableLoaderTests
         Assert.Equal(16u, BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(128 + 116)));
         Assert.Equal(4, script[128 + 120]);
         Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256)));
-        Assert.Equal(new uint[] { 8, 0, 20 }, Enumerable.Range(0, 3).Select(i => BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256 + 60 + 4 * i))).ToArray());
+        uint[] checksumFields = [.. Enumerable.Range(0, 3).Select(i => BinaryPrimitives.ReadUInt32LittleEndian(script.AsSpan(256 + 60 + 4 * i)))];
+        Assert.Equal([8, 0, 20], checksumFields);
         Assert.All(script.AsSpan(384).ToArray(), b => Assert.Equal(0, b));
     }
 
@@ -41,8 +42,9 @@ public sealed class TableLoaderTests
             .Select(i => Encoding.ASCII.GetString(loader, i * 128 + 4, 56).TrimEnd('\0'))];
         var nfit = new NfitTable([new NfitPlatformCapabilities(2)]);
         Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([nfit]).Loader));
-        var ssdt = new NvdimmSsdt(1, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
-        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables], Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
+        var ssdt = new NvdimmSsdt(1);
+        Assert.Equal([FwCfgFileNames.Rsdp, FwCfgFileNames.NvdimmDsmPage, FwCfgFileNames.AcpiTables],
+            Allocated(MachineAcpi.Build([ssdt, nfit]).Loader));
     }
 
     [Fact]
@@ -54,7 +56,7 @@ public sealed class TableLoaderTests
     public void Executing_the_script_links_rsdp_rsdt_and_tables_with_valid_checksums()
     {
         var nfit = new NfitTable([new NfitPlatformCapabilities(3)]);
-        var ssdt = new NvdimmSsdt(2, 0x0a18, 4, 4096, FwCfgFileNames.NvdimmDsmPage);
+        var ssdt = new NvdimmSsdt(2);
         var files = MachineAcpi.Build([ssdt, nfit]);
         var blobs = new Dictionary<string, byte[]>
         {
@@ -110,8 +112,9 @@ public sealed class TableLoaderTests
         Assert.Equal("SSDT", Encoding.ASCII.GetString(tables, ssdtOffset, 4));
         Assert.Equal(0, Sum(tables.AsSpan(ssdtOffset, BinaryPrimitives.ReadInt32LittleEndian(tables.AsSpan(ssdtOffset + 4)))));
         // MEMA now holds the guest address the firmware gave the DSM page.
-        Assert.Equal(addresses[FwCfgFileNames.NvdimmDsmPage], BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(ssdtOffset + ssdt.DsmPageAddressOffset)));
-        Assert.Equal("MEMA", Encoding.ASCII.GetString(tables, ssdtOffset + ssdt.DsmPageAddressOffset - 5, 4));
+        int memaOffset = ssdtOffset + ssdt.ToLinkedBytes().Pointers.Single().OffsetInTable;
+        Assert.Equal(addresses[FwCfgFileNames.NvdimmDsmPage], BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(memaOffset)));
+        Assert.Equal("MEMA", Encoding.ASCII.GetString(tables, memaOffset - 5, 4));
         uint nfitAddress = BinaryPrimitives.ReadUInt32LittleEndian(tables.AsSpan(rsdtOffset + 40));
         int nfitOffset = (int)(nfitAddress - addresses[FwCfgFileNames.AcpiTables]);
         Assert.Equal("NFIT", Encoding.ASCII.GetString(tables, nfitOffset, 4));

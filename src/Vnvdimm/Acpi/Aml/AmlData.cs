@@ -1,95 +1,152 @@
-using System.Text;
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Vnvdimm.Acpi.Aml;
 
 /// <summary>An integer in its shortest encoding: Zero, One, or Byte/Word/DWord/QWord with prefix.</summary>
 public sealed record AmlInteger(ulong Value) : IAml
 {
-    public void AppendTo(AmlWriter aml) => Append(aml, Value);
+    public int EncodedLength => LengthOf(Value);
+
+    public static int LengthOf(ulong value) => value switch
+    {
+        0 or 1 => 1,
+        <= byte.MaxValue => 1 + sizeof(byte),
+        <= ushort.MaxValue => 1 + sizeof(ushort),
+        <= uint.MaxValue => 1 + sizeof(uint),
+        _ => 1 + sizeof(ulong),
+    };
+
+    public void WriteTo(IAmlSink sink) => Write(sink, Value);
 
     /// <summary>Encodes an integer without making an <see cref="AmlInteger"/> for it.</summary>
-    public static void Append(AmlWriter aml, ulong value)
+    public static void Write(IAmlSink sink, ulong value)
     {
-        switch (value)
+        Span<byte> encoded = stackalloc byte[1 + sizeof(ulong)];
+        encoded[0] = value switch
         {
-            case 0:
-                aml.Add(0x00); // ZeroOp
-                return;
-            case 1:
-                aml.Add(0x01); // OneOp
-                return;
-            case <= 0xff:
-                aml.Add(0x0a);
-                Little(aml, value, 1);
-                return;
-            case <= 0xffff:
-                aml.Add(0x0b);
-                Little(aml, value, 2);
-                return;
-            case <= 0xffffffff:
-                aml.Add(0x0c);
-                Little(aml, value, 4);
-                return;
-            default:
-                aml.Add(0x0e);
-                Little(aml, value, 8);
-                return;
-        }
-    }
-
-    private static void Little(AmlWriter aml, ulong value, int bytes)
-    {
-        for (int i = 0; i < bytes; i++)
-            aml.Add((byte)(value >> (8 * i)));
+            0 => AmlOpcode.Zero,
+            1 => AmlOpcode.One,
+            <= byte.MaxValue => AmlOpcode.BytePrefix,
+            <= ushort.MaxValue => AmlOpcode.WordPrefix,
+            <= uint.MaxValue => AmlOpcode.DWordPrefix,
+            _ => AmlOpcode.QWordPrefix,
+        };
+        BinaryPrimitives.WriteUInt64LittleEndian(encoded[1..], value);
+        sink.Bytes(encoded[..LengthOf(value)]);
     }
 }
 
-/// <summary>A null-terminated ASCII string constant.</summary>
-public sealed record AmlString(string Value) : IAml
+/// <summary>A DWordConst whatever its value: a fixed-size place that the table loader patches.</summary>
+public sealed record AmlDWord(uint Value) : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    public int EncodedLength => 1 + sizeof(uint);
+
+    public void WriteTo(IAmlSink sink)
     {
-        aml.Add(0x0d); // StringPrefix
-        aml.AddRange(Encoding.ASCII.GetBytes(Value));
-        aml.Add(0);
+        Span<byte> encoded = stackalloc byte[1 + sizeof(uint)];
+        encoded[0] = AmlOpcode.DWordPrefix;
+        BinaryPrimitives.WriteUInt32LittleEndian(encoded[1..], Value);
+        sink.Bytes(encoded);
+    }
+}
+
+/// <summary>A null-terminated ASCII string constant: characters 0x01 to 0x7F (ACPI 6.2A 20.2.3), others refused.</summary>
+public sealed record AmlString : IAml
+{
+    public AmlString(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        int invalid = value.AsSpan().IndexOfAnyExceptInRange('\x01', '\x7f');
+        if (invalid >= 0)
+            throw new ArgumentException(
+                $"AML string \"{value}\": character U+{(int)value[invalid]:X4} at {invalid} is not ASCII 0x01-0x7F", nameof(value));
+        Value = value;
+    }
+
+    public string Value { get; }
+
+    public int EncodedLength => 1 + Value.Length + 1;
+
+    public void WriteTo(IAmlSink sink)
+    {
+        sink.Byte(AmlOpcode.StringPrefix);
+        foreach (char c in Value)
+            sink.Byte((byte)c);
+        sink.Byte(0);
     }
 }
 
 /// <summary>A Buffer with a constant size and initial bytes.</summary>
-public sealed record AmlBuffer(byte[] Bytes) : IAml
+public sealed class AmlBuffer : IAml
 {
-    public static AmlBuffer Zeroed(int size) => new(new byte[size]);
+    private readonly int _bodyLength;
 
-    /// <summary>ToUUID: the 16-byte buffer of a UUID string in ACPI's mixed-endian byte order.</summary>
-    public static AmlBuffer Uuid(string uuid) => new(Guid.Parse(uuid).ToByteArray());
-
-    public void AppendTo(AmlWriter aml)
+    public AmlBuffer(ImmutableArray<byte> bytes)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x11]);
-        AmlInteger.Append(aml, (ulong)Bytes.Length);
-        aml.AddRange(Bytes);
-        AmlPackageLength.EndBlock(aml, start);
+        Bytes = bytes.IsDefault ? throw new ArgumentNullException(nameof(bytes)) : bytes;
+        _bodyLength = AmlInteger.LengthOf((ulong)bytes.Length) + bytes.Length;
+        EncodedLength = AmlPackageLength.BlockLength(AmlOpcode.Buffer, _bodyLength);
+    }
+
+    public ImmutableArray<byte> Bytes { get; }
+
+    public int EncodedLength { get; }
+
+    public static AmlBuffer Zeroed(int size) => new(ImmutableCollectionsMarshal.AsImmutableArray(new byte[size]));
+
+    /// <summary>ToUUID: the 16-byte buffer of a UUID in ACPI's mixed-endian byte order, which is .NET's.</summary>
+    public static AmlBuffer Uuid(Guid uuid) => new(ImmutableCollectionsMarshal.AsImmutableArray(uuid.ToByteArray()));
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlPackageLength.WriteBlockHead(sink, AmlOpcode.Buffer, _bodyLength);
+        AmlInteger.Write(sink, (ulong)Bytes.Length);
+        sink.Bytes(Bytes.AsSpan());
     }
 }
 
-/// <summary>A Package of a fixed number of elements.</summary>
-public sealed record AmlPackage(params IAml[] Elements) : IAml
+/// <summary>A Package of a fixed number of elements: at most 255, as its count is one byte.</summary>
+public sealed class AmlPackage : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    private readonly int _bodyLength;
+
+    public AmlPackage(params ImmutableArray<IAml> elements)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x12]);
-        aml.Add((byte)Elements.Length);
-        foreach (var e in Elements)
-            e.AppendTo(aml);
-        AmlPackageLength.EndBlock(aml, start);
+        if (elements.Length > byte.MaxValue)
+            throw new ArgumentException($"An AML Package holds at most 255 elements, not {elements.Length}", nameof(elements));
+        _bodyLength = 1 + AmlTerms.Length(elements);
+        Elements = elements;
+        EncodedLength = AmlPackageLength.BlockLength(AmlOpcode.Package, _bodyLength);
+    }
+
+    public ImmutableArray<IAml> Elements { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlPackageLength.WriteBlockHead(sink, AmlOpcode.Package, _bodyLength);
+        sink.Byte((byte)Elements.Length);
+        AmlTerms.Write(sink, Elements);
     }
 }
 
 /// <summary>Arg0..Arg6 and Local0..Local7.</summary>
-public sealed record AmlVariable(byte Opcode) : IAml
+public sealed record AmlVariable : IAml
 {
-    public static AmlVariable Arg(int n) => n is >= 0 and <= 6 ? new((byte)(AmlOpcode.Arg0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
-    public static AmlVariable Local(int n) => n is >= 0 and <= 7 ? new((byte)(AmlOpcode.Local0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+    private AmlVariable(byte opcode) => Opcode = opcode;
 
-    public void AppendTo(AmlWriter aml) => aml.Add(Opcode);
+    public byte Opcode { get; }
+
+    public int EncodedLength => 1;
+
+    public static AmlVariable Arg(int n) =>
+        n is >= 0 and <= 6 ? new((byte)(AmlOpcode.Arg0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+
+    public static AmlVariable Local(int n) =>
+        n is >= 0 and <= 7 ? new((byte)(AmlOpcode.Local0 + n)) : throw new ArgumentOutOfRangeException(nameof(n));
+
+    public void WriteTo(IAmlSink sink) => sink.Byte(Opcode);
 }

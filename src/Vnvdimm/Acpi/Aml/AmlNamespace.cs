@@ -1,91 +1,124 @@
+using System.Collections.Immutable;
+
 namespace Vnvdimm.Acpi.Aml;
 
-/// <summary>
-/// A block with a term list: opcode, PkgLength, a head (name, predicate, flags), then the terms.
-/// Scope, Device, Method, If, Else and While differ only in opcode and head.
-/// </summary>
-public abstract record AmlContainer(byte[] Opcode) : IAml
+public sealed class AmlScope : AmlContainer
 {
-    public List<IAml> Terms { get; } = new(8);
-
-    public AmlContainer Add(params IAml[] terms)
+    public AmlScope(string name, params ImmutableArray<IAml> terms) : this(new AmlPath(name), terms)
     {
-        Terms.AddRange(terms);
-        return this;
     }
 
-    protected abstract void AppendHead(AmlWriter aml);
+    public AmlScope(AmlPath name, params ImmutableArray<IAml> terms) : base(AmlOpcode.Scope, name.EncodedLength, terms) => Name = name;
 
-    public void AppendTo(AmlWriter aml)
+    public AmlPath Name { get; }
+
+    private protected override void WriteHead(IAmlSink sink) => Name.WriteTo(sink);
+}
+
+public sealed class AmlDevice : AmlContainer
+{
+    public AmlDevice(string name, params ImmutableArray<IAml> terms) : this(new AmlPath(name), terms)
     {
-        int start = AmlPackageLength.BeginBlock(aml, Opcode);
-        AppendHead(aml);
-        foreach (var t in Terms)
-            t.AppendTo(aml);
-        AmlPackageLength.EndBlock(aml, start);
     }
-}
 
-public sealed record AmlScope(string Name) : AmlContainer([AmlOpcode.Scope])
-{
-    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
-}
+    public AmlDevice(AmlPath name, params ImmutableArray<IAml> terms) : base(AmlOpcode.Device, name.EncodedLength, terms) => Name = name;
 
-public sealed record AmlDevice(string Name) : AmlContainer([AmlOpcode.ExtPrefix, AmlOpcode.Device])
-{
-    protected override void AppendHead(AmlWriter aml) => AmlName.Append(aml, Name);
+    public AmlPath Name { get; }
+
+    private protected override void WriteHead(IAmlSink sink) => Name.WriteTo(sink);
 }
 
 /// <summary>Method(NAME, args, Serialized|NotSerialized) { terms }.</summary>
-public sealed record AmlMethod(string Name, int ArgumentCount, bool Serialized) : AmlContainer([AmlOpcode.Method])
+public sealed class AmlMethod : AmlContainer
 {
-    protected override void AppendHead(AmlWriter aml)
-    {
-        if (ArgumentCount is < 0 or > 7)
-            throw new ArgumentOutOfRangeException(nameof(ArgumentCount));
-        AmlName.Append(aml, Name);
-        aml.Add(Flags(ArgumentCount, Serialized));
-    }
+    /// <summary>Seven: Arg0 to Arg6.</summary>
+    public const int MaxArguments = 7;
 
-    public static byte Flags(int argumentCount, bool serialized) => (byte)(argumentCount | (serialized ? 1 << 3 : 0));
-}
-
-public sealed record AmlIf(IAml Predicate) : AmlContainer([0xa0])
-{
-    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
-}
-
-/// <summary>Else { terms }: follows the If it belongs to in the enclosing term list.</summary>
-public sealed record AmlElse() : AmlContainer([0xa1])
-{
-    protected override void AppendHead(AmlWriter aml)
+    public AmlMethod(string name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
+        : this(new AmlPath(name), argumentCount, serialized, terms)
     {
     }
-}
 
-public sealed record AmlWhile(IAml Predicate) : AmlContainer([0xa2])
-{
-    protected override void AppendHead(AmlWriter aml) => Predicate.AppendTo(aml);
-}
-
-/// <summary>Name(NAME, value).</summary>
-public sealed record AmlNameDecl(string Name, IAml Value) : IAml
-{
-    public void AppendTo(AmlWriter aml)
+    public AmlMethod(AmlPath name, int argumentCount, bool serialized, params ImmutableArray<IAml> terms)
+        : this(name, Flags(argumentCount, serialized), terms)
     {
-        aml.Add(AmlOpcode.Name);
-        AmlName.Append(aml, Name);
-        Value.AppendTo(aml);
+    }
+
+    private AmlMethod(AmlPath name, byte flags, ImmutableArray<IAml> terms)
+        : base(AmlOpcode.Method, name.EncodedLength + sizeof(byte), terms)
+    {
+        Name = name;
+        MethodFlags = flags;
+    }
+
+    public AmlPath Name { get; }
+
+    /// <summary>MethodFlags: the argument count in bits 0-2, SerializeFlag in bit 3, SyncLevel 0.</summary>
+    public byte MethodFlags { get; }
+
+    private protected override void WriteHead(IAmlSink sink)
+    {
+        Name.WriteTo(sink);
+        sink.Byte(MethodFlags);
+    }
+
+    private static byte Flags(int argumentCount, bool serialized)
+    {
+        if (argumentCount is < 0 or > MaxArguments)
+            throw new ArgumentOutOfRangeException(nameof(argumentCount), argumentCount, "An AML method takes 0 to 7 arguments");
+        return (byte)(argumentCount | (serialized ? 1 << 3 : 0));
     }
 }
 
-/// <summary>A call of a method by name with its arguments.</summary>
-public sealed record AmlMethodCall(string Name, params IAml[] Arguments) : IAml
+/// <summary>ASL's Name(NAME, value): declares a named object holding a value. A reference to it is an <see cref="AmlPath"/>.</summary>
+public sealed class AmlNamedValue : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    public AmlNamedValue(string name, IAml value) : this(new AmlPath(name), value)
     {
-        AmlName.Append(aml, Name);
-        foreach (var a in Arguments)
-            a.AppendTo(aml);
+    }
+
+    public AmlNamedValue(AmlPath name, IAml value)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        Value = value ?? throw new ArgumentNullException(nameof(value));
+        EncodedLength = checked(1 + Name.EncodedLength + value.EncodedLength);
+    }
+
+    public AmlPath Name { get; }
+
+    public IAml Value { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        sink.Byte(AmlOpcode.Name);
+        Name.WriteTo(sink);
+        Value.WriteTo(sink);
+    }
+}
+
+/// <summary>A call of a method by name with its arguments: at most 7, as a method has Arg0 to Arg6.</summary>
+public sealed class AmlMethodCall : IAml
+{
+    public AmlMethodCall(string name, params ImmutableArray<IAml> arguments)
+    {
+        if (arguments.Length > AmlMethod.MaxArguments)
+            throw new ArgumentException($"An AML method takes at most 7 arguments, not {arguments.Length}", nameof(arguments));
+        Name = new AmlPath(name);
+        Arguments = arguments;
+        EncodedLength = checked(Name.EncodedLength + AmlTerms.Length(arguments));
+    }
+
+    public AmlPath Name { get; }
+
+    public ImmutableArray<IAml> Arguments { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        Name.WriteTo(sink);
+        AmlTerms.Write(sink, Arguments);
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Vnvdimm.Acpi.Aml;
 
 public enum AmlRegionSpace : byte
@@ -30,39 +32,93 @@ public enum AmlUpdateRule : byte
 }
 
 /// <summary>OperationRegion(NAME, space, offset, length); the offset may be any term, the length is a constant.</summary>
-public sealed record AmlOperationRegion(string Name, AmlRegionSpace Space, IAml Offset, uint Length) : IAml
+public sealed class AmlOperationRegion : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    public AmlOperationRegion(string name, AmlRegionSpace space, IAml offset, uint length)
     {
-        aml.Add(0x5b);
-        aml.Add(0x80);
-        AmlName.Append(aml, Name);
-        aml.Add((byte)Space);
-        Offset.AppendTo(aml);
-        AmlInteger.Append(aml, Length);
+        Name = new AmlPath(name);
+        Space = space;
+        Offset = offset ?? throw new ArgumentNullException(nameof(offset));
+        Length = length;
+        EncodedLength = checked(AmlOpcode.Length(AmlOpcode.OperationRegion) + Name.EncodedLength + sizeof(AmlRegionSpace)
+            + offset.EncodedLength + AmlInteger.LengthOf(length));
+    }
+
+    public AmlPath Name { get; }
+    public AmlRegionSpace Space { get; }
+    public IAml Offset { get; }
+    public uint Length { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlOpcode.Write(sink, AmlOpcode.OperationRegion);
+        Name.WriteTo(sink);
+        sink.Byte((byte)Space);
+        Offset.WriteTo(sink);
+        AmlInteger.Write(sink, Length);
     }
 }
 
-/// <summary>A named field unit of <see cref="Bits"/> bits inside a Field.</summary>
-public sealed record AmlFieldUnit(string Name, int Bits)
+/// <summary>A named field unit of <see cref="Bits"/> bits inside a Field; its name is a single NameSeg.</summary>
+public sealed record AmlFieldUnit
 {
-    public void AppendTo(AmlWriter aml)
+    public AmlFieldUnit(string name, int bits)
     {
-        AmlName.AppendSegment(aml, Name);
-        AmlPackageLength.Append(aml, Bits, includesItself: false);
+        ArgumentNullException.ThrowIfNull(name);
+        AmlPath.CheckSegment(name);
+        AmlPackageLength.Size(bits); // refuses what a PkgLength cannot hold
+        Name = name;
+        Bits = bits;
+    }
+
+    public string Name { get; }
+
+    public int Bits { get; }
+
+    public int EncodedLength => AmlPath.SegmentLength + AmlPackageLength.Size(Bits);
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlPath.WriteSegment(sink, Name);
+        AmlPackageLength.Write(sink, Bits, includesItself: false);
     }
 }
 
 /// <summary>Field(REGION, access, lock, update) { units }.</summary>
-public sealed record AmlField(string Region, AmlAccessType Access, AmlLockRule Lock, AmlUpdateRule Update, params AmlFieldUnit[] Units) : IAml
+public sealed class AmlField : IAml
 {
-    public void AppendTo(AmlWriter aml)
+    private readonly int _bodyLength;
+
+    public AmlField(string region, AmlAccessType access, AmlLockRule lockRule, AmlUpdateRule update,
+        params ImmutableArray<AmlFieldUnit> units)
     {
-        int start = AmlPackageLength.BeginBlock(aml, [0x5b, 0x81]);
-        AmlName.Append(aml, Region);
-        aml.Add((byte)((byte)Update << 5 | (byte)Lock << 4 | (byte)Access));
-        foreach (var u in Units)
-            u.AppendTo(aml);
-        AmlPackageLength.EndBlock(aml, start);
+        Region = new AmlPath(region);
+        Flags = (byte)((byte)update << 5 | (byte)lockRule << 4 | (byte)access);
+        Units = units.IsDefault ? throw new ArgumentNullException(nameof(units)) : units;
+        int length = Region.EncodedLength + sizeof(byte);
+        foreach (var unit in units)
+            length = checked(length + unit.EncodedLength);
+        _bodyLength = length;
+        EncodedLength = AmlPackageLength.BlockLength(AmlOpcode.Field, _bodyLength);
+    }
+
+    public AmlPath Region { get; }
+
+    /// <summary>FieldFlags: AccessType in bits 0-3, LockRule in bit 4, UpdateRule in bits 5-6.</summary>
+    public byte Flags { get; }
+
+    public ImmutableArray<AmlFieldUnit> Units { get; }
+
+    public int EncodedLength { get; }
+
+    public void WriteTo(IAmlSink sink)
+    {
+        AmlPackageLength.WriteBlockHead(sink, AmlOpcode.Field, _bodyLength);
+        Region.WriteTo(sink);
+        sink.Byte(Flags);
+        foreach (var unit in Units)
+            unit.WriteTo(sink);
     }
 }
