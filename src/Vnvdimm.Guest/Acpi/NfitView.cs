@@ -5,7 +5,8 @@ namespace Vnvdimm.Guest.Acpi;
 /// <summary>A raw NFIT sub-structure: its type and bytes (length included).</summary>
 public sealed record NfitStructureView(ushort Type, byte[] Bytes)
 {
-    public const ushort SpaRange = 0, MemoryMap = 1, Interleave = 2, Smbios = 3, ControlRegion = 4, BlockDataWindow = 5, FlushHint = 6, PlatformCapabilities = 7;
+    public const ushort SpaRange = 0, MemoryMap = 1, Interleave = 2, Smbios = 3, ControlRegion = 4, BlockDataWindow = 5, FlushHint = 6,
+        PlatformCapabilities = 7;
 }
 
 public sealed record NfitInterleave(ushort Index, uint LineSize, IReadOnlyList<uint> LineOffsets);
@@ -13,7 +14,8 @@ public sealed record NfitBlockDataWindow(ushort ControlRegionIndex, ushort Windo
 public sealed record NfitFlushHint(uint Handle, IReadOnlyList<ulong> Addresses);
 
 public sealed record NfitSpa(ushort Index, uint ProximityDomain, Guid RangeType, ulong Base, ulong Length);
-public sealed record NfitMemoryMap(uint Handle, ushort PhysicalId, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, ulong RegionOffset, ushort Flags)
+public sealed record NfitMemoryMap(
+    uint Handle, ushort PhysicalId, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, ulong RegionOffset, ushort Flags)
 {
     public bool NotArmed => (Flags & (1 << 3)) != 0;
 }
@@ -50,27 +52,32 @@ public sealed class NfitView
         return new NfitView(list);
     }
 
-    public IEnumerable<NfitSpa> SpaRanges => Structures.Where(s => s.Type == NfitStructureView.SpaRange && s.Bytes.Length >= 56).Select(s =>
+    /// <summary>The structures of one type, those too short for their fixed fields left out.</summary>
+    private IEnumerable<NfitStructureView> OfType(ushort type, int minimumLength) =>
+        Structures.Where(s => s.Type == type && s.Bytes.Length >= minimumLength);
+
+    public IEnumerable<NfitSpa> SpaRanges => OfType(NfitStructureView.SpaRange, 56).Select(s =>
         new NfitSpa(U16(s, 4), U32(s, 12), new Guid(s.Bytes.AsSpan(16, 16)), U64(s, 32), U64(s, 40)));
 
-    public IEnumerable<NfitMemoryMap> MemoryMaps => Structures.Where(s => s.Type == NfitStructureView.MemoryMap && s.Bytes.Length >= 48).Select(s =>
+    public IEnumerable<NfitMemoryMap> MemoryMaps => OfType(NfitStructureView.MemoryMap, 48).Select(s =>
         new NfitMemoryMap(U32(s, 4), U16(s, 8), U16(s, 12), U16(s, 14), U64(s, 16), U64(s, 24), U16(s, 44)));
 
-    public IEnumerable<NfitControlRegionView> ControlRegions => Structures.Where(s => s.Type == NfitStructureView.ControlRegion && s.Bytes.Length >= 80).Select(s =>
+    public IEnumerable<NfitControlRegionView> ControlRegions => OfType(NfitStructureView.ControlRegion, 80).Select(s =>
         new NfitControlRegionView(U16(s, 4), U16(s, 6), U16(s, 8), s.Bytes[19], U16(s, 20), U32(s, 24), U16(s, 28)));
 
-    public IEnumerable<NfitInterleave> Interleaves => Structures.Where(s => s.Type == NfitStructureView.Interleave && s.Bytes.Length >= 16).Select(s =>
-        new NfitInterleave(U16(s, 4), U32(s, 12), [.. Enumerable.Range(0, (int)Math.Min(U32(s, 8), (uint)(s.Bytes.Length - 16) / 4)).Select(i => U32(s, 16 + 4 * i))]));
+    public IEnumerable<NfitInterleave> Interleaves => OfType(NfitStructureView.Interleave, 16).Select(s =>
+        new NfitInterleave(U16(s, 4), U32(s, 12),
+            [.. Enumerable.Range(0, (int)Math.Min(U32(s, 8), (uint)(s.Bytes.Length - 16) / 4)).Select(i => U32(s, 16 + 4 * i))]));
 
-    public IEnumerable<NfitBlockDataWindow> BlockDataWindows => Structures.Where(s => s.Type == NfitStructureView.BlockDataWindow && s.Bytes.Length >= 40).Select(s =>
+    public IEnumerable<NfitBlockDataWindow> BlockDataWindows => OfType(NfitStructureView.BlockDataWindow, 40).Select(s =>
         new NfitBlockDataWindow(U16(s, 4), U16(s, 6), U64(s, 8), U64(s, 16), U64(s, 24), U64(s, 32)));
 
     /// <summary>Flush hint addresses per DIMM: where a driver writes to drain the memory controller's write queues.</summary>
-    public IEnumerable<NfitFlushHint> FlushHints => Structures.Where(s => s.Type == NfitStructureView.FlushHint && s.Bytes.Length >= 16).Select(s =>
+    public IEnumerable<NfitFlushHint> FlushHints => OfType(NfitStructureView.FlushHint, 16).Select(s =>
         new NfitFlushHint(U32(s, 4), [.. Enumerable.Range(0, Math.Min(U16(s, 8), (s.Bytes.Length - 16) / 8)).Select(i => U64(s, 16 + 8 * i))]));
 
     /// <summary>The platform capabilities bits, or null when the NFIT has no such structure.</summary>
-    public uint? PlatformCapabilities => Structures.Where(s => s.Type == NfitStructureView.PlatformCapabilities && s.Bytes.Length >= 12)
+    public uint? PlatformCapabilities => OfType(NfitStructureView.PlatformCapabilities, 12)
         .Select(s => (uint?)U32(s, 8)).FirstOrDefault();
 
     /// <summary>

@@ -17,7 +17,9 @@ public sealed record LabelGeometry(LabelVersion Version, uint AreaSize, uint Slo
     public uint LabelsOffset => 2 * IndexSize;
     public uint SlotOffset(uint slot) => LabelsOffset + slot * (uint)LabelSize;
 
-    /// <summary>The geometry of an area of <paramref name="areaSize"/> bytes, or null when it is too small for two index blocks and two labels.</summary>
+    /// <summary>
+    /// The geometry of an area of <paramref name="areaSize"/> bytes, or null when it is too small for two index blocks and two labels.
+    /// </summary>
     public static LabelGeometry? For(uint areaSize, LabelVersion version)
     {
         uint labelSize = version == LabelVersion.V1_1 ? 128u : 256u;

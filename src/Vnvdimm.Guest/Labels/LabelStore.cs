@@ -65,7 +65,8 @@ public sealed class LabelStore(ILabelStorage storage)
         foreach (var a in labels)
             foreach (var b in labels)
                 if (a.Slot < b.Slot && a.Dpa < b.End && b.Dpa < a.End)
-                    problems.Add($"labels in slots {a.Slot} ({a.Uuid}) and {b.Slot} ({b.Uuid}) overlap: DPA 0x{Math.Max(a.Dpa, b.Dpa):x}-0x{Math.Min(a.End, b.End):x}");
+                    problems.Add($"labels in slots {a.Slot} ({a.Uuid}) and {b.Slot} ({b.Uuid}) overlap: " +
+                        $"DPA 0x{Math.Max(a.Dpa, b.Dpa):x}-0x{Math.Min(a.End, b.End):x}");
         return labels;
     }
 
@@ -74,7 +75,8 @@ public sealed class LabelStore(ILabelStorage storage)
     {
         var state = Load();
         if (state.Labels.Count > 0 && !force)
-            throw new InvalidOperationException($"the label area holds {state.Labels.Count} label(s); initialising would drop them (force to do it anyway)");
+            throw new InvalidOperationException(
+                $"the label area holds {state.Labels.Count} label(s); initialising would drop them (force to do it anyway)");
         var geometry = LabelGeometry.For(storage.Size, version)
             ?? throw new InvalidOperationException($"a {storage.Size}-byte area cannot hold a label set");
         for (int block = 0; block < 2; block++)
@@ -99,7 +101,8 @@ public sealed class LabelStore(ILabelStorage storage)
         if (slot < 0)
             throw new InvalidOperationException("no free label slot");
         ulong dpa = FirstFit(state.Labels, request.Size, capacity, alignment)
-            ?? throw new InvalidOperationException($"no {request.Size}-byte extent free (capacity {capacity}, {state.Labels.Sum(l => (decimal)l.RawSize)} bytes in use)");
+            ?? throw new InvalidOperationException(
+                $"no {request.Size}-byte extent free (capacity {capacity}, {state.Labels.Sum(l => (decimal)l.RawSize)} bytes in use)");
 
         var label = new NamespaceLabel(request.Uuid, request.Name, 0, 1, 0, cookie, 0, dpa, request.Size, (uint)slot,
             state.Version == LabelVersion.V1_2 ? typeGuid : Guid.Empty, Guid.Empty);

@@ -9,7 +9,8 @@ public sealed record GuestDimm(int Number, uint Handle, ushort PhysicalId, NfitC
     public string Device => $"nmem{Number}";
 
     /// <summary>ndctl's id: vendor and serial as big-endian hex, "8680-56341200" for QEMU's first DIMM.</summary>
-    public string Id => $"{BinaryPrimitives.ReverseEndianness(ControlRegion.VendorId):x4}-{BinaryPrimitives.ReverseEndianness(ControlRegion.SerialNumber):x8}";
+    public string Id =>
+        $"{BinaryPrimitives.ReverseEndianness(ControlRegion.VendorId):x4}-{BinaryPrimitives.ReverseEndianness(ControlRegion.SerialNumber):x8}";
 }
 
 /// <summary>One DIMM's part of a region: which DIMM, how much of its DPA space, from where.</summary>
@@ -19,7 +20,8 @@ public sealed record RegionMapping(GuestDimm Dimm, ulong Size, ulong RegionOffse
 /// A persistent-memory region (a "region" device): its SPA range, its DIMMs, the persistence domain
 /// and the interleave-set cookies that namespace labels must carry (v1.1 uses the first, v1.2 the second).
 /// </summary>
-public sealed record GuestRegion(int Number, NfitSpa Spa, IReadOnlyList<RegionMapping> Mappings, string PersistenceDomain, ulong Cookie1, ulong Cookie2)
+public sealed record GuestRegion(
+    int Number, NfitSpa Spa, IReadOnlyList<RegionMapping> Mappings, string PersistenceDomain, ulong Cookie1, ulong Cookie2)
 {
     public string Device => $"region{Number}";
 

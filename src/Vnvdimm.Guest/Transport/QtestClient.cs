@@ -97,7 +97,8 @@ public sealed class QtestClient : IGuestConnection, IDisposable
             {
                 answer = ReadLine(line, clock);
             }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
+            catch (IOException e)
+                when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
             {
                 throw new IOException($"no answer to '{line}' in time: is this a qtest socket, and is its machine serving?");
             }
@@ -123,7 +124,8 @@ public sealed class QtestClient : IGuestConnection, IDisposable
         while (true)
         {
             if (CommandDeadline is TimeSpan deadline && clock.Elapsed > deadline)
-                throw new IOException($"no complete answer to '{command}' within {deadline.TotalSeconds:0.#} s: is this a qtest socket, and is its machine serving?");
+                throw new IOException(
+                    $"no complete answer to '{command}' within {deadline.TotalSeconds:0.#} s: is this a qtest socket, and is its machine serving?");
             int c = _reader.Read();
             if (c < 0)
                 return _line.Length > 0 ? _line.ToString() : null;
@@ -159,7 +161,8 @@ public sealed class QtestClient : IGuestConnection, IDisposable
     private static char Suffix(int size) => size switch { 1 => 'b', 2 => 'w', 4 => 'l', _ => throw new ArgumentOutOfRangeException(nameof(size)) };
 
     private static ulong ParseHex(string text) =>
-        ulong.Parse(text.AsSpan(text.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        ulong.Parse(text.AsSpan(text.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0), NumberStyles.AllowHexSpecifier,
+            CultureInfo.InvariantCulture);
 
     /// <summary>Kills the machine this client started (SIGKILL), as a crash would.</summary>
     public void Kill() => _process?.Kill(entireProcessTree: true);

@@ -50,7 +50,9 @@ public sealed record AllocateCommand(string File, uint Alignment, AllocationZone
     }
 }
 
-/// <summary>Add the guest address of <see cref="SourceFile"/> to the little-endian integer at <see cref="Offset"/> in <see cref="DestinationFile"/>.</summary>
+/// <summary>
+/// Add the guest address of <see cref="SourceFile"/> to the little-endian integer at <see cref="Offset"/> in <see cref="DestinationFile"/>.
+/// </summary>
 public sealed record AddPointerCommand(string DestinationFile, string SourceFile, uint Offset, byte PointerSize) : LoaderCommand
 {
     public override uint Kind => 2;

@@ -37,7 +37,8 @@ public readonly record struct NfitSpaRange(ushort SpaIndex, uint ProximityDomain
 }
 
 /// <summary>Memory Device to System Physical Address Range Mapping structure (type 1).</summary>
-public readonly record struct NfitMemoryDeviceMap(uint Handle, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, bool NotArmed) : INfitStructure
+public readonly record struct NfitMemoryDeviceMap(uint Handle, ushort SpaIndex, ushort ControlRegionIndex, ulong RegionSize, bool NotArmed)
+    : INfitStructure
 {
     public const ushort FlagNotArmed = 1 << 3;
 
