@@ -14,9 +14,10 @@ namespace Vnvdimm.Conformance;
 /// </summary>
 public sealed class MigrationConformanceTests
 {
-    private static string[] Machine(TempFolder dir, string name, string? incoming) =>
+    private static string[] Machine(TempFolder dir, string name, string? incoming, bool stopped = true) =>
     [
-        "-machine", "pc,nvdimm=on", "-m", "128M,slots=2,maxmem=4G", "-S",
+        "-machine", "pc,nvdimm=on", "-m", "128M,slots=2,maxmem=4G",
+        .. stopped ? ["-S"] : Array.Empty<string>(),
         "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File(name + ".img")},size=32M",
         "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K",
         "-qmp", $"unix:{dir.File(name + ".qmp")},server=on,wait=off",
@@ -25,12 +26,19 @@ public sealed class MigrationConformanceTests
 
     private sealed record Outcome(List<string> Answers, List<string> SourceEvents, string SourceState, string DestinationState, bool FilesEqual);
 
-    [SkippableFact]
-    public void The_same_migration_session_migrates_qemu_and_vnvdimm()
+    /// <param name="source">What the source does before it migrates: "cont" (runs), "cont,stop" (paused), "" (never started).</param>
+    /// <param name="destinationStopped">Whether the destination has -S: it then stays paused after a running source.</param>
+    [SkippableTheory]
+    [InlineData("cont", true)]
+    [InlineData("cont", false)]
+    [InlineData("cont,stop", false)]
+    [InlineData("", false)]
+    public void The_same_migration_session_migrates_qemu_and_vnvdimm(string source, bool destinationStopped)
     {
         TestMachines.RequireQemu();
-        var qemu = Play(TestMachines.LaunchQemu);
-        var ours = Play(TestMachines.LaunchVnvdimm);
+        // QEMU as the machines' options say (TestMachines.LaunchQemu adds -S): whether -S is given is the point here.
+        var qemu = Play(args => TestMachines.Launch(TestMachines.QemuPath!, ["-display", "none", "-nodefaults", .. args]), source, destinationStopped);
+        var ours = Play(TestMachines.LaunchVnvdimm, source, destinationStopped);
         Assert.True(qemu.FilesEqual);
         Assert.True(ours.FilesEqual);
         Assert.Equal(qemu.Answers, ours.Answers);
@@ -39,7 +47,7 @@ public sealed class MigrationConformanceTests
         Assert.Equal((qemu.SourceState, qemu.DestinationState), (ours.SourceState, ours.DestinationState));
     }
 
-    private static Outcome Play(Func<IEnumerable<string>, Process> launch)
+    private static Outcome Play(Func<IEnumerable<string>, Process> launch, string sourceCommands, bool destinationStopped)
     {
         using var dir = new TempFolder();
         using (var f = File.Create(dir.File("src.img")))
@@ -49,14 +57,16 @@ public sealed class MigrationConformanceTests
             f.Write(RandomNumberGenerator.GetBytes(4 << 20));
         }
         int port = FreePort();
-        // Both start stopped (-S); the source is continued, the destination stays paused after the migration.
-        using var destination = launch(Machine(dir, "dst", $"tcp:127.0.0.1:{port}"));
+        // The source starts stopped (-S) and is continued (or stopped again, or never started); the
+        // destination runs after the migration only if the source ran and it has no -S (QEMU's globalstate).
+        using var destination = launch(Machine(dir, "dst", $"tcp:127.0.0.1:{port}", destinationStopped));
         using var source = launch(Machine(dir, "src", null));
         try
         {
             using var d = QmpClient.ConnectUnix(dir.File("dst.qmp"));
             using var s = QmpClient.ConnectUnix(dir.File("src.qmp"));
-            s.Execute("{\"execute\":\"cont\"}");
+            foreach (string command in sourceCommands.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                s.Execute($"{{\"execute\":\"{command}\"}}");
             var answers = new List<string>
             {
                 s.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}").ToJsonString(),
