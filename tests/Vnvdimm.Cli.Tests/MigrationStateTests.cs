@@ -77,7 +77,8 @@ public sealed class MigrationStateTests
         WaitForMigration(dst, "active");
 
         // object-add stays possible (nothing uses the new backend), everything that changes devices is refused.
-        Assert.NotNull(src.Execute($"{{\"execute\":\"object-add\",\"arguments\":{{\"qom-type\":\"memory-backend-file\",\"id\":\"m1\",\"mem-path\":\"{extra}\",\"size\":16777216,\"share\":true}}}}")["return"]);
+        Assert.NotNull(src.Execute("{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\"," +
+            $"\"id\":\"m1\",\"mem-path\":\"{extra}\",\"size\":16777216,\"share\":true}}}}")["return"]);
         Assert.Equal("device_add not allowed while migrating",
             Error(src.Execute("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"nvdimm\",\"id\":\"nv1\",\"memdev\":\"m1\"}}")));
         Assert.Equal("device_add not allowed while migrating",
@@ -86,7 +87,8 @@ public sealed class MigrationStateTests
         Assert.Equal("Device 'nosuch' not found", Error(src.Execute("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nosuch\"}}")));
         Assert.Equal("object-del not allowed while migrating", Error(src.Execute("{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m1\"}}")));
         Assert.Equal("Error: device_add not allowed while migrating\r\n", src.Execute(
-            "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"device_add nvdimm,id=nv1,memdev=m1\"}}")["return"]!.GetValue<string>());
+            "{\"execute\":\"human-monitor-command\",\"arguments\":" +
+                "{\"command-line\":\"device_add nvdimm,id=nv1,memdev=m1\"}}")["return"]!.GetValue<string>());
         Assert.Single(src.Execute("{\"execute\":\"query-memory-devices\"}")["return"]!.AsArray());
 
         Assert.NotNull(src.Execute("{\"execute\":\"migrate_cancel\"}")["return"]);
@@ -198,11 +200,13 @@ public sealed class MigrationStateTests
         using var source = Start(dir, "src", "-qtest", $"unix:{dir.File("src.qtest")},server=on,wait=off");
         using var destination = Start(dir, "dst", "-incoming", $"unix:{dir.File("mig.sock")}");
         using var src = source.Connect();
-        Assert.NotNull(src.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}")["return"]);
+        Assert.NotNull(src.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
+            "{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}")["return"]);
         // A negotiated client that reads nothing, with its socket buffers already full of answers.
         using var stalled = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         stalled.Connect(new UnixDomainSocketEndPoint(dir.File("src.qmp")));
-        stalled.Send(System.Text.Encoding.ASCII.GetBytes("{\"execute\":\"qmp_capabilities\"}\n" + string.Concat(Enumerable.Repeat("{\"execute\":\"query-commands\"}\n", 300))));
+        stalled.Send(System.Text.Encoding.ASCII.GetBytes(
+            "{\"execute\":\"qmp_capabilities\"}\n" + string.Concat(Enumerable.Repeat("{\"execute\":\"query-commands\"}\n", 300))));
 
         Assert.NotNull(src.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}")["return"]);
         Assert.NotNull(src.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);

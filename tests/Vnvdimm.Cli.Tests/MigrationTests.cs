@@ -50,7 +50,13 @@ public sealed class MigrationTests
             .. incoming is null ? Array.Empty<string>() : ["-incoming", incoming],
             .. extra,
         ];
-        return new Node { Process = TestMachines.LaunchVnvdimm(args), Qmp = dir.File(name + ".qmp"), Qtest = dir.File(name + ".qtest"), Image = image };
+        return new Node
+        {
+            Process = TestMachines.LaunchVnvdimm(args),
+            Qmp = dir.File(name + ".qmp"),
+            Qtest = dir.File(name + ".qtest"),
+            Image = image,
+        };
     }
 
     private static QtestClient Qtest(string path)
@@ -152,7 +158,8 @@ public sealed class MigrationTests
         var region = view.Topology!.Regions[0];
         var labels = view.Labels(region.Mappings[0].Dimm)!;
         labels.Initialize(LabelVersion.V1_2);
-        labels.Create(new NamespaceRequest(16 << 20, "migrated", Guid.NewGuid()), region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
+        labels.Create(new NamespaceRequest(16 << 20, "migrated", Guid.NewGuid()),
+            region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
         string sourceView = Listing(view);
 
         qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}");
@@ -183,7 +190,8 @@ public sealed class MigrationTests
         }
         // Every write was made during the first pass (the final bitmap sync, the second, had not happened).
         var during = qmp.Execute("{\"execute\":\"query-migrate\"}")["return"]!;
-        Assert.True(during["status"]!.GetValue<string>() == "active" && during["ram"]!["dirty-sync-count"]!.GetValue<int>() == 1, during.ToJsonString());
+        Assert.True(during["status"]!.GetValue<string>() == "active" && during["ram"]!["dirty-sync-count"]!.GetValue<int>() == 1,
+            during.ToJsonString());
 
         var info = WaitFor(qmp, "completed", "failed");
         Assert.Equal("completed", info["status"]!.GetValue<string>());
@@ -196,7 +204,8 @@ public sealed class MigrationTests
         Assert.True(resent >= granules * (long)Granule,
             $"{resent} bytes sent again for {granules} written granules of {Granule} bytes: {info.ToJsonString()}");
         Assert.Equal("postmigrate", RunState(qmp));
-        Assert.Equal(["setup", "active", "completed"], qmp.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()));
+        Assert.Equal(["setup", "active", "completed"],
+            qmp.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()));
 
         using var arrived = Qtest(destination.Qtest);
         foreach (var (address, data) in written)
@@ -281,7 +290,8 @@ public sealed class MigrationTests
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         WaitUp(destination);
-        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
+            "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
         Unlimited(qmp);
         Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
@@ -303,7 +313,8 @@ public sealed class MigrationTests
         using var source = StartWith(dir, "src", null, "", "128K", ram);
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         WaitUp(destination);
-        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
+            "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
         Unlimited(qmp);
         Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
@@ -369,15 +380,18 @@ public sealed class MigrationTests
             Migrate(qmp, dir.File("mig0.sock"));
             Thread.Sleep(500);
             Assert.Equal("There's a migration process in progress",
-                qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
+                qmp.Execute("{\"execute\":\"migrate\",\"arguments\":" +
+                    $"{{\"uri\":\"unix:{dir.File("mig0.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
             qmp.Execute("{\"execute\":\"migrate_cancel\"}");
             Assert.Equal("cancelled", WaitFor(qmp, "cancelled", "failed", "completed")["status"]!.GetValue<string>());
             Assert.Equal("running", RunState(qmp));
         }
 
-        Assert.NotNull(destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
+        Assert.NotNull(destinationQmp.Execute("{\"execute\":\"migrate-incoming\",\"arguments\":" +
+            $"{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["return"]);
         Assert.Equal("The incoming migration has already been started",
-            destinationQmp.Execute($"{{\"execute\":\"migrate-incoming\",\"arguments\":{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
+            destinationQmp.Execute("{\"execute\":\"migrate-incoming\",\"arguments\":" +
+                $"{{\"uri\":\"unix:{dir.File("mig.sock")}\"}}}}")["error"]!["desc"]!.GetValue<string>());
         MigrateCompletely(qmp, dir.File("mig.sock"), source, destination);
     }
 

@@ -33,7 +33,8 @@ public sealed class ToolTests
         var region = json["regions"]![0]!;
         Assert.Equal("memory_controller", region["persistence_domain"]!.GetValue<string>());
         var ns = region["namespaces"]![0]!;
-        Assert.Equal((uuid, "db", 64UL << 20, "raw"), (ns["uuid"]!.GetValue<string>(), ns["name"]!.GetValue<string>(), ns["size"]!.GetValue<ulong>(), ns["mode"]!.GetValue<string>()));
+        Assert.Equal((uuid, "db", 64UL << 20, "raw"),
+            (ns["uuid"]!.GetValue<string>(), ns["name"]!.GetValue<string>(), ns["size"]!.GetValue<ulong>(), ns["mode"]!.GetValue<string>()));
 
         var dump = Tool(["label", "dump", dir.File("nv0.img"), "--label-size", "128K", "--json"]);
         Assert.Equal(0, dump.ExitCode);
@@ -195,7 +196,8 @@ public sealed class ToolTests
         }
 
         // A socket that accepts and never answers (not a qtest socket) fails the tool after --timeout, not never.
-        using (var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        using (var silent = new System.Net.Sockets.Socket(
+            System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
         {
             silent.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("silent.sock")));
             silent.Listen(1);
@@ -207,7 +209,8 @@ public sealed class ToolTests
         // Nor does one that chatters without end: IRQ lines, or one endless line.
         foreach (string chatter in new[] { "IRQ raise 9\n", "AAAAAAAA" })
         {
-            using var noisy = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            using var noisy = new System.Net.Sockets.Socket(
+                System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
             string path = dir.File($"noisy{chatter.Length}.sock");
             noisy.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
             noisy.Listen(1);

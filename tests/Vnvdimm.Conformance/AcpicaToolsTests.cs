@@ -30,7 +30,8 @@ public sealed class AcpicaToolsTests
         string diagnostics = string.Join('\n', (outcome.Stdout + outcome.Stderr).Split('\n')
             .Where(l => l.Contains("Error", StringComparison.OrdinalIgnoreCase) || l.Contains("Warning", StringComparison.OrdinalIgnoreCase)));
         // Drop the banner that names the file and the time of disassembly.
-        string text = string.Join('\n', File.ReadAllLines(folder.File(name + ".dsl")).Where(l => !l.StartsWith(" * Disassembly of") && !l.Contains("Disassembler version")));
+        string text = string.Join('\n', File.ReadAllLines(folder.File(name + ".dsl"))
+            .Where(l => !l.StartsWith(" * Disassembly of") && !l.Contains("Disassembler version")));
         return (diagnostics, text);
     }
 
@@ -43,7 +44,8 @@ public sealed class AcpicaToolsTests
         using var folder = new TempFolder();
         foreach (var signature in new[] { "SSDT", "NFIT" })
         {
-            var theirs = qemu.Tables.SingleOrDefault(t => t.Signature == signature && (signature != "SSDT" || t.OemTableId.StartsWith("NVDIMM", StringComparison.Ordinal)));
+            var theirs = qemu.Tables.SingleOrDefault(t => t.Signature == signature
+                && (signature != "SSDT" || t.OemTableId.StartsWith("NVDIMM", StringComparison.Ordinal)));
             var mine = ours.Table(signature);
             Assert.Equal(theirs is null, mine is null);
             if (mine is null)

@@ -58,7 +58,8 @@ public sealed class GuestViewConformanceTests
             var region = guest.Topology!.Regions[0];
             var store = guest.Labels(region.Mappings[0].Dimm)!;
             store.Initialize(LabelVersion.V1_2);
-            store.Create(new NamespaceRequest(32 << 20, "by-qemu", first), region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
+            store.Create(new NamespaceRequest(32 << 20, "by-qemu", first),
+                region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
         }
 
         using (var file = new FileLabelStorage(dir.File("m0.img"), 256 << 10, writable: true))
@@ -68,7 +69,8 @@ public sealed class GuestViewConformanceTests
             Assert.Empty(state.Problems);
             var label = Assert.Single(state.Labels);
             Assert.Equal((first, "by-qemu", 32UL << 20), (label.Uuid, label.Name, label.RawSize));
-            offline.Create(new NamespaceRequest(16 << 20, "offline", Guid.NewGuid()), 128UL << 20, 16 << 20, label.InterleaveSetCookie, label.TypeGuid);
+            offline.Create(new NamespaceRequest(16 << 20, "offline", Guid.NewGuid()),
+                128UL << 20, 16 << 20, label.InterleaveSetCookie, label.TypeGuid);
         }
 
         // QEMU reads what the offline tool wrote, and vnvdimm sees the same as QEMU.

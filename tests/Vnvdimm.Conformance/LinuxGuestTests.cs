@@ -83,9 +83,11 @@ public sealed class LinuxGuestTests
         Assert.Equal((LabelAreaContent.Labels, "linux-made"), (same.LabelArea, Assert.Single(same.Namespaces).Name));
         string[] WithDevice(string device) => [.. Machine(dir, "mem-ctrl")[..^1], device];
         var moved = Assert.Single(LayoutPlanner.Plan(WithDevice("nvdimm,id=nv0,memdev=m0,label-size=256K")).Nvdimms);
-        Assert.Contains(moved.Warnings, w => w.Kind == WarningKind.LabelsElsewhere && w.Message.Contains("label-size=131072", StringComparison.Ordinal));
+        Assert.Contains(moved.Warnings,
+            w => w.Kind == WarningKind.LabelsElsewhere && w.Message.Contains("label-size=131072", StringComparison.Ordinal));
         var reslotted = Assert.Single(LayoutPlanner.Plan(WithDevice("nvdimm,id=nv0,memdev=m0,label-size=128K,slot=1")).Nvdimms);
-        Assert.Contains(reslotted.Warnings, w => w.Kind == WarningKind.LabelsForOtherSlot && w.Message.EndsWith("use slot=0", StringComparison.Ordinal));
+        Assert.Contains(reslotted.Warnings,
+            w => w.Kind == WarningKind.LabelsForOtherSlot && w.Message.EndsWith("use slot=0", StringComparison.Ordinal));
     }
 
     private static JsonNode Listing(NvdimmGuest guest)

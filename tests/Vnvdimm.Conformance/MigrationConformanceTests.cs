@@ -69,7 +69,8 @@ public sealed class MigrationConformanceTests
                 s.Execute($"{{\"execute\":\"{command}\"}}");
             var answers = new List<string>
             {
-                s.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}").ToJsonString(),
+                s.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
+                    "{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}}").ToJsonString(),
                 s.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1073741824}}").ToJsonString(),
                 s.Execute("{\"execute\":\"query-migrate\"}").ToJsonString(),
                 s.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"tcp:127.0.0.1:{port}\"}}}}").ToJsonString(),
@@ -84,12 +85,15 @@ public sealed class MigrationConformanceTests
                 Thread.Sleep(20);
             }
             answers.Add(info["status"]!.GetValue<string>());
-            while (d.Execute("{\"execute\":\"query-migrate\"}")["return"]!["status"]?.GetValue<string>() is not ("completed" or "failed") && DateTime.UtcNow < deadline)
+            while (d.Execute("{\"execute\":\"query-migrate\"}")["return"]!["status"]?.GetValue<string>() is not ("completed" or "failed")
+                && DateTime.UtcNow < deadline)
                 Thread.Sleep(20);
             string sourceState = s.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>();
             string destinationState = d.Execute("{\"execute\":\"query-status\"}")["return"]!["status"]!.GetValue<string>();
-            var events = s.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION").Select(e => e["data"]!["status"]!.GetValue<string>()).ToList();
-            bool equal = SHA256.HashData(File.ReadAllBytes(dir.File("src.img"))).SequenceEqual(SHA256.HashData(File.ReadAllBytes(dir.File("dst.img"))));
+            var events = s.Events.Where(e => e["event"]!.GetValue<string>() == "MIGRATION")
+                .Select(e => e["data"]!["status"]!.GetValue<string>()).ToList();
+            bool equal = SHA256.HashData(File.ReadAllBytes(dir.File("src.img")))
+                .SequenceEqual(SHA256.HashData(File.ReadAllBytes(dir.File("dst.img"))));
             return new Outcome(answers, events, sourceState, destinationState, equal);
         }
         finally

@@ -51,7 +51,8 @@ public sealed class QmpConformanceTests
         """{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m3","size":0}}""",
         """{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m3","size":1073741824,"share":"yes"}}""",
         """{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m3","size":1073741824,"bogus":1}}""",
-        """{"execute":"object-add","arguments":{"qom-type":"memory-backend-file","id":"mem1","share":true,"mem-path":"$DIR/nv1.img","size":1073741824}}""",
+        """{"execute":"object-add","arguments":{"qom-type":"memory-backend-file","id":"mem1","share":true""" +
+            ""","mem-path":"$DIR/nv1.img","size":1073741824}}""",
         """{"execute":"device_add","arguments":{"driver":"nvdimm","id":"nv0","memdev":"mem1"}}""",
         """{"execute":"device_add","arguments":{"driver":"nvdimm","id":"nvx"}}""",
         """{"execute":"device_add","arguments":{"driver":"nvdimm","id":"nvx","memdev":"nope"}}""",

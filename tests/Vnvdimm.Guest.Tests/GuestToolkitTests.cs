@@ -31,7 +31,8 @@ public sealed class GuestToolkitTests
     {
         using var dir = new TempFolder();
         using var machine = TestMachines.StartVnvdimm(["-machine", "q35,nvdimm=on,nvdimm-persistence=mem-ctrl", "-m", "256M,slots=2,maxmem=4G",
-            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("m0.img")},size=64M", "-device", "nvdimm,memdev=m0,slot=1,unarmed=on,label-size=128K"]);
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={dir.File("m0.img")},size=64M",
+            "-device", "nvdimm,memdev=m0,slot=1,unarmed=on,label-size=128K"]);
         var tables = AcpiTableView.Split(new FwCfgClient(machine).ReadFile("etc/acpi/tables"));
         Assert.Equal(["SRAT", "SSDT", "NFIT", "RSDT"], tables.Select(t => t.Signature));
         var nfit = NfitView.FromTable(tables.Single(t => t.Signature == "NFIT"));
@@ -42,7 +43,8 @@ public sealed class GuestToolkitTests
         Assert.Equal(2u, map.Handle);
         Assert.True(map.NotArmed);
         var dcr = Assert.Single(nfit.ControlRegions);
-        Assert.Equal((map.ControlRegionIndex, (ushort)0x8086, 0x123457u, (ushort)0x301), (dcr.Index, dcr.VendorId, dcr.SerialNumber, dcr.FormatInterfaceCode));
+        Assert.Equal((map.ControlRegionIndex, (ushort)0x8086, 0x123457u, (ushort)0x301),
+            (dcr.Index, dcr.VendorId, dcr.SerialNumber, dcr.FormatInterfaceCode));
         Assert.Equal("memory_controller", nfit.PersistenceDomain);
     }
 

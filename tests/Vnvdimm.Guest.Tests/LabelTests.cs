@@ -74,9 +74,13 @@ public sealed class LabelTests
         var c = store.Create(new NamespaceRequest(16 << 20, "third", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid);
         Assert.Equal(0UL, c.Dpa);
         Assert.StartsWith("no 33554432-byte extent free",
-            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(32 << 20, "too big", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
+            Assert.Throws<InvalidOperationException>(() => store.Create(
+                new NamespaceRequest(32 << 20, "too big", Guid.NewGuid()),
+                64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
         Assert.Equal("size 1048576 is not a non-zero multiple of the region alignment 16777216",
-            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(1 << 20, "unaligned", Guid.NewGuid()), 64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
+            Assert.Throws<InvalidOperationException>(() => store.Create(
+                new NamespaceRequest(1 << 20, "unaligned", Guid.NewGuid()),
+                64 << 20, 16 << 20, 0x1234, NamespaceLabel.PmemTypeGuid)).Message);
     }
 
     [Fact]
@@ -108,7 +112,9 @@ public sealed class LabelTests
         // Never repaired behind the user's back, and refused for writing: the area stays as it was.
         var before = storage.Bytes.ToArray();
         Assert.Contains("refusing to change it",
-            Assert.Throws<InvalidOperationException>(() => store.Create(new NamespaceRequest(16 << 20, "x", Guid.NewGuid()), 64 << 20, 16 << 20, 1, NamespaceLabel.PmemTypeGuid)).Message);
+            Assert.Throws<InvalidOperationException>(() => store.Create(
+                new NamespaceRequest(16 << 20, "x", Guid.NewGuid()),
+                64 << 20, 16 << 20, 1, NamespaceLabel.PmemTypeGuid)).Message);
         Assert.Equal(before, storage.Bytes);
     }
 

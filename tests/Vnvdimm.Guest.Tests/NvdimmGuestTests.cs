@@ -45,10 +45,12 @@ public sealed class NvdimmGuestTests
             var region = guest.Topology!.Regions[0];
             var store = guest.Labels(region.Mappings[0].Dimm)!;
             store.Initialize(LabelVersion.V1_2);
-            store.Create(new NamespaceRequest(64 << 20, "via-dsm", uuid), region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
+            store.Create(new NamespaceRequest(64 << 20, "via-dsm", uuid),
+                region.Mappings[0].Size, region.Alignment, region.Cookie2, region.Spa.RangeType);
             var listing = NdctlListing.From(guest);
             var ns = Assert.Single(listing.Regions[0].Namespaces!);
-            Assert.Equal(("namespace0.0", "raw", 64UL << 20, uuid.ToString(), "via-dsm", "pmem0"), (ns.Dev, ns.Mode, ns.Size, ns.Uuid, ns.Name, ns.Blockdev));
+            Assert.Equal(("namespace0.0", "raw", 64UL << 20, uuid.ToString(), "via-dsm", "pmem0"),
+                (ns.Dev, ns.Mode, ns.Size, ns.Uuid, ns.Name, ns.Blockdev));
             // Free DPA counts in whole region-alignment units (16 MiB), as Linux counts it.
             Assert.Equal(region.Spa.Length / (16 << 20) * (16 << 20) - (64UL << 20), listing.Regions[0].AvailableSize);
             // The DIMM without a label area: one raw namespace over the region, as Linux's label-less mode.
@@ -60,7 +62,8 @@ public sealed class NvdimmGuestTests
             var offline = new LabelStore(file);
             var label = Assert.Single(offline.Load().Labels);
             Assert.Equal((uuid, "via-dsm"), (label.Uuid, label.Name));
-            offline.Create(new NamespaceRequest(16 << 20, "offline", Guid.NewGuid()), label.RawSize * 2, 16 << 20, label.InterleaveSetCookie, label.TypeGuid);
+            offline.Create(new NamespaceRequest(16 << 20, "offline", Guid.NewGuid()),
+                label.RawSize * 2, 16 << 20, label.InterleaveSetCookie, label.TypeGuid);
         }
 
         using (var machine = TestMachines.StartVnvdimm(Args(dir)))
@@ -80,7 +83,8 @@ public sealed class NvdimmGuestTests
         var region = guest.Topology!.Regions[0];
         var store = guest.Labels(region.Mappings[0].Dimm)!;
         store.Initialize(LabelVersion.V1_2);
-        store.Create(new NamespaceRequest(16 << 20, "moved", Guid.NewGuid()), region.Mappings[0].Size, region.Alignment, region.Cookie2 + 1, region.Spa.RangeType);
+        store.Create(new NamespaceRequest(16 << 20, "moved", Guid.NewGuid()),
+            region.Mappings[0].Size, region.Alignment, region.Cookie2 + 1, region.Spa.RangeType);
         var listing = NdctlListing.From(guest);
         Assert.Null(listing.Regions[0].Namespaces);
         Assert.Contains(listing.LabelProblems!, p => p.Contains("interleave-set cookie", StringComparison.Ordinal));

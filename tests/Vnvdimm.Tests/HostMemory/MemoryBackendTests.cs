@@ -77,7 +77,8 @@ public sealed class MemoryBackendTests
         }
         Assert.Equal(8 * (long)M, new FileInfo(big).Length);
 
-        var e = Assert.Throws<ConfigurationException>(() => BackendPreflight.Check(BackendDescriptor.From(new BackendOptions("s", 4 * M, true, small))));
+        var e = Assert.Throws<ConfigurationException>(
+            () => BackendPreflight.Check(BackendDescriptor.From(new BackendOptions("s", 4 * M, true, small))));
         Assert.Contains("backing store size 0x3 does not match 'size' option 0x400000", e.Message);
         Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(small));
     }
@@ -88,7 +89,8 @@ public sealed class MemoryBackendTests
         using var dir = new Scratch();
         string missing = dir.File("missing.img");
         Assert.Contains("can't open backing store",
-            Assert.Throws<ConfigurationException>(() => BackendPreflight.Check(BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
+            Assert.Throws<ConfigurationException>(() => BackendPreflight.Check(
+                BackendDescriptor.From(new BackendOptions("r", 4 * M, true, missing, Readonly: true)))).Message);
         Assert.False(File.Exists(missing));
 
         string present = dir.File("ro.img");
@@ -130,7 +132,8 @@ public sealed class MemoryBackendTests
     [InlineData(3 * M, "must be a power of two")]
     [InlineData(1000UL, "must be multiples of page size")]
     public void Bad_alignment_is_refused(ulong align, string phrase) =>
-        Assert.Contains(phrase, Assert.Throws<ConfigurationException>(() => BackendDescriptor.From(new BackendOptions("a", 4 * M, true, "/x", align))).Message);
+        Assert.Contains(phrase,
+            Assert.Throws<ConfigurationException>(() => BackendDescriptor.From(new BackendOptions("a", 4 * M, true, "/x", align))).Message);
 
     [Fact]
     public void Alignment_defaults_to_page_for_files_and_2M_for_ram()

@@ -185,14 +185,17 @@ public sealed class MigrationReceiverTests : IDisposable
         var (_, payload) = gap.First(r => r.Type == RecordType.Zero && BinaryPrimitives.ReadUInt64LittleEndian(r.Payload.AsSpan(2)) == 4096);
         BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(2), 8192);
         BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(10), BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(10)) - 4096);
-        Assert.Contains("jumps from", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(gap))).Message);
+        Assert.Contains("jumps from",
+            Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(gap))).Message);
 
         var noState = valid.Where((_, i) => i != deviceState).ToList();
-        Assert.Contains("without the device state", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(noState))).Message);
+        Assert.Contains("without the device state",
+            Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(noState))).Message);
 
         var garbage = valid.ToList();
         garbage[deviceState] = (RecordType.DeviceState, DeviceState(source, RandomNumberGenerator.GetBytes(1 << 20)));
-        Assert.Contains("does not describe this machine's NVDIMMs", Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(garbage))).Message);
+        Assert.Contains("does not describe this machine's NVDIMMs",
+            Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(garbage))).Message);
         Assert.False(destination.Fit.Dirty && destination.Fit.Snapshot().Fit.Length == 1 << 20); // nothing of it was applied
     }
 
@@ -264,7 +267,8 @@ public sealed class MigrationReceiverTests : IDisposable
         using var source = Build("a.img", unarmed: true);
         File.WriteAllBytes(_dir.File("ro.img"), new byte[4 << 20]);
         using var destination = Build("ro.img", ",readonly=on", unarmed: true);
-        var e = Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(ValidRecords(source, new byte[4096]))));
+        var e = Assert.Throws<InvalidDataException>(
+            () => new MigrationDestination(destination).Receive(Serialize(ValidRecords(source, new byte[4096]))));
         Assert.Contains("memory backend 'm0' is read-only here", e.Message);
     }
 
@@ -299,7 +303,8 @@ public sealed class MigrationReceiverTests : IDisposable
                 case 1: records.Insert(at, records[number % records.Count]); break;                   // a record repeated
                 case 2: records[at] = (records[at].Item1, bytes); break;                               // a payload replaced
                 case 3: records[at] = ((RecordType)(number % 9), records[at].Item2); break;            // a type changed
-                case 4: records[at].Item2[number % Math.Max(1, records[at].Item2.Length)] ^= (byte)(1 << (number % 8)); break; // a bit flipped, checksum valid
+                // a bit flipped, checksum valid
+                case 4: records[at].Item2[number % Math.Max(1, records[at].Item2.Length)] ^= (byte)(1 << (number % 8)); break;
                 case 5: records.RemoveRange(at, records.Count - at); break;                            // cut short
                 case 6: (records[at], records[number % records.Count]) = (records[number % records.Count], records[at]); break; // reordered
                 default: records.Insert(at, (RecordType.Zero, Zero(number % 4, (ulong)number << 12, ulong.MaxValue - (ulong)number))); break;
@@ -317,7 +322,8 @@ public sealed class MigrationReceiverTests : IDisposable
             // description where this machine does not look, such as a file's inode, or changed GPE bits are still valid).
             static byte[] Fit(byte[] record) => Section(record, "fit") is [_, .. var fit] ? fit : [];
             var fit = Fit(valid.Single(v => v.Type == RecordType.DeviceState).Payload);
-            return valid.Where(v => v.Type == RecordType.Zero).All(v => records.Any(r => r.Item1 == v.Type && r.Item2.AsSpan().SequenceEqual(v.Payload)))
+            return valid.Where(v => v.Type == RecordType.Zero)
+                    .All(v => records.Any(r => r.Item1 == v.Type && r.Item2.AsSpan().SequenceEqual(v.Payload)))
                 && records.Any(r => r.Item1 == RecordType.DeviceState && Fit(r.Item2).AsSpan().SequenceEqual(fit));
         }, iter: 2000, threads: 1);
     }

@@ -36,7 +36,10 @@ public sealed class MigrationStreamTests
             if (bit < Start * 8)
             {
                 var refused = Assert.Throws<InvalidDataException>(() => MigrationStream.ReadStart(r));
-                Assert.Equal(bit < 64 ? "not a vnvdimm migration stream (bad magic)" : $"migration stream version {2u ^ (1u << (bit - 64))}; this vnvdimm reads version 2",
+                Assert.Equal(
+                    bit < 64
+                        ? "not a vnvdimm migration stream (bad magic)"
+                        : $"migration stream version {2u ^ (1u << (bit - 64))}; this vnvdimm reads version 2",
                     refused.Message);
                 continue;
             }
@@ -111,8 +114,10 @@ public sealed class MigrationStreamTests
     [InlineData("[]")]
     [InlineData("{\"machine-type\":null}")]
     [InlineData("{\"machine-type\":\"pc\",\"ram-size\":\"big\"}")]
-    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true,\"persistence\":\"Cpu\",\"backends\":null,\"nvdimms\":[]}")]
-    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true,\"persistence\":\"Cpu\",\"backends\":[null],\"nvdimms\":[]}")]
+    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true," +
+        "\"persistence\":\"Cpu\",\"backends\":null,\"nvdimms\":[]}")]
+    [InlineData("{\"machine-type\":\"pc\",\"ram-size\":1,\"slots\":2,\"max-mem\":3,\"nvdimm\":true," +
+        "\"persistence\":\"Cpu\",\"backends\":[null],\"nvdimms\":[]}")]
     [InlineData("\u00ff\u00fe{")]
     public void A_description_that_is_not_a_complete_machine_is_refused_as_a_bad_stream(string json)
     {
