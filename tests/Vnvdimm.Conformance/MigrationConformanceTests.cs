@@ -37,7 +37,8 @@ public sealed class MigrationConformanceTests
     {
         TestMachines.RequireQemu();
         // QEMU as the machines' options say (TestMachines.LaunchQemu adds -S): whether -S is given is the point here.
-        var qemu = Play(args => TestMachines.Launch(TestMachines.QemuPath!, ["-display", "none", "-nodefaults", .. args]), source, destinationStopped);
+        var qemu = Play(args => TestMachines.Launch(TestMachines.QemuPath!, ["-display", "none", "-nodefaults", .. args]),
+            source, destinationStopped);
         var ours = Play(TestMachines.LaunchVnvdimm, source, destinationStopped);
         Assert.True(qemu.FilesEqual);
         Assert.True(ours.FilesEqual);
