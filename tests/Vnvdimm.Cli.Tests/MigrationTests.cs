@@ -116,6 +116,17 @@ public sealed class MigrationTests
     private static void Migrate(QmpClient qmp, string socketPath) =>
         Assert.NotNull(qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{socketPath}\"}}}}")["return"]);
 
+    private static void IgnoreShared(QmpClient qmp) =>
+        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
+            "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+
+    /// <summary>Both machines' images are the one shared.img, as on shared storage.</summary>
+    private static void ShareOneFile(TempFolder dir)
+    {
+        File.CreateSymbolicLink(dir.File("dst.img"), dir.File("shared.img"));
+        File.CreateSymbolicLink(dir.File("src.img"), dir.File("shared.img"));
+    }
+
     private static void Unlimited(QmpClient qmp) =>
         qmp.Execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":0}}");
 
@@ -283,15 +294,12 @@ public sealed class MigrationTests
         using var dir = new TempFolder();
         FillRandom(dir.File("shared.img"), 0, 32 << 20);
         string before = Hash(dir.File("shared.img"));
-        // Both machines on the same file, as on shared storage.
-        File.CreateSymbolicLink(dir.File("dst.img"), dir.File("shared.img"));
-        File.CreateSymbolicLink(dir.File("src.img"), dir.File("shared.img"));
+        ShareOneFile(dir);
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
         using var source = Start(dir, "src");
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         WaitUp(destination);
-        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
-            "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        IgnoreShared(qmp);
         Unlimited(qmp);
         Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
@@ -305,16 +313,14 @@ public sealed class MigrationTests
     {
         using var dir = new TempFolder();
         FillRandom(dir.File("shared.img"), 0, 4 << 20);
-        File.CreateSymbolicLink(dir.File("dst.img"), dir.File("shared.img"));
-        File.CreateSymbolicLink(dir.File("src.img"), dir.File("shared.img"));
+        ShareOneFile(dir);
         // m0 (shared, left out) sorts before r1 (RAM, sent): r1 must be region 1 on both sides, not 2 on the source.
         string[] ram = ["-object", "memory-backend-ram,id=r1,size=8M"];
         using var destination = StartWith(dir, "dst", $"unix:{dir.File("mig.sock")}", "", "128K", ram);
         using var source = StartWith(dir, "src", null, "", "128K", ram);
         using var qmp = QmpClient.ConnectUnix(source.Qmp);
         WaitUp(destination);
-        qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
-            "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
+        IgnoreShared(qmp);
         Unlimited(qmp);
         Migrate(qmp, dir.File("mig.sock"));
         var info = WaitFor(qmp, "completed", "failed");
