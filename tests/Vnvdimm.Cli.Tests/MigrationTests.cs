@@ -368,6 +368,22 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void A_source_whose_guest_migrated_away_refuses_a_second_migration_until_continued()
+    {
+        using var dir = new TempFolder();
+        using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
+        using var source = Start(dir, "src");
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        WaitUp(destination);
+        MigrateCompletely(qmp, dir.File("mig.sock"), source, destination);
+        Assert.Equal("postmigrate", RunState(qmp));
+        // A second copy would be a stale twin of the guest now running on the destination: QEMU's refusal.
+        var again = qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{dir.File("other.sock")}\"}}}}");
+        Assert.Equal("Can't migrate the vm that was paused due to previous migration", again["error"]!["desc"]!.GetValue<string>());
+        Assert.Equal("postmigrate", RunState(qmp));
+    }
+
+    [Fact]
     public void Deferred_incoming_starts_on_migrate_incoming_and_cancel_leaves_the_source_running()
     {
         using var dir = new TempFolder();

@@ -61,6 +61,29 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public void Tools_refuse_a_fifo_or_a_folder_at_once_instead_of_waiting_for_a_writer()
+    {
+        using var dir = new TempFolder();
+        string fifo = dir.File("ff");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+            mkfifo.WaitForExit();
+        foreach (string[] command in new[] { ["dump"], ["check"], ["init"], new[] { "create-namespace", "--size", "16M" } })
+        {
+            var label = Tool(["label", command[0], fifo, "--label-size", "128K", .. command[1..]]);
+            Assert.Equal(1, label.ExitCode);
+            Assert.Contains($"{fifo}: not a regular file", label.Stderr);
+            Assert.DoesNotContain("   at ", label.Stderr);
+        }
+        Assert.Contains("is a directory", Tool("label", "dump", dir.Path, "--label-size", "128K").Stderr);
+        foreach (string path in new[] { fifo, dir.Path })
+        {
+            var check = Tool("check", $"memory-backend-file,id=m0,mem-path={path},size=64M,share=on,pmem=on");
+            Assert.Equal(2, check.ExitCode);
+            Assert.Contains("cannot back guest memory", check.Stdout);
+        }
+    }
+
+    [Fact]
     public void Offline_namespaces_carry_the_cookie_the_guest_checks()
     {
         using var dir = new TempFolder();
@@ -140,6 +163,17 @@ public sealed class ToolTests
         Assert.Equal(1, offline.ExitCode);
         Assert.Contains($"{file}: read-only (no write permission), ineligible for namespace creation", offline.Stderr);
         Assert.Equal("", offline.Stdout);
+        // Every other command that writes labels refuses it too, as the guest's refuse an unarmed DIMM.
+        foreach (string[] writer in new[]
+        {
+            new[] { "label", "init", file, "--label-size", "128K", "--force" },
+            ["label", "destroy-namespace", file, "--label-size", "128K", "--uuid", Guid.NewGuid().ToString()],
+        })
+        {
+            var refused = Tool(writer);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains($"{file}: read-only (no write permission): its labels are not changed", refused.Stderr);
+        }
         Assert.Equal(before, File.ReadAllBytes(file));
         Assert.Equal(longAgo, File.GetLastWriteTimeUtc(file));
 

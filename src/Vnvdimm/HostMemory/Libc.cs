@@ -49,7 +49,7 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Stat(string path, byte* buffer);
 
-    public const uint FileTypeMask = 0xf000, FileTypeFifo = 0x1000, FileTypeCharDevice = 0x2000, FileTypeBlockDevice = 0x6000,
+    public const uint FileTypeMask = 0xf000, FileTypeRegular = 0x8000, FileTypeFifo = 0x1000, FileTypeCharDevice = 0x2000, FileTypeBlockDevice = 0x6000,
         FileTypeSocket = 0xc000;
 
     /// <summary>The file type bits of st_mode (x86-64: a 32-bit field at offset 24), following links; null when stat fails.</summary>

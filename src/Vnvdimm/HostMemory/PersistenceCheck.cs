@@ -33,6 +33,12 @@ public static class PersistenceCheck
         {
             findings.Add(new("device-DAX", true, $"{path} is a device-DAX character device: mappings reach the media directly", null));
         }
+        else if (Directory.Exists(path) || (File.Exists(path) && !HostPaths.IsRegularFile(path)))
+        {
+            // Never opened: a FIFO would block the check.
+            findings.Add(new("regular file", false, $"{path} is {(Directory.Exists(path) ? "a directory" : "not a regular file")}: " +
+                "it cannot back guest memory", "give mem-path a regular file (on a DAX file system for persistence) or /dev/daxX.Y"));
+        }
         else if (File.Exists(path))
         {
             var (mapSync, why) = ProbeMapSync(path);

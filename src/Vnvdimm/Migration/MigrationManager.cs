@@ -72,6 +72,9 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 throw new MigrationException("There's a migration process in progress");
             if (machine.RunState is RunState.InMigrate)
                 throw new MigrationException("Guest is waiting for an incoming migration");
+            // Its guest runs on elsewhere now: a second copy would be a stale twin (QEMU's words; cont allows it again).
+            if (machine.RunState is RunState.PostMigrate)
+                throw new MigrationException("Can't migrate the vm that was paused due to previous migration");
             if (machine.RunState is RunState.Shutdown)
                 throw new MigrationException("The machine is shutting down");
             _error = null;

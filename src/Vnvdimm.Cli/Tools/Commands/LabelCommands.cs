@@ -116,8 +116,13 @@ internal static class LabelCommands
         command.SetAction(r =>
         {
             string file = r.GetValue(path)!;
+            if (Directory.Exists(file))
+                throw new ToolException($"{file}: is a directory, not a backing file");
             if (!File.Exists(file))
                 throw new ToolException($"{file}: no such file");
+            // Never opened: a FIFO would block the tool, a device is no backing file.
+            if (!HostPaths.IsRegularFile(file))
+                throw new ToolException($"{file}: not a regular file (a label area lives in a backing file)");
             ulong size = OptionParsers.Size(r.GetValue(labelSize)!);
             // The DSM's Get Namespace Label Size answers in 32 bits: no machine has a larger label area.
             if (size > uint.MaxValue)

@@ -7,8 +7,11 @@ namespace Vnvdimm.Cli.Tools.Targets;
 /// <summary>The backing file a label command works on offline, and the label-size that puts its label area in the file's tail.</summary>
 public sealed record OfflineLabelFile(string Path, ulong LabelSize)
 {
+    /// <param name="writable">To write labels: refused for a file nobody may write, as the guest tools refuse an unarmed DIMM.</param>
     public FileLabelStorage OpenLabels(bool writable)
     {
+        if (writable && IsReadOnly())
+            throw new ToolException($"{Path}: read-only (no write permission): its labels are not changed");
         try
         {
             return new FileLabelStorage(Path, (uint)LabelSize, writable);
