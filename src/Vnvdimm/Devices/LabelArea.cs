@@ -25,7 +25,7 @@ public sealed class LabelArea(MemoryBackend backend, ulong size)
     public void Write(uint offset, ReadOnlySpan<byte> data)
     {
         Check(offset, data.Length);
-        backend.WriteDurably(Start + offset, data);
+        backend.Writes.Write(Start + offset, data);
     }
 
     private void Check(uint at, int length)

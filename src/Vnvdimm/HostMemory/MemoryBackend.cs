@@ -96,9 +96,6 @@ public sealed class MemoryBackend : IDisposable
         }
     }
 
-    /// <summary>Writes and returns once the data is as durable as this backend allows (<see cref="DurableWrites"/>).</summary>
-    public void WriteDurably(ulong offset, ReadOnlySpan<byte> data) => Writes.Write(offset, data);
-
     /// <summary>Faults every page in without changing content, as prealloc=on does at creation; a failure leaves the machine as it was.</summary>
     public void Preallocate()
     {
