@@ -1,0 +1,18 @@
+namespace Vnvdimm.Guest.Namespaces;
+
+/// <summary>
+/// The bytes of a pmem region, where namespaces keep their info blocks: offset 0 is the region's first byte (DPA 0 of
+/// its DIMM). Offline, the backing file; in a machine, guest-physical memory at the region's SPA base.
+/// </summary>
+public interface IRegionMedia
+{
+    /// <summary>The region's size in bytes: nothing is read or written past it.</summary>
+    ulong Size { get; }
+
+    byte[] Read(ulong offset, int length);
+
+    void Write(ulong offset, ReadOnlySpan<byte> data);
+
+    /// <summary>Makes what was written durable (fsync offline; a machine's memory is as durable as its backend).</summary>
+    void Flush();
+}
