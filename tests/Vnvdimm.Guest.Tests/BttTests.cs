@@ -193,9 +193,9 @@ public sealed class BttTests
     {
         var version = v2 ? BttVersion.V2_0 : BttVersion.V1_1;
         const ulong at = 3 * MiB;
+        // Whatever was there before: Linux rewrites the map and log, and leaves the data blocks as they are.
         var media = new MemoryMedia(at + namespaceSize + MiB);
         media.Fill(0xA5);
-        media.Write(at, new byte[namespaceSize]);
         Guid uuid = Guid.NewGuid(), parent = Guid.NewGuid();
 
         var formatted = Btt.Format(media, at, namespaceSize, version, sectorSize, uuid, parent);
@@ -223,10 +223,11 @@ public sealed class BttTests
                  BinaryPrimitives.ReadUInt32LittleEndian(group[8..]), BinaryPrimitives.ReadUInt32LittleEndian(group[12..]) });
             Assert.False(group[16..].ContainsAnyExcept((byte)0));
         }
-        // Nothing outside the namespace, and nothing in the data area (Linux leaves it as it was), was written.
-        Assert.False(media.Read(0, (int)at).AsSpan().ContainsAnyExcept((byte)0xA5));
-        Assert.False(media.Read(at + namespaceSize, (int)MiB).AsSpan().ContainsAnyExcept((byte)0xA5));
-        Assert.False(media.Read(start + arena.DataOff, (int)(arena.MapOff - arena.DataOff)).AsSpan().ContainsAnyExcept((byte)0));
+        // Nothing else was written: before the BTT, its data blocks, past its last whole page, past the namespace.
+        Assert.False(media.Read(0, (int)start).AsSpan().ContainsAnyExcept((byte)0xA5));
+        Assert.False(media.Read(start + arena.DataOff, (int)(arena.MapOff - arena.DataOff)).AsSpan().ContainsAnyExcept((byte)0xA5));
+        ulong end = start + arena.Info2Off + BttInfoBlock.Size;
+        Assert.False(media.Read(end, (int)(media.Size - end)).AsSpan().ContainsAnyExcept((byte)0xA5));
     }
 
     [Fact]
