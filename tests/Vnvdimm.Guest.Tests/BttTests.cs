@@ -378,9 +378,11 @@ public sealed class BttTests
         ulong second = at + 4096 + 512 * GiB;
         var block = media.Read(second, BttInfoBlock.Size);
         media.Write(second + 100, [1]);
-        Assert.Equal("arena 1 (0x8000000000 into the BTT 1.1's space): info block checksum mismatch", Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
+        Assert.Equal("arena 1 (0x8000000000 into the BTT 1.1's space): info block checksum mismatch",
+            Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
         media.Write(second, new byte[BttInfoBlock.Size]);
-        Assert.Contains("arena 1 (0x8000000000 into the BTT 1.1's space): no BTT info block", Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
+        Assert.Contains("arena 1 (0x8000000000 into the BTT 1.1's space): no BTT info block",
+            Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
         media.Write(second, block);
         Assert.Equal(formatted, Btt.Probe(media, at, size, BttVersion.V1_1, parent).Summary);
     }

@@ -131,7 +131,8 @@ public static class Btt
         return null;
     }
 
-    /// <summary>Whether <paramref name="length"/> bytes at <paramref name="at"/> (not before <paramref name="after"/>) end by <paramref name="end"/>.</summary>
+    /// <summary>Whether <paramref name="length"/> bytes at <paramref name="at"/>, not before <paramref name="after"/>, end by
+    /// <paramref name="end"/> (without overflowing on offsets read from the media).</summary>
     private static bool Fits(ulong after, ulong at, ulong length, ulong end) => at >= after && at <= end && length <= end - at;
 
     private static void ZeroUnlessZero(IRegionMedia media, ulong offset, ulong length)
