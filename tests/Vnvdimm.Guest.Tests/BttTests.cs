@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Namespaces.Btt;
 using Vnvdimm.Testing;
 
 namespace Vnvdimm.Guest.Tests;
@@ -51,7 +52,7 @@ public sealed class BttTests
         var linux = LinuxSector.Unzip(dir, labels);
         using var media = new FileRegionMedia(linux.Path, linux.RegionSize, writable: false);
 
-        var (summary, problem) = Btt.Probe(media, linux.Label.Dpa, linux.Label.RawSize, linux.Version, linux.Label.Uuid);
+        var (summary, problem) = BttFormat.Probe(media, linux.Label.Dpa, linux.Label.RawSize, linux.Version, linux.Label.Uuid);
 
         Assert.Null(problem);
         Assert.Equal(major, linux.Version.Major);
@@ -74,7 +75,7 @@ public sealed class BttTests
 
         BttSummary summary;
         using (var media = new FileRegionMedia(copy, linux.RegionSize, writable: true))
-            summary = Btt.Format(media, linux.Label.Dpa, linux.Label.RawSize, linux.Version, 4096, linux.ListedUuid, linux.Label.Uuid);
+            summary = BttFormat.Format(media, linux.Label.Dpa, linux.Label.RawSize, linux.Version, 4096, linux.ListedUuid, linux.Label.Uuid);
 
         Assert.Equal(linux.ListedSize, summary.Size);
         // The whole file: info, data (Linux wrote none), map, log, info2, and nothing outside the namespace touched.
@@ -198,8 +199,8 @@ public sealed class BttTests
         media.Fill(0xA5);
         Guid uuid = Guid.NewGuid(), parent = Guid.NewGuid();
 
-        var formatted = Btt.Format(media, at, namespaceSize, version, sectorSize, uuid, parent);
-        var (probed, problem) = Btt.Probe(media, at, namespaceSize, version, parent);
+        var formatted = BttFormat.Format(media, at, namespaceSize, version, sectorSize, uuid, parent);
+        var (probed, problem) = BttFormat.Probe(media, at, namespaceSize, version, parent);
 
         var layout = BttLayout.For(namespaceSize - version.InitialOffset, sectorSize);
         var expected = new BttSummary(sectorSize, layout.ExternalSectors, layout.Size, uuid, 1);
@@ -234,12 +235,12 @@ public sealed class BttTests
     public void A_namespace_without_a_BTT_probes_to_nothing_in_either_version()
     {
         var media = new MemoryMedia(32 * MiB);
-        AssertNoBtt(Btt.Probe(media, 0, 32 * MiB, BttVersion.V1_1, Guid.NewGuid()));
-        AssertNoBtt(Btt.Probe(media, 0, 32 * MiB, BttVersion.V2_0, Guid.NewGuid()));
+        AssertNoBtt(BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V1_1, Guid.NewGuid()));
+        AssertNoBtt(BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V2_0, Guid.NewGuid()));
 
         // Each version looks only where it keeps its first arena: a BTT of the other version is not seen.
-        Btt.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty);
-        AssertNoBtt(Btt.Probe(media, 0, 32 * MiB, BttVersion.V1_1, Guid.NewGuid()));
+        BttFormat.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty);
+        AssertNoBtt(BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V1_1, Guid.NewGuid()));
     }
 
     [Fact]
@@ -247,7 +248,7 @@ public sealed class BttTests
     {
         var media = new MemoryMedia(32 * MiB);
         Guid parent = Guid.NewGuid();
-        Btt.Format(media, 0, 32 * MiB, BttVersion.V1_1, 512, Guid.NewGuid(), parent);
+        BttFormat.Format(media, 0, 32 * MiB, BttVersion.V1_1, 512, Guid.NewGuid(), parent);
         var block = media.Read(4096, BttInfoBlock.Size);
 
         foreach (int at in new[] { 16, 60, 200, 4087, 4095 })
@@ -256,7 +257,7 @@ public sealed class BttTests
             bad[at] ^= 0x10;
             Assert.Equal(BttInfoStatus.BadChecksum, BttInfoBlock.Parse(bad).Status);
             media.Write(4096, bad);
-            var (summary, problem) = Btt.Probe(media, 0, 32 * MiB, BttVersion.V1_1, parent);
+            var (summary, problem) = BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V1_1, parent);
             Assert.Null(summary);
             Assert.Contains("checksum", problem);
         }
@@ -271,14 +272,14 @@ public sealed class BttTests
     {
         var media = new MemoryMedia(32 * MiB);
         Guid parent = Guid.NewGuid(), other = Guid.NewGuid();
-        Btt.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), parent);
+        BttFormat.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), parent);
 
-        var (summary, problem) = Btt.Probe(media, 0, 32 * MiB, BttVersion.V2_0, other);
+        var (summary, problem) = BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V2_0, other);
         Assert.Null(summary);
         Assert.Contains($"belongs to namespace {parent}, not {other}", problem);
 
-        Btt.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty);
-        Assert.Null(Btt.Probe(media, 0, 32 * MiB, BttVersion.V2_0, other).Problem);
+        BttFormat.Format(media, 0, 32 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty);
+        Assert.Null(BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V2_0, other).Problem);
     }
 
     [Fact]
@@ -286,19 +287,19 @@ public sealed class BttTests
     {
         var media = new MemoryMedia(64 * MiB);
         Guid parent = Guid.NewGuid();
-        Btt.Format(media, 0, 64 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), parent);
+        BttFormat.Format(media, 0, 64 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), parent);
 
         // The same BTT seen through a shorter namespace: its arena runs past the end.
-        var (summary, problem) = Btt.Probe(media, 0, 32 * MiB, BttVersion.V2_0, parent);
+        var (summary, problem) = BttFormat.Probe(media, 0, 32 * MiB, BttVersion.V2_0, parent);
         Assert.Null(summary);
         Assert.Contains("past the namespace's end", problem);
 
         var arena = BttLayout.For(64 * MiB, 4096).Arenas[0];
         media.Write(0, arena.Info(BttVersion.V1_1, Guid.NewGuid(), parent).ToBytes());
-        Assert.Contains("is BTT 1.1, the namespace's labels call for BTT 2.0", Btt.Probe(media, 0, 64 * MiB, BttVersion.V2_0, parent).Problem);
+        Assert.Contains("is BTT 1.1, the namespace's labels call for BTT 2.0", BttFormat.Probe(media, 0, 64 * MiB, BttVersion.V2_0, parent).Problem);
 
         media.Write(0, (arena.Info(BttVersion.V2_0, Guid.NewGuid(), parent) with { MapOff = arena.LogOff - 4096 }).ToBytes());
-        Assert.Contains("do not fit", Btt.Probe(media, 0, 64 * MiB, BttVersion.V2_0, parent).Problem);
+        Assert.Contains("do not fit", BttFormat.Probe(media, 0, 64 * MiB, BttVersion.V2_0, parent).Problem);
     }
 
     [Theory]
@@ -309,7 +310,7 @@ public sealed class BttTests
     {
         var media = new MemoryMedia(32 * MiB);
         var refused = Assert.Throws<InvalidOperationException>(
-            () => Btt.Format(media, 0, 32 * MiB, BttVersion.V1_1, sectorSize, Guid.NewGuid(), Guid.Empty));
+            () => BttFormat.Format(media, 0, 32 * MiB, BttVersion.V1_1, sectorSize, Guid.NewGuid(), Guid.Empty));
         Assert.Equal($"sector size {sectorSize} is not supported for a BTT; Linux accepts 512, 520, 528, 4096, 4104, 4160, 4224", refused.Message);
         Assert.Equal(0, media.Writes);
     }
@@ -320,10 +321,10 @@ public sealed class BttTests
         var media = new MemoryMedia(32 * MiB);
         // BTT 1.1 loses its first 4 KiB: 16 MiB is too small for it, but just right for 2.0.
         var refused = Assert.Throws<InvalidOperationException>(
-            () => Btt.Format(media, 0, 16 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), Guid.Empty));
+            () => BttFormat.Format(media, 0, 16 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), Guid.Empty));
         Assert.Equal("a 16777216-byte namespace is too small for a BTT 1.1: it needs at least 16781312 bytes (one 16 MiB arena)", refused.Message);
         Assert.Equal(0, media.Writes);
-        Assert.Equal(1, Btt.Format(media, 0, 16 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty).Arenas);
+        Assert.Equal(1, BttFormat.Format(media, 0, 16 * MiB, BttVersion.V2_0, 4096, Guid.NewGuid(), Guid.Empty).Arenas);
     }
 
     [Fact]
@@ -331,23 +332,23 @@ public sealed class BttTests
     {
         Guid parent = Guid.NewGuid(), old = Guid.NewGuid();
         var media = new MemoryMedia(32 * MiB);
-        Btt.Format(media, 0, 32 * MiB, BttVersion.V1_1, 512, old, parent);
+        BttFormat.Format(media, 0, 32 * MiB, BttVersion.V1_1, 512, old, parent);
         // Damage the old map so this format has map zeros to write too.
         var arena = BttLayout.For(32 * MiB - 4096, 4096).Arenas[0];
         media.Write(4096 + arena.MapOff + 4096, [1, 2, 3]);
         var before = media.Read(0, (int)(32 * MiB));
         int writes = new MemoryMedia((byte[])before.Clone()).FormatCounting(parent);
         var unwritten = new MemoryMedia((byte[])before.Clone()) { WriteBudget = 0 };
-        Assert.Throws<IOException>(() => Btt.Format(unwritten, 0, 32 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), parent));
-        Assert.Equal(old, Btt.Probe(unwritten, 0, 32 * MiB, BttVersion.V1_1, parent).Summary?.Uuid);
+        Assert.Throws<IOException>(() => BttFormat.Format(unwritten, 0, 32 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), parent));
+        Assert.Equal(old, BttFormat.Probe(unwritten, 0, 32 * MiB, BttVersion.V1_1, parent).Summary?.Uuid);
 
         // Once anything is written, the old BTT is gone, and the new one appears only with its first info block, the last write.
         Assert.Equal(5, writes); // old info block cleared, the damaged map chunk, log, info2, info
         for (int budget = 1; budget < writes; budget++)
         {
             var crashing = new MemoryMedia((byte[])before.Clone()) { WriteBudget = budget };
-            Assert.Throws<IOException>(() => Btt.Format(crashing, 0, 32 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), parent));
-            AssertNoBtt(Btt.Probe(crashing, 0, 32 * MiB, BttVersion.V1_1, parent));
+            Assert.Throws<IOException>(() => BttFormat.Format(crashing, 0, 32 * MiB, BttVersion.V1_1, 4096, Guid.NewGuid(), parent));
+            AssertNoBtt(BttFormat.Probe(crashing, 0, 32 * MiB, BttVersion.V1_1, parent));
         }
     }
 
@@ -363,8 +364,8 @@ public sealed class BttTests
         using var media = new FileRegionMedia(path, at + size + MiB, writable: true);
 
         var stopwatch = Stopwatch.StartNew();
-        var formatted = Btt.Format(media, at, size, BttVersion.V1_1, 4096, uuid, parent);
-        var (probed, problem) = Btt.Probe(media, at, size, BttVersion.V1_1, parent);
+        var formatted = BttFormat.Format(media, at, size, BttVersion.V1_1, 4096, uuid, parent);
+        var (probed, problem) = BttFormat.Probe(media, at, size, BttVersion.V1_1, parent);
 
         Assert.Null(problem);
         var layout = BttLayout.For(size - 4096, 4096);
@@ -379,12 +380,12 @@ public sealed class BttTests
         var block = media.Read(second, BttInfoBlock.Size);
         media.Write(second + 100, [1]);
         Assert.Equal("arena 1 (0x8000000000 into the BTT 1.1's space): info block checksum mismatch",
-            Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
+            BttFormat.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
         media.Write(second, new byte[BttInfoBlock.Size]);
         Assert.Contains("arena 1 (0x8000000000 into the BTT 1.1's space): no BTT info block",
-            Btt.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
+            BttFormat.Probe(media, at, size, BttVersion.V1_1, parent).Problem);
         media.Write(second, block);
-        Assert.Equal(formatted, Btt.Probe(media, at, size, BttVersion.V1_1, parent).Summary);
+        Assert.Equal(formatted, BttFormat.Probe(media, at, size, BttVersion.V1_1, parent).Summary);
     }
 
     [Fact]
@@ -398,10 +399,10 @@ public sealed class BttTests
         Array.Fill(tail, (byte)0x5A);
         media.Write(512 * GiB, tail);
 
-        var formatted = Btt.Format(media, 0, size, BttVersion.V2_0, 4224, Guid.NewGuid(), Guid.Empty);
+        var formatted = BttFormat.Format(media, 0, size, BttVersion.V2_0, 4224, Guid.NewGuid(), Guid.Empty);
 
         Assert.Equal(1, formatted.Arenas);
-        Assert.Equal(formatted, Btt.Probe(media, 0, size, BttVersion.V2_0, Guid.NewGuid()).Summary);
+        Assert.Equal(formatted, BttFormat.Probe(media, 0, size, BttVersion.V2_0, Guid.NewGuid()).Summary);
         Assert.Equal(tail, media.Read(512 * GiB, tail.Length));
         Assert.Equal(0UL, BttInfoBlock.Parse(media.Read(0, BttInfoBlock.Size)).Block!.NextOff);
     }
@@ -446,7 +447,7 @@ public sealed class BttTests
 
         public int FormatCounting(Guid parent)
         {
-            Btt.Format(this, 0, Size, BttVersion.V1_1, 4096, Guid.NewGuid(), parent);
+            BttFormat.Format(this, 0, Size, BttVersion.V1_1, 4096, Guid.NewGuid(), parent);
             return Writes;
         }
     }

@@ -30,7 +30,9 @@ public sealed class NamespaceRegionTests
         string path = InitialisedFile(dir);
         byte[] before = File.ReadAllBytes(path);
         using var storage = new FileLabelStorage(path, LabelSize, writable: true);
-        var region = new NamespaceRegion("region0", OfflineRegion.InSlot(PmemSize, 0, unarmed: true), new LabelStore(storage), "an unarmed DIMM");
+        using var media = new FileRegionMedia(path, PmemSize, writable: false);
+        var region = new NamespaceRegion("region0", OfflineRegion.InSlot(PmemSize, 0, unarmed: true), new LabelStore(storage), media,
+            "an unarmed DIMM");
 
         var refused = Assert.Throws<InvalidOperationException>(() => region.Create(Request()));
         Assert.Equal("region0: read-only (an unarmed DIMM), ineligible for namespace creation", refused.Message);
@@ -47,7 +49,8 @@ public sealed class NamespaceRegionTests
         var slot = OfflineRegion.InSlot(PmemSize, 0);
         var request = Request();
 
-        var label = new NamespaceRegion("nv0.img", slot, store, "no write permission").Create(request);
+        using var media = new FileRegionMedia(path, PmemSize, writable: true);
+        var (label, _) = new NamespaceRegion("nv0.img", slot, store, media, "no write permission").Create(request);
         Assert.Equal((request.Uuid, 0UL, 0u, slot.Cookie2), (label.Uuid, label.Dpa, label.Slot, label.InterleaveSetCookie));
         Assert.Equal(request.Uuid, Assert.Single(store.Load().Labels).Uuid);
     }
@@ -55,7 +58,10 @@ public sealed class NamespaceRegionTests
     [Fact]
     public void A_region_whose_dimm_has_no_label_area_says_so()
     {
-        var region = new NamespaceRegion("region0", OfflineRegion.InSlot(PmemSize, 0), null, "an unarmed DIMM");
+        using var dir = new TempFolder();
+        string path = InitialisedFile(dir);
+        using var media = new FileRegionMedia(path, PmemSize, writable: false);
+        var region = new NamespaceRegion("region0", OfflineRegion.InSlot(PmemSize, 0), null, media, "an unarmed DIMM");
         var refused = Assert.Throws<InvalidOperationException>(() => region.Create(Request()));
         Assert.Equal("region0: its DIMM has no label area (label-size=0)", refused.Message);
     }

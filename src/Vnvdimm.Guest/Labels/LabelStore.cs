@@ -86,9 +86,11 @@ public sealed class LabelStore(ILabelStorage storage)
 
     /// <summary>
     /// Adds a pmem namespace label for a DIMM whose DPA space is <paramref name="capacity"/> bytes:
-    /// first fit at <paramref name="alignment"/>, in the lowest free slot.
+    /// first fit at <paramref name="alignment"/>, in the lowest free slot. <paramref name="beforeLabel"/>, given the
+    /// DPA chosen once every check has passed, fills the namespace before its label makes it exist (and may still refuse).
     /// </summary>
-    public NamespaceLabel Create(NamespaceRequest request, ulong capacity, ulong alignment, ulong cookie, Guid typeGuid)
+    public NamespaceLabel Create(NamespaceRequest request, ulong capacity, ulong alignment, ulong cookie, Guid typeGuid,
+        Guid abstractionGuid = default, ulong lbaSize = 0, Action<ulong>? beforeLabel = null)
     {
         var state = Writable();
         if (request.Size == 0 || request.Size % alignment != 0)
@@ -104,8 +106,9 @@ public sealed class LabelStore(ILabelStorage storage)
             ?? throw new InvalidOperationException(
                 $"no {request.Size}-byte extent free (capacity {capacity}, {state.Labels.Sum(l => (decimal)l.RawSize)} bytes in use)");
 
-        var label = new NamespaceLabel(request.Uuid, request.Name, 0, 1, 0, cookie, 0, dpa, request.Size, (uint)slot,
-            state.Version == LabelVersion.V1_2 ? typeGuid : Guid.Empty, Guid.Empty);
+        beforeLabel?.Invoke(dpa);
+        var label = new NamespaceLabel(request.Uuid, request.Name, 0, 1, 0, cookie, lbaSize, dpa, request.Size, (uint)slot,
+            state.Version == LabelVersion.V1_2 ? typeGuid : Guid.Empty, state.Version == LabelVersion.V1_2 ? abstractionGuid : Guid.Empty);
         storage.Write(state.Geometry!.SlotOffset((uint)slot), label.ToBytes(state.Geometry.Version));
         var free = new BitArray(state.Current.Free);
         free[slot] = false;

@@ -10,20 +10,36 @@ namespace Vnvdimm.Guest.Namespaces;
 /// </summary>
 /// <param name="name">How messages name the region: regionN in a guest, the backing file offline.</param>
 /// <param name="labels">The label area of the region's DIMM; null when it has none.</param>
+/// <param name="media">The region's bytes, where a namespace's info block goes.</param>
 /// <param name="readOnlyCause">Why the region is read-only, in the user's words: said when it is.</param>
-public sealed class NamespaceRegion(string name, GuestRegion region, LabelStore? labels, string readOnlyCause)
+public sealed class NamespaceRegion(string name, GuestRegion region, LabelStore? labels, IRegionMedia media, string readOnlyCause)
 {
     public string Name => name;
 
-    /// <summary>Adds a pmem namespace label to the region's DIMM, carrying the cookie the guest checks for the set's version.</summary>
-    public NamespaceLabel Create(NamespaceRequest request)
+    /// <summary>
+    /// Adds a pmem namespace label to the region's DIMM, carrying the cookie the guest checks for the set's version and,
+    /// for v1.2 labels, the abstraction GUID of its mode; the info block of the mode is written first, so a namespace
+    /// exists only once complete. Every refusal comes before the first write.
+    /// </summary>
+    public (NamespaceLabel Label, NamespaceContent Content) Create(NamespaceRequest request, NamespaceLayout? layout = null)
     {
+        layout ??= NamespaceLayout.Raw;
         // As ndctl: a read-only region takes no namespace; refused before the label area is read or written.
         if (region.ReadOnly)
             throw new InvalidOperationException($"{name}: read-only ({readOnlyCause}), ineligible for namespace creation");
         if (labels is null)
             throw new InvalidOperationException($"{name}: its DIMM has no label area (label-size=0)");
-        ulong cookie = labels.Load().Version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
-        return labels.Create(request, region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType);
+        var version = labels.Load().Version ?? LabelVersion.V1_2;
+        ulong cookie = version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
+        NamespaceContent? content = null;
+        var label = labels.Create(request, region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType,
+            AbstractionGuids.For(layout.Mode), layout.Mode == NamespaceMode.Raw ? 0 : layout.LabelLbaSize, dpa =>
+            {
+                var extent = new NamespaceExtent(dpa, request.Size, region.Spa.Base + dpa, request.Uuid,
+                    ClaimClass.None, version);
+                var format = NamespaceFormatter.Prepare(extent, layout, Guid.NewGuid());
+                content = format.WriteTo(media);
+            });
+        return (label, content!);
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Namespaces.Pfn;
 using Vnvdimm.Guest.Nfit;
 
 namespace Vnvdimm.Guest.Ndctl;
@@ -11,15 +13,35 @@ public sealed record NdctlDimm(
     [property: JsonPropertyName("handle")] uint Handle,
     [property: JsonPropertyName("phys_id")] ushort PhysId);
 
-/// <summary>An <c>ndctl list -N</c> namespace entry, fields in ndctl's order.</summary>
+/// <summary>
+/// An <c>ndctl list -N</c> namespace entry, fields in ndctl's order: <c>map</c> and <c>align</c> for fsdax and devdax,
+/// <c>chardev</c> (dax{region}.{n}) instead of <c>blockdev</c> and <c>sector_size</c> for devdax, <c>uuid</c> the info
+/// block's when there is one. <c>problem</c> is not ndctl's: why an info block there was not taken.
+/// </summary>
 public sealed record NdctlNamespace(
     [property: JsonPropertyName("dev")] string Dev,
     [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("map")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Map,
     [property: JsonPropertyName("size")] ulong Size,
-    [property: JsonPropertyName("uuid")] string? Uuid,
-    [property: JsonPropertyName("sector_size")] uint SectorSize,
-    [property: JsonPropertyName("blockdev")] string Blockdev,
-    [property: JsonPropertyName("name")] string? Name);
+    [property: JsonPropertyName("uuid")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Uuid,
+    [property: JsonPropertyName("sector_size")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] uint? SectorSize,
+    [property: JsonPropertyName("chardev")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Chardev,
+    [property: JsonPropertyName("align")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Align,
+    [property: JsonPropertyName("blockdev")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Blockdev,
+    [property: JsonPropertyName("name")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    [property: JsonIgnore] string? Problem = null)
+{
+    /// <summary>The entry of namespace <paramref name="index"/> of region <paramref name="region"/>, with Linux's device names.</summary>
+    public static NdctlNamespace From(int region, int index, NamespaceContent content, string? name)
+    {
+        string suffix = index == 0 ? $"{region}" : $"{region}.{index}";
+        return new NdctlNamespace($"namespace{region}.{index}", NamespaceModes.Name(content.Mode),
+            content.Map is PfnMap map ? NamespaceModes.Name(map) : null, content.Size, content.Uuid?.ToString("D"), content.SectorSize,
+            content.Mode == NamespaceMode.Devdax ? $"dax{region}.{index}" : null, content.Align,
+            content.Mode switch { NamespaceMode.Devdax => null, NamespaceMode.Sector => $"pmem{suffix}s", _ => $"pmem{suffix}" },
+            string.IsNullOrEmpty(name) ? null : name, content.Problem);
+    }
+}
 
 /// <summary>A region's DIMM mapping, as <c>ndctl list -DR</c> prints it.</summary>
 public sealed record NdctlMapping(
@@ -63,35 +85,16 @@ public sealed record NdctlListing(
         var regions = new List<NdctlRegion>();
         foreach (var region in topology.Regions)
         {
-            var namespaces = new List<NdctlNamespace>();
-            var extents = new List<(ulong Dpa, ulong Size)>();
             ulong cookie = region.Cookie1;
+            LabelAreaState? state = null;
             if (region.Mappings.Count == 1 && guest.Labels(region.Mappings[0].Dimm) is LabelStore store)
             {
-                var state = store.Load();
+                state = store.Load();
                 problems.AddRange(state.Problems.Select(p => $"{region.Mappings[0].Dimm.Device}: {p}"));
                 if (state.Version == LabelVersion.V1_2)
                     cookie = region.Cookie2;
-                foreach (var label in state.Labels.OrderBy(l => l.Dpa))
-                {
-                    if (Mismatch(label, state.Version!.Value, region) is string why)
-                    {
-                        problems.Add($"{region.Mappings[0].Dimm.Device}: slot {label.Slot} ({label.Uuid}) ignored: {why}");
-                        continue;
-                    }
-                    int n = namespaces.Count;
-                    extents.Add((label.Dpa, label.RawSize));
-                    namespaces.Add(new NdctlNamespace($"namespace{region.Number}.{n}", Mode(label), label.RawSize, label.Uuid.ToString("D"),
-                        label.LbaSize is 0 ? 512 : (uint)label.LbaSize, n == 0 ? $"pmem{region.Number}" : $"pmem{region.Number}.{n}",
-                        label.Name.Length > 0 ? label.Name : null));
-                }
             }
-            else
-            {
-                // Label-less: Linux gives the whole region to one raw namespace.
-                namespaces.Add(new NdctlNamespace($"namespace{region.Number}.0", "raw", region.Spa.Length, null, 512, $"pmem{region.Number}", null));
-                extents.Add((0, region.Spa.Length));
-            }
+            var (namespaces, extents) = Namespaces(region, state, new GuestRegionMedia(guest.Connection, region), problems);
             var gaps = FreeExtents(extents, region.Mappings[0].Size, region.Alignment);
             var mappings = region.Mappings.Select((m, i) => new NdctlMapping(m.Dimm.Device, m.RegionOffset, m.Size, i)).ToList();
             regions.Add(new NdctlRegion(region.Device, region.Spa.Length, region.Alignment, gaps.Aggregate(0UL, (a, b) => a + b),
@@ -101,10 +104,54 @@ public sealed record NdctlListing(
         return new NdctlListing(dimms, regions, problems.Count > 0 ? problems : null);
     }
 
-    private static string? Mismatch(NamespaceLabel label, LabelVersion version, GuestRegion region)
+    /// <summary>
+    /// The namespaces Linux makes of a region: one per label that fits it, in DPA order, or, without a label area, one
+    /// over the whole region; each as its info blocks make it. Labels ignored and info blocks refused go to
+    /// <paramref name="problems"/>. Offline, where the slot is unknown, <paramref name="checkCookie"/> false takes every
+    /// label whatever its interleave-set cookie.
+    /// </summary>
+    public static (List<NdctlNamespace> Namespaces, List<(ulong Dpa, ulong Size)> Extents) Namespaces(
+        GuestRegion region, LabelAreaState? state, IRegionMedia media, List<string> problems, bool checkCookie = true)
+    {
+        var namespaces = new List<NdctlNamespace>();
+        var extents = new List<(ulong Dpa, ulong Size)>();
+        string device = region.Mappings[0].Dimm.Device;
+        if (state is { Version: LabelVersion version })
+        {
+            foreach (var label in state.Labels.OrderBy(l => l.Dpa))
+            {
+                if (Mismatch(label, version, region, checkCookie) is string why)
+                {
+                    problems.Add($"{device}: slot {label.Slot} ({label.Uuid}) ignored: {why}");
+                    continue;
+                }
+                extents.Add((label.Dpa, label.RawSize));
+                var content = NamespaceProbe.Read(media, NamespaceExtent.Of(label, version, region.Spa.Base),
+                    label.LbaSize is 0 ? 512 : (uint)label.LbaSize);
+                Add(content, label.Name);
+            }
+        }
+        else if (state is null)
+        {
+            // Label-less: Linux gives the whole region to one namespace.
+            extents.Add((0, region.Spa.Length));
+            Add(NamespaceProbe.Read(media, NamespaceExtent.LabelLess(region.Spa.Length, region.Spa.Base)), null);
+        }
+        return (namespaces, extents);
+
+        void Add(NamespaceContent content, string? name)
+        {
+            var entry = NdctlNamespace.From(region.Number, namespaces.Count, content, name);
+            if (content.Problem is not null)
+                problems.Add($"{entry.Dev}: {content.Problem}");
+            namespaces.Add(entry);
+        }
+    }
+
+    private static string? Mismatch(NamespaceLabel label, LabelVersion version, GuestRegion region, bool checkCookie)
     {
         ulong expected = version == LabelVersion.V1_2 ? region.Cookie2 : region.Cookie1;
-        if (label.InterleaveSetCookie != expected)
+        if (checkCookie && label.InterleaveSetCookie != expected)
             return $"interleave-set cookie 0x{label.InterleaveSetCookie:x16}, the region's is 0x{expected:x16}";
         if (version == LabelVersion.V1_2 && label.TypeGuid != NamespaceLabel.PmemTypeGuid)
             return $"type {label.TypeGuid} is not persistent memory";
@@ -112,15 +159,6 @@ public sealed record NdctlListing(
             return $"DPA 0x{label.Dpa:x}+0x{label.RawSize:x} is beyond the DIMM's 0x{region.Mappings[0].Size:x}";
         return null;
     }
-
-    /// <summary>The namespace mode ndctl reports, from the v1.2 abstraction GUID (raw when none).</summary>
-    private static string Mode(NamespaceLabel label) => label.AbstractionGuid.ToString() switch
-    {
-        "266400ba-fb9f-4677-bcb0-968f11d0d225" => "fsdax",
-        "97a86d9c-3cdd-4eda-986f-5068b4f80088" => "devdax",
-        "8aed63a2-29a2-4c66-8b12-f05d15d3922a" => "sector",
-        _ => (label.Flags & NamespaceLabel.FlagBtt) != 0 ? "sector" : "raw",
-    };
 
     /// <summary>
     /// The free stretches of a single-DIMM region's DPA space, each trimmed to the region alignment

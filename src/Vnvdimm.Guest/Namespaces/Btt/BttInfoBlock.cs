@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Vnvdimm.Guest.Labels;
 
-namespace Vnvdimm.Guest.Namespaces;
+namespace Vnvdimm.Guest.Namespaces.Btt;
 
 /// <summary>Why a 4 KiB block is or is not an arena info block Linux would accept (before the parent uuid is compared).</summary>
 public enum BttInfoStatus { Valid, NoSignature, BadChecksum }

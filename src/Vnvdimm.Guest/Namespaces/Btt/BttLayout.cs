@@ -1,4 +1,4 @@
-namespace Vnvdimm.Guest.Namespaces;
+namespace Vnvdimm.Guest.Namespaces.Btt;
 
 /// <summary>
 /// One arena: an info block, the data blocks, the map (one 4-byte entry per external block), the log (one 64-byte group per

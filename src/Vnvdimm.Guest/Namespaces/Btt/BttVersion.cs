@@ -1,6 +1,6 @@
 using Vnvdimm.Guest.Labels;
 
-namespace Vnvdimm.Guest.Namespaces;
+namespace Vnvdimm.Guest.Namespaces.Btt;
 
 /// <summary>
 /// The two BTT layouts Linux knows (drivers/nvdimm/btt_devs.c), chosen by the namespace's claim class, not by what is on the

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Vnvdimm.Guest.Namespaces;
+namespace Vnvdimm.Guest.Namespaces.Btt;
 
 /// <summary>A BTT as Linux presents it: its external block size, how many blocks, the block device's size in bytes.</summary>
 public sealed record BttSummary(uint SectorSize, ulong Sectors, ulong Size, Guid Uuid, int Arenas);
@@ -9,7 +9,7 @@ public sealed record BttSummary(uint SectorSize, ulong Sectors, ulong Size, Guid
 /// Sector mode offline: writes a BTT the way Linux does when it finds none (btt_meta_init), and reads one the way Linux does
 /// when it attaches (nd_btt_version, discover_arenas). Offsets given are the namespace's in the region.
 /// </summary>
-public static class Btt
+public static class BttFormat
 {
     /// <summary>Map zeroing reads and compares this much at a time, so zeros already there (a sparse file) are not rewritten.</summary>
     private const int ZeroChunk = 1 << 20;
