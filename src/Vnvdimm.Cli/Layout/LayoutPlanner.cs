@@ -4,6 +4,8 @@ using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Devices;
 using Vnvdimm.Guest.Acpi;
 using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Ndctl;
 using Vnvdimm.Guest.Nfit;
 using Vnvdimm.HostMemory;
 using Vnvdimm.Options;
@@ -101,6 +103,8 @@ public static class LayoutPlanner
                 }
                 if (fileSize > 0)
                     warnings.AddRange(LabelSetsElsewhere(file, fileSize.Value, p, all, region));
+                if (fileSize >= pmem && (labelSize == 0 || labels is not null))
+                    warnings.AddRange(InfoBlocksRefused(path, region, labels));
             }
         }
 
@@ -109,6 +113,19 @@ public static class LayoutPlanner
             backend.Readonly || p.Options.Unarmed, content, VersionName(labels?.Version),
             labels is null ? [] : [.. labels.Labels.Select(l => new LayoutNamespace(l.Uuid.ToString("D"), l.Name, l.Dpa, l.RawSize))],
             warnings);
+    }
+
+    /// <summary>
+    /// Info blocks Linux would refuse where these options put the NVDIMM: most often an fsdax/devdax namespace that no
+    /// longer starts on a 2 MiB guest-physical boundary because an NVDIMM before it changed size.
+    /// </summary>
+    private static IEnumerable<LayoutWarning> InfoBlocksRefused(string path, GuestRegion region, LabelAreaState? labels)
+    {
+        using var media = new FileRegionMedia(path, region.Spa.Length, writable: false);
+        // Labels this NVDIMM cannot hold are the other warnings' business: only what the info blocks say counts here.
+        var (namespaces, _) = NdctlListing.Namespaces(region, labels, media, [], checkCookie: false);
+        return namespaces.Where(n => n.Problem is not null)
+            .Select(n => new LayoutWarning(WarningKind.InfoBlockRefused, $"{n.Dev}: {n.Problem}"));
     }
 
     /// <summary>Label sets left in the file by other options: at its end, or ending where this backend ends but larger or smaller.</summary>

@@ -45,6 +45,10 @@ public enum WarningKind
     [JsonStringEnumMemberName("file-shared")]
     FileShared,
 
+    /// <summary>At this guest address Linux would not take a namespace's fsdax/devdax/sector info block (it uses it as raw).</summary>
+    [JsonStringEnumMemberName("info-block-refused")]
+    InfoBlockRefused,
+
     /// <summary>A skipped option changes what the guest sees.</summary>
     [JsonStringEnumMemberName("guest-view")]
     GuestView,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vnvdimm.Cli.Tools.Rendering;
 using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Guest;
+using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Ndctl;
 
 namespace Vnvdimm.Cli.Tools.Commands;
@@ -60,12 +61,16 @@ internal static class GuestCommands
     {
         var region = new Option<string>("--region") { Description = "regionN", DefaultValueFactory = _ => "region0" };
         var request = new NamespaceRequestOptions();
-        return GuestCommand("create-namespace", "add a pmem namespace label", (guest, r) =>
+        var layout = new NamespaceLayoutOptions(NamespaceMode.Raw, NamespaceMode.Raw, NamespaceMode.Fsdax, NamespaceMode.Devdax,
+            NamespaceMode.Sector);
+        return GuestCommand("create-namespace", "add a pmem namespace label (and the info block of its mode)", (guest, r) =>
         {
+            var wanted = layout.Read(r);
             var target = GuestLabelAreas.Region(guest, r.GetValue(region)!);
-            Console.Out.WriteLine(ToolMessages.NamespaceCreated(target.Name, target.Create(request.Read(r))));
+            var (label, content) = target.Create(request.Read(r), wanted);
+            Console.Out.WriteLine(ToolMessages.NamespaceCreated(target.Name, label, content));
             return 0;
-        }, [region, .. request.All]);
+        }, [region, .. request.All, .. layout.All]);
     }
 
     private static Command DestroyNamespace()

@@ -3,6 +3,8 @@ using Spectre.Console;
 using Vnvdimm.Cli.Tools.Rendering;
 using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Guest.Labels;
+using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Ndctl;
 using Vnvdimm.HostMemory;
 
 namespace Vnvdimm.Cli.Tools.Commands;
@@ -13,7 +15,7 @@ internal static class LabelCommands
     public static Command Create()
     {
         var label = new Command("label", "the label area of a backing file, offline (the machine must not be running)");
-        foreach (var command in new[] { Dump(), Check(), Init(), CreateNamespace(), DestroyNamespace() })
+        foreach (var command in new[] { Dump(), Check(), Init(), CreateNamespace(), DestroyNamespace(), Format() })
             label.Subcommands.Add(command);
         return label;
     }
@@ -22,10 +24,9 @@ internal static class LabelCommands
     private static Command Dump()
     {
         var json = SharedOptions.Json();
-        return LabelCommand("dump", "print the index and labels", (file, r) =>
+        return LabelCommand("dump", "print the index, the labels and the namespaces (as ndctl list -N)", (file, r) =>
         {
-            using var storage = file.OpenLabels(writable: false);
-            var report = LabelReport.From(file.Path, new LabelStore(storage).Load());
+            var report = Inspect(file);
             LabelReport.Write([report], r.GetValue(json));
             return report.Problems.Count > 0 ? 1 : 0;
         }, json);
@@ -35,16 +36,13 @@ internal static class LabelCommands
     private static Command Check()
     {
         var json = SharedOptions.Json();
-        return LabelCommand("check", "report problems (exit status 1 if any), change nothing", (file, r) =>
+        return LabelCommand("check", "report problems of labels and info blocks (exit status 1 if any), change nothing", (file, r) =>
         {
-            LabelAreaState state;
-            using (var storage = file.OpenLabels(writable: false))
-                state = new LabelStore(storage).Load();
-            var report = LabelReport.From(file.Path, state);
+            var report = Inspect(file);
             if (r.GetValue(json))
                 LabelReport.Write([report], json: true);
-            else if (state.Problems.Count == 0)
-                Console.Out.WriteLine(ToolMessages.LabelAreaSound(file.Path, state));
+            else if (report.Problems.Count == 0)
+                Console.Out.WriteLine(ToolMessages.LabelAreaSound(file.Path, report));
             else
                 report.Print(AnsiConsole.Console);
             // Consistent labels in a half-copied file are no comfort: the mark says the rest may be old.
@@ -53,8 +51,56 @@ internal static class LabelCommands
                 Console.Error.WriteLine(ToolMessages.IncompleteCopy(file.Path, why));
                 return 1;
             }
-            return state.Problems.Count == 0 ? 0 : 1;
+            return report.Problems.Count == 0 ? 0 : 1;
         }, json);
+    }
+
+    /// <summary>
+    /// The file's label area (none with --label-size 0) and the namespaces a guest would find in the file's region, each
+    /// as its info block makes it; labels are taken whatever slot they were made for (the file does not say).
+    /// </summary>
+    private static LabelReport Inspect(OfflineLabelFile file)
+    {
+        LabelAreaState? state = null;
+        if (file.LabelSize > 0)
+            using (var storage = file.OpenLabels(writable: false))
+                state = new LabelStore(storage).Load();
+        var region = file.Region();
+        using var media = file.OpenRegion(region, writable: false);
+        var problems = new List<string>();
+        var (namespaces, _) = NdctlListing.Namespaces(region, state, media, problems, checkCookie: false);
+        return LabelReport.From(file.Path, state, namespaces, problems);
+    }
+
+    /// <summary>The label-less variant of create-namespace: an info block at the start of a label-size=0 NVDIMM's file.</summary>
+    private static Command Format()
+    {
+        var path = new Argument<string>("file") { Description = "the backend's mem-path (an NVDIMM with label-size=0)" };
+        var layout = new NamespaceLayoutOptions(NamespaceMode.Fsdax, NamespaceMode.Fsdax, NamespaceMode.Devdax);
+        var uuid = new Option<Guid?>("--uuid") { Description = "the info block's uuid (default: a new one)", CustomParser = OptionParsers.Uuid };
+        var force = new Option<bool>("--force") { Description = "replace an info block the namespace has already" };
+        var command = new Command("format", "make a label-less NVDIMM's namespace fsdax or devdax: an info block at its start")
+        {
+            path, layout.All[0], layout.All[1], layout.All[2], uuid, force,
+        };
+        command.SetAction(r =>
+        {
+            var wanted = layout.Read(r);
+            var file = new OfflineLabelFile(ExistingBackingFile(r.GetValue(path)!), 0);
+            var region = file.Region();
+            var extent = NamespaceExtent.LabelLess(region.Spa.Length, region.Spa.Base);
+            if (file.IsReadOnly())
+                throw new ToolException($"{file.Path}: read-only (no write permission), ineligible for namespace creation");
+            var format = NamespaceFormatter.Prepare(extent, wanted, r.GetValue(uuid) ?? Guid.NewGuid());
+            using var media = file.OpenRegion(region, writable: true);
+            var present = NamespaceProbe.Read(media, extent);
+            if (present.Mode != NamespaceMode.Raw && !r.GetValue(force))
+                throw new ToolException($"{file.Path}: the namespace is {NamespaceModes.Name(present.Mode)} already " +
+                    $"(info block uuid {present.Uuid}): --force replaces it");
+            Console.Out.WriteLine(ToolMessages.LabelLessFormatted(file.Path, format.WriteTo(media)));
+            return 0;
+        });
+        return command;
     }
 
     private static Command Init()
@@ -77,16 +123,27 @@ internal static class LabelCommands
             Description = "the memory slot the NVDIMM is plugged into (its NFIT identity)",
             DefaultValueFactory = _ => 0,
         };
-        var align = new Option<string>("--align") { Description = "the backend's align (default: the page size)", DefaultValueFactory = _ => "4K" };
-        return LabelCommand("create-namespace", "add a pmem namespace label", (file, r) =>
+        var backendAlign = new Option<string>("--backend-align")
         {
+            Description = "the backend's align= (default: the page size)",
+            DefaultValueFactory = _ => "4K",
+        };
+        var layout = new NamespaceLayoutOptions(NamespaceMode.Raw, NamespaceMode.Raw, NamespaceMode.Fsdax, NamespaceMode.Devdax,
+            NamespaceMode.Sector);
+        return LabelCommand("create-namespace", "add a pmem namespace label (and the info block of its mode)", (file, r) =>
+        {
+            var wanted = layout.Read(r);
             // A read-only file makes a read-only region, which creation refuses: opened without write access then, so
             // that the refusal is what the user reads (and root, who could open it for writing, writes nothing).
-            using var storage = file.OpenLabels(writable: !file.IsReadOnly());
-            var target = file.InSlot(r.GetValue(slot), OptionParsers.Size(r.GetValue(align)!), storage);
-            Console.Out.WriteLine(ToolMessages.NamespaceCreated(target.Name, target.Create(request.Read(r))));
+            bool writable = !file.IsReadOnly();
+            using var storage = file.OpenLabels(writable);
+            var region = file.Region(r.GetValue(slot), OptionParsers.Size(r.GetValue(backendAlign)!));
+            using var media = new FileRegionMedia(file.Path, region.Spa.Length, writable);
+            var target = file.InSlot(r.GetValue(slot), OptionParsers.Size(r.GetValue(backendAlign)!), storage, media);
+            var (label, content) = target.Create(request.Read(r), wanted);
+            Console.Out.WriteLine(ToolMessages.NamespaceCreated(target.Name, label, content));
             return 0;
-        }, [.. request.All, slot, align]);
+        }, [.. request.All, slot, backendAlign, .. layout.All]);
     }
 
     private static Command DestroyNamespace()
@@ -99,6 +156,18 @@ internal static class LabelCommands
             Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(file.Path, r.GetValue(uuid), removed));
             return 0;
         }, uuid);
+    }
+
+    private static string ExistingBackingFile(string file)
+    {
+        if (Directory.Exists(file))
+            throw new ToolException($"{file}: is a directory, not a backing file");
+        if (!File.Exists(file))
+            throw new ToolException($"{file}: no such file");
+        // Never opened: a FIFO would block the tool, a device is no backing file.
+        if (!HostPaths.IsRegularFile(file))
+            throw new ToolException($"{file}: not a regular file (a label area lives in a backing file)");
+        return file;
     }
 
     /// <summary>A command on the backing file its argument names (which must exist), with the label-size it is given.</summary>
@@ -115,14 +184,7 @@ internal static class LabelCommands
             command.Options.Add(option);
         command.SetAction(r =>
         {
-            string file = r.GetValue(path)!;
-            if (Directory.Exists(file))
-                throw new ToolException($"{file}: is a directory, not a backing file");
-            if (!File.Exists(file))
-                throw new ToolException($"{file}: no such file");
-            // Never opened: a FIFO would block the tool, a device is no backing file.
-            if (!HostPaths.IsRegularFile(file))
-                throw new ToolException($"{file}: not a regular file (a label area lives in a backing file)");
+            string file = ExistingBackingFile(r.GetValue(path)!);
             ulong size = OptionParsers.Size(r.GetValue(labelSize)!);
             // The DSM's Get Namespace Label Size answers in 32 bits: no machine has a larger label area.
             if (size > uint.MaxValue)

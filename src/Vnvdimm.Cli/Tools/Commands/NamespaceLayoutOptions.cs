@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Namespaces.Btt;
 using Vnvdimm.Guest.Namespaces.Pfn;
 
 namespace Vnvdimm.Cli.Tools.Commands;
@@ -27,7 +28,7 @@ internal sealed class NamespaceLayoutOptions(NamespaceMode defaultMode, params N
 
     private readonly Option<uint?> _sectorSize = new("--sector-size", "-l")
     {
-        Description = $"sector: the BTT's sector size, one of {string.Join(", ", NamespaceLayout.SectorSizes)} (default 4096)",
+        Description = $"sector: the BTT's sector size, one of {BttLayout.SupportedSizesText} (default 4096)",
     };
 
     public Option[] All => [_mode, _map, _align, _sectorSize];
@@ -54,8 +55,8 @@ internal sealed class NamespaceLayoutOptions(NamespaceMode defaultMode, params N
         if (pfn && !PfnLayout.Alignments.Contains(align))
             throw new ToolException($"--align {alignText}: use 4K, 2M or 1G (what Linux maps on x86-64)");
         uint sector = sectorSize ?? NamespaceLayout.DefaultSectorSize;
-        if (mode == NamespaceMode.Sector && !NamespaceLayout.SectorSizes.Contains(sector))
-            throw new ToolException($"--sector-size {sector}: use one of {string.Join(", ", NamespaceLayout.SectorSizes)}");
+        if (mode == NamespaceMode.Sector && !BttLayout.Supports(sector))
+            throw new ToolException($"--sector-size {sector}: use one of {BttLayout.SupportedSizesText}");
         return new NamespaceLayout(mode, map, align, sector);
     }
 }

@@ -47,6 +47,7 @@ public static class GuestLabelAreas
     public static NamespaceRegion Region(NvdimmGuest guest, string device)
     {
         var region = guest.Topology?.Regions.FirstOrDefault(r => r.Device == device) ?? throw new ToolException($"no region {device}");
-        return new NamespaceRegion(region.Device, region, guest.Labels(region.Mappings[0].Dimm), "an unarmed DIMM");
+        return new NamespaceRegion(region.Device, region, guest.Labels(region.Mappings[0].Dimm), new GuestRegionMedia(guest.Connection, region),
+            "an unarmed DIMM");
     }
 }

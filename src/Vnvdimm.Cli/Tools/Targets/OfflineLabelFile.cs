@@ -1,5 +1,6 @@
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
+using Vnvdimm.Guest.Nfit;
 using Vnvdimm.HostMemory;
 
 namespace Vnvdimm.Cli.Tools.Targets;
@@ -27,8 +28,19 @@ public sealed record OfflineLabelFile(string Path, ulong LabelSize)
     /// area in <paramref name="labels"/>. Read-only when nobody may write the file: a machine maps it only readonly=on,
     /// its NVDIMM unarmed.
     /// </summary>
-    public NamespaceRegion InSlot(int slot, ulong align, FileLabelStorage labels) =>
-        new(Path, OfflineRegion.For(Path, LabelSize, slot, align, unarmed: IsReadOnly()), new LabelStore(labels), "no write permission");
+    public NamespaceRegion InSlot(int slot, ulong align, FileLabelStorage labels, IRegionMedia media) =>
+        new(Path, Region(slot, align), new LabelStore(labels), media, "no write permission");
+
+    /// <summary>The region the file makes in <paramref name="slot"/> with the backend's <paramref name="align"/>.</summary>
+    public GuestRegion Region(int slot = 0, ulong align = 4096) => OfflineRegion.For(Path, LabelSize, slot, align, unarmed: IsReadOnly());
+
+    /// <summary>The file's region as bytes (its first PMEM-size bytes), where namespaces keep their info blocks.</summary>
+    public FileRegionMedia OpenRegion(GuestRegion region, bool writable)
+    {
+        if (writable && IsReadOnly())
+            throw new ToolException($"{Path}: read-only (no write permission): nothing is written");
+        return new FileRegionMedia(Path, region.Spa.Length, writable);
+    }
 
     public bool IsReadOnly() => FileLabelStorage.IsReadOnly(Path);
 }
