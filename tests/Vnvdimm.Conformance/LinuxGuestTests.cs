@@ -12,20 +12,9 @@ namespace Vnvdimm.Conformance;
 /// A real Linux guest (Debian's 6.1 kernel, its NVDIMM drivers and ndctl, booted by QEMU without KVM)
 /// as the judge of our label code: it must accept labels vnvdimm wrote, and what Linux writes must read
 /// back exactly; in both directions `ndctl list -DRN` inside Linux must equal the toolkit's listing.
-/// tests/linux-guest/prepare.sh builds the guest (./test.sh runs it).
 /// </summary>
 public sealed class LinuxGuestTests
 {
-    private static readonly string GuestFolder = Environment.GetEnvironmentVariable("VNVDIMM_LINUX_GUEST") is { Length: > 0 } folder
-        ? folder
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "vnvdimm", "linux-guest");
-
-    private static string? Missing =>
-        TestMachines.QemuPath is null ? TestMachines.QemuMissing
-        : !File.Exists(Path.Combine(GuestFolder, "vmlinuz")) || !File.Exists(Path.Combine(GuestFolder, "initrd"))
-            ? $"no Linux test guest in {GuestFolder} (run tests/linux-guest/prepare.sh)"
-            : null;
-
     private static string[] Machine(TempFolder dir, string persistence) =>
     [
         "-machine", $"pc,nvdimm=on,nvdimm-persistence={persistence}", "-m", "512M,slots=2,maxmem=4G",
@@ -38,7 +27,7 @@ public sealed class LinuxGuestTests
     [InlineData(LabelVersion.V1_1)]
     public void Linux_accepts_the_labels_vnvdimm_writes_through_its_dsm(LabelVersion version)
     {
-        Prerequisite.Require(Missing);
+        Prerequisite.Require(LinuxGuest.Missing);
         using var dir = new TempFolder();
         var uuid = Guid.Parse("11111111-2222-3333-4444-555555555555");
         JsonNode ours;
@@ -60,7 +49,7 @@ public sealed class LinuxGuestTests
     [SkippableFact]
     public void Labels_linux_writes_read_back_exactly()
     {
-        Prerequisite.Require(Missing);
+        Prerequisite.Require(LinuxGuest.Missing);
         using var dir = new TempFolder();
         using (var file = File.Create(dir.File("nv0.img")))
             file.SetLength(130L << 20);
@@ -101,18 +90,6 @@ public sealed class LinuxGuestTests
         Assert.True(JsonNode.DeepEquals(linux, ours), $"Linux:   {linux.ToJsonString()}\nvnvdimm: {ours.ToJsonString()}");
 
     /// <summary>Boots the guest on QEMU with the folder's backing file and returns its `ndctl list -DRN`.</summary>
-    private static JsonNode BootLinux(TempFolder dir, string persistence, string action)
-    {
-        var outcome = TestMachines.Run(TestMachines.QemuPath!,
-        [
-            .. Machine(dir, persistence),
-            "-kernel", Path.Combine(GuestFolder, "vmlinuz"), "-initrd", Path.Combine(GuestFolder, "initrd"),
-            "-append", $"console=ttyS0 panic=-1 quiet vnvdimm.action={action}",
-            "-display", "none", "-nodefaults", "-serial", "stdio", "-no-reboot",
-        ], "", null, TimeSpan.FromMinutes(4));
-        string output = outcome.Stdout;
-        int begin = output.IndexOf("@@NDCTL-BEGIN@@", StringComparison.Ordinal), end = output.IndexOf("@@NDCTL-END@@", StringComparison.Ordinal);
-        Assert.True(begin >= 0 && end > begin, $"the Linux guest printed no listing:\n{output}\n{outcome.Stderr}");
-        return JsonNode.Parse(output[(begin + "@@NDCTL-BEGIN@@".Length)..end])!;
-    }
+    private static JsonNode BootLinux(TempFolder dir, string persistence, string action) =>
+        LinuxGuest.Boot(Machine(dir, persistence), $"vnvdimm.action={action}").Listing;
 }

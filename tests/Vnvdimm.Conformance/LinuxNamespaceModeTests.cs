@@ -53,7 +53,7 @@ public sealed class LinuxNamespaceModeTests
         var linux = LinuxGuest.Boot(Machine(dir), "vnvdimm.action=check");
         AssertSameNamespaces(linux.Listing, ours, "region0", "region1");
         var namespaces = Namespaces(ours, "region0").Concat(Namespaces(ours, "region1")).ToList();
-        Assert.Equal(["devdax", "fsdax", "fsdax", "sector", labelLessMode], namespaces.Select(n => Text(n, "mode")).Order());
+        Assert.Equal(new[] { "devdax", "fsdax", "fsdax", "sector", labelLessMode }.Order(), namespaces.Select(n => Text(n, "mode")).Order());
         foreach (var ns in namespaces)
         {
             string size = Text(ns, "size");
