@@ -124,7 +124,7 @@ public sealed class NamespaceModeToolTests
         var before = dir.Fingerprint();
         var again = Tool("label", "format", file, "--mode", "fsdax");
         Assert.Equal(1, again.ExitCode);
-        Assert.Contains("the namespace is devdax already", again.Stderr);
+        Assert.Contains("it starts with a DAX (devdax) info block: --force replaces it", again.Stderr);
         Assert.Equal(before, dir.Fingerprint());
         Assert.Equal(0, Tool("label", "format", file, "--mode", "fsdax", "--map", "mem", "--force").ExitCode);
         var ns = JsonNode.Parse(Tool("label", "dump", file, "--label-size", "0", "--json").Stdout)![0]!["namespaces"]![0]!;
@@ -209,5 +209,134 @@ public sealed class NamespaceModeToolTests
         Assert.Equal(warned ? 1 : 0, refused.Count);
         if (warned)
             Assert.Contains("not on a 2 MiB boundary", refused[0]!["message"]!.GetValue<string>());
+    }
+
+    /// <summary>A labelled NVDIMM's file, or one whose namespace holds anyone's info block, is not formatted label-less without --force.</summary>
+    [Theory]
+    [InlineData("1.2", "fsdax", "its last 131072 bytes hold a label set (1 namespace(s))")]
+    [InlineData("1.1", "raw", "its last 131072 bytes hold a label set (1 namespace(s))")]
+    public void Format_refuses_a_labelled_nvdimms_file(string version, string mode, string message)
+    {
+        using var dir = new TempFolder();
+        string file = Labelled(dir, version);
+        Assert.Equal(0, Tool(Create(file, "--mode", mode, "--size", "32M")).ExitCode);
+        var before = dir.Fingerprint();
+        var refused = Tool("label", "format", file, "--mode", "fsdax");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains(message, refused.Stderr);
+        Assert.Equal(before, dir.Fingerprint());
+        // Read as label-less, the file's labels are not passed over in silence either.
+        var dump = Tool("label", "dump", file, "--label-size", "0");
+        Assert.Equal(1, dump.ExitCode);
+        Assert.Contains("with label-size=0 the guest sees them as data; this NVDIMM's label-size is 131072", dump.Stdout);
+    }
+
+    /// <summary>
+    /// A label area never initialised leaves the region label-less, as Linux treats it: listed as one namespace over the
+    /// region, and format (given the label-size) makes it fsdax; an initialised label set is refused.
+    /// </summary>
+    [Fact]
+    public void An_uninitialised_label_area_is_a_label_less_region()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Sparse("nv0.img", (130L << 20) + (128 << 10), fill: 0);
+        var dump = JsonNode.Parse(Tool("label", "dump", file, "--label-size", "128K", "--json").Stdout)![0]!;
+        Assert.Equal("""{"dev":"namespace0.0","mode":"raw","size":136314880,"sector_size":512,"blockdev":"pmem0"}""",
+            dump["namespaces"]![0]!.ToJsonString());
+        Assert.Equal(0, Tool("label", "format", file, "--label-size", "128K", "--mode", "fsdax").ExitCode);
+        var listed = JsonNode.Parse(Tool(["guest", "list", "--json", "--", "-machine", "pc,nvdimm=on", "-m", "256M,slots=2,maxmem=4G",
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={file},size=133248K", "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Stdout)!;
+        var region = listed["regions"]![0]!;
+        Assert.Null(region["iset_id"]);
+        Assert.Equal(0UL, region["available_size"]!.GetValue<ulong>());
+        Assert.Equal(("fsdax", 132120576UL), (region["namespaces"]![0]!["mode"]!.GetValue<string>(), region["namespaces"]![0]!["size"]!.GetValue<ulong>()));
+
+        Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
+        var before = dir.Fingerprint();
+        var refused = Tool("label", "format", file, "--label-size", "128K", "--mode", "fsdax", "--force");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("its label area holds an initialised label set: Linux uses its labels, not a label-less namespace", refused.Stderr);
+        Assert.Equal(before, dir.Fingerprint());
+    }
+
+    /// <summary>
+    /// An info block Linux claims but cannot use leaves the namespace without a device (ndctl list omits it), not raw;
+    /// one it passes on (another namespace's) leaves it raw.
+    /// </summary>
+    [Theory]
+    [InlineData(56, 0x201000UL, false, "not aligned")]   // data offset off the 2M grid
+    [InlineData(80, 0x40000000UL, false, "leave no data")] // end trim larger than the namespace (its size would wrap)
+    [InlineData(72, 7UL, true, "neither 1")]              // mode 7: Linux passes the namespace on
+    public void A_claimed_info_block_linux_cannot_use_leaves_no_device(int field, ulong value, bool raw, string problem)
+    {
+        using var dir = new TempFolder();
+        string file = Labelled(dir);
+        Assert.Equal(0, Tool(Create(file, "--mode", "fsdax", "--size", "32M")).ExitCode);
+        Assert.Equal(0, Tool(Create(file, "--size", "16M", "--name", "after")).ExitCode);
+        using (var handle = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite))
+        {
+            byte[] block = new byte[4096];
+            RandomAccess.Read(handle, block, 4096);
+            if (field == 72)
+                BitConverter.TryWriteBytes(block.AsSpan(field), (uint)value);
+            else if (field == 80)
+                BitConverter.TryWriteBytes(block.AsSpan(field), (uint)value);
+            else
+                BitConverter.TryWriteBytes(block.AsSpan(field), value);
+            RandomAccess.Write(handle, block, 4096);
+        }
+        FixChecksum(file);
+        var dump = Tool("label", "dump", file, "--label-size", "128K", "--json");
+        Assert.Equal(1, dump.ExitCode);
+        var report = JsonNode.Parse(dump.Stdout)![0]!;
+        var devs = report["namespaces"]!.AsArray().Select(n => n!["dev"]!.GetValue<string>()).ToList();
+        // The namespace after it keeps its name either way: Linux numbers the disabled one too.
+        Assert.Equal(raw ? ["namespace0.0", "namespace0.1"] : ["namespace0.1"], devs);
+        string said = string.Join("\n", report["problems"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Contains(problem, said);
+        Assert.Contains(raw ? "Linux uses it as raw" : "Linux refuses to enable it", said);
+    }
+
+    /// <summary>destroy-namespace clears the namespace's first 8 KiB as ndctl does: a raw namespace made there later is raw.</summary>
+    [Fact]
+    public void A_destroyed_namespace_leaves_no_info_block_behind()
+    {
+        using var dir = new TempFolder();
+        string file = Labelled(dir);
+        string uuid = "5e1f0c2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+        Assert.Equal(0, Tool(Create(file, "--mode", "fsdax", "--size", "64M", "--uuid", uuid)).ExitCode);
+        Assert.Equal(0, Tool("label", "destroy-namespace", file, "--label-size", "128K", "--uuid", uuid).ExitCode);
+        Assert.Equal(-1, File.ReadAllBytes(file).AsSpan(0, 8192).IndexOfAnyExcept((byte)0));
+        Assert.Equal(0, Tool(Create(file, "--size", "64M", "--uuid", uuid)).ExitCode);
+        var check = Tool("label", "check", file, "--label-size", "128K", "--json");
+        Assert.Equal(0, check.ExitCode);
+        Assert.Equal("raw", JsonNode.Parse(check.Stdout)![0]!["namespaces"]![0]!["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Sizes_default_to_the_largest_free_extent_and_sector_sizes_take_suffixes()
+    {
+        using var dir = new TempFolder();
+        string file = Labelled(dir);
+        Assert.Equal(0, Tool(Create(file, "--mode", "sector", "--size", "32M", "--sector-size", "4K")).ExitCode);
+        var created = Tool(Create(file, "--mode", "fsdax", "--align", "1G"));
+        Assert.Equal(1, created.ExitCode);
+        Assert.Contains("no free extent left", created.Stderr);
+        Assert.Equal(0, Tool(Create(file, "--mode", "devdax")).ExitCode);
+        var namespaces = JsonNode.Parse(Tool("label", "dump", file, "--label-size", "128K", "--json").Stdout)![0]!["namespaces"]!.AsArray();
+        Assert.Equal((4096u, 96UL << 20), (namespaces[0]!["sector_size"]!.GetValue<uint>(), namespaces[1]!["size"]!.GetValue<ulong>() + (2UL << 20)));
+    }
+
+    [Fact]
+    public void A_backing_file_behind_a_link_is_measured_as_the_file()
+    {
+        using var dir = new TempFolder();
+        string file = Labelled(dir);
+        Assert.Equal(0, Tool(Create(file, "--mode", "devdax", "--size", "32M")).ExitCode);
+        File.CreateSymbolicLink(dir.File("link.img"), file);
+        var direct = Tool("label", "dump", file, "--label-size", "128K", "--json");
+        var linked = Tool("label", "dump", dir.File("link.img"), "--label-size", "128K", "--json");
+        Assert.Equal(0, linked.ExitCode);
+        Assert.Equal(JsonNode.Parse(direct.Stdout)![0]!["namespaces"]!.ToJsonString(), JsonNode.Parse(linked.Stdout)![0]!["namespaces"]!.ToJsonString());
     }
 }

@@ -103,7 +103,7 @@ public static class LayoutPlanner
                 }
                 if (fileSize > 0)
                     warnings.AddRange(LabelSetsElsewhere(file, fileSize.Value, p, all, region));
-                if (fileSize >= pmem && (labelSize == 0 || labels is not null))
+                if (fileSize >= pmem)
                     warnings.AddRange(InfoBlocksRefused(path, region, labels));
             }
         }
@@ -123,9 +123,9 @@ public static class LayoutPlanner
     {
         using var media = new FileRegionMedia(path, region.Spa.Length, writable: false);
         // Labels this NVDIMM cannot hold are the other warnings' business: only what the info blocks say counts here.
-        var (namespaces, _) = NdctlListing.Namespaces(region, labels, media, [], checkCookie: false);
-        return namespaces.Where(n => n.Problem is not null)
-            .Select(n => new LayoutWarning(WarningKind.InfoBlockRefused, $"{n.Dev}: {n.Problem}"));
+        var refused = new List<string>();
+        NdctlListing.Namespaces(region, labels, media, [], checkCookie: false, refused);
+        return refused.Select(problem => new LayoutWarning(WarningKind.InfoBlockRefused, problem));
     }
 
     /// <summary>Label sets left in the file by other options: at its end, or ending where this backend ends but larger or smaller.</summary>

@@ -164,6 +164,20 @@ public sealed class LabelStore(ILabelStorage storage)
         return -1;
     }
 
+    /// <summary>The largest free stretch of the DIMM's DPA space, both ends on <paramref name="alignment"/> (ndctl's default size).</summary>
+    public ulong LargestFree(ulong capacity, ulong alignment)
+    {
+        ulong largest = 0, at = 0;
+        foreach (var (dpa, end) in Load().Labels.OrderBy(l => l.Dpa).Select(l => (l.Dpa, l.End)).Append((capacity, capacity)))
+        {
+            ulong start = (at + alignment - 1) / alignment * alignment, stop = Math.Min(dpa, capacity) / alignment * alignment;
+            if (stop > start)
+                largest = Math.Max(largest, stop - start);
+            at = Math.Max(at, end);
+        }
+        return largest;
+    }
+
     private static ulong? FirstFit(IReadOnlyList<NamespaceLabel> labels, ulong size, ulong capacity, ulong alignment)
     {
         ulong candidate = 0;

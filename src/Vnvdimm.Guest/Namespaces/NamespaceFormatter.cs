@@ -6,7 +6,7 @@ namespace Vnvdimm.Guest.Namespaces;
 
 /// <summary>
 /// Writes what a namespace's mode needs into its first bytes, as ndctl and Linux leave it: the first 8 KiB cleared (no
-/// stale info block may outvote the new one), then the PFN/DAX info block or the BTT. Every check runs in
+/// stale info block may outvote the new one, a raw namespace's included), then the PFN/DAX info block or the BTT. Every check runs in
 /// <see cref="Prepare"/>, before a byte is written.
 /// </summary>
 public static class NamespaceFormatter
@@ -16,13 +16,15 @@ public static class NamespaceFormatter
 
     /// <summary>Checks that <paramref name="layout"/> fits the namespace; returns what writes it.</summary>
     /// <param name="infoUuid">The uuid of the info block (ndctl makes a new one; a listing shows it as the namespace's).</param>
-    public static PreparedFormat Prepare(NamespaceExtent ns, NamespaceLayout layout, Guid infoUuid)
+    /// <param name="wholeRegion">A label-less namespace: its size is the region's, and Linux trims a tail that is not a multiple
+    /// of the align (ndctl asks for a multiple only of the sizes it is given).</param>
+    public static PreparedFormat Prepare(NamespaceExtent ns, NamespaceLayout layout, Guid infoUuid, bool wholeRegion = false)
     {
         switch (layout.Mode)
         {
             case NamespaceMode.Fsdax or NamespaceMode.Devdax:
                 var kind = layout.Mode == NamespaceMode.Fsdax ? PfnKind.Pfn : PfnKind.Dax;
-                var block = PfnLayout.Plan(kind, infoUuid, ns.Uuid, ns.Start, ns.Size, layout.Map, layout.Align);
+                var block = PfnLayout.Plan(kind, infoUuid, ns.Uuid, ns.Start, ns.Size, layout.Map, layout.Align, trimTail: wholeRegion);
                 return new PreparedFormat(ns, layout, media =>
                 {
                     media.Write(ns.Offset + PfnInfoBlock.Offset, block.ToBytes());
@@ -44,24 +46,20 @@ public static class NamespaceFormatter
                     return new NamespaceContent(NamespaceMode.Sector, btt.Size, btt.Uuid, btt.SectorSize);
                 });
             default:
-                // A raw namespace is its label alone: its bytes stay as they are.
-                return new PreparedFormat(ns, layout, null);
+                // A raw namespace has no info block; its first 8 KiB are cleared all the same, as ndctl clears them.
+                return new PreparedFormat(ns, layout, _ => new NamespaceContent(NamespaceMode.Raw, ns.Size,
+                    ns.Uuid == Guid.Empty ? null : ns.Uuid, 512));
         }
     }
 }
 
-/// <summary>
-/// A format that passed its checks: <see cref="WriteTo"/> clears the namespace's first 8 KiB and writes the layout
-/// (nothing for a raw namespace, <paramref name="write"/> null).
-/// </summary>
-public sealed class PreparedFormat(NamespaceExtent ns, NamespaceLayout layout, Func<IRegionMedia, NamespaceContent>? write)
+/// <summary>A format that passed its checks: <see cref="WriteTo"/> clears the namespace's first 8 KiB and writes the layout.</summary>
+public sealed class PreparedFormat(NamespaceExtent ns, NamespaceLayout layout, Func<IRegionMedia, NamespaceContent> write)
 {
     public NamespaceLayout Layout => layout;
 
     public NamespaceContent WriteTo(IRegionMedia media)
     {
-        if (write is null)
-            return new NamespaceContent(NamespaceMode.Raw, ns.Size, ns.Uuid == Guid.Empty ? null : ns.Uuid, 512);
         media.Write(ns.Offset, new byte[(int)Math.Min((ulong)NamespaceFormatter.ClearedPrefix, ns.Size)]);
         var content = write(media);
         media.Flush();

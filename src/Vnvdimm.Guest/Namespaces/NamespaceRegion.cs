@@ -30,6 +30,15 @@ public sealed class NamespaceRegion(string name, GuestRegion region, LabelStore?
         if (labels is null)
             throw new InvalidOperationException($"{name}: its DIMM has no label area (label-size=0)");
         var version = labels.Load().Version ?? LabelVersion.V1_2;
+        if (request.Size == 0)
+        {
+            // ndctl's default: the largest free extent, cut to what the mode's align can map.
+            ulong grain = layout.Mode is NamespaceMode.Fsdax or NamespaceMode.Devdax ? Math.Max(layout.Align, region.Alignment) : region.Alignment;
+            ulong size = labels.LargestFree(region.Mappings[0].Size, region.Alignment) / grain * grain;
+            if (size == 0)
+                throw new InvalidOperationException($"{name}: no free extent left for a namespace");
+            request = request with { Size = size };
+        }
         ulong cookie = version == LabelVersion.V1_1 ? region.Cookie1 : region.Cookie2;
         NamespaceContent? content = null;
         var label = labels.Create(request, region.Mappings[0].Size, region.Alignment, cookie, region.Spa.RangeType,
@@ -41,5 +50,24 @@ public sealed class NamespaceRegion(string name, GuestRegion region, LabelStore?
                 content = format.WriteTo(media);
             });
         return (label, content!);
+    }
+
+    /// <summary>
+    /// Removes the namespace's labels from the region's DIMM; as ndctl, its first 8 KiB are cleared first, so no info block
+    /// outlives it to claim a namespace made there later. Returns how many labels there were.
+    /// </summary>
+    public int Destroy(Guid uuid)
+    {
+        if (labels is null)
+            throw new InvalidOperationException($"{name}: its DIMM has no label area (label-size=0)");
+        var state = labels.Load();
+        // Only when the labels will go too: a refusal below (no such namespace, a damaged area) must find the data as it was.
+        if (state.Initialized && state.Problems.Count == 0 && !region.ReadOnly)
+        {
+            foreach (var label in state.Labels.Where(l => l.Uuid == uuid && l.End <= media.Size))
+                media.Write(label.Dpa, new byte[(int)Math.Min((ulong)NamespaceFormatter.ClearedPrefix, label.RawSize)]);
+            media.Flush();
+        }
+        return labels.Destroy(uuid);
     }
 }

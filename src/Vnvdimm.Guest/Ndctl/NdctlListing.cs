@@ -16,7 +16,7 @@ public sealed record NdctlDimm(
 /// <summary>
 /// An <c>ndctl list -N</c> namespace entry, fields in ndctl's order: <c>map</c> and <c>align</c> for fsdax and devdax,
 /// <c>chardev</c> (dax{region}.{n}) instead of <c>blockdev</c> and <c>sector_size</c> for devdax, <c>uuid</c> the info
-/// block's when there is one. <c>problem</c> is not ndctl's: why an info block there was not taken.
+/// block's when there is one.
 /// </summary>
 public sealed record NdctlNamespace(
     [property: JsonPropertyName("dev")] string Dev,
@@ -28,8 +28,7 @@ public sealed record NdctlNamespace(
     [property: JsonPropertyName("chardev")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Chardev,
     [property: JsonPropertyName("align")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Align,
     [property: JsonPropertyName("blockdev")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Blockdev,
-    [property: JsonPropertyName("name")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
-    [property: JsonIgnore] string? Problem = null)
+    [property: JsonPropertyName("name")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name)
 {
     /// <summary>The entry of namespace <paramref name="index"/> of region <paramref name="region"/>, with Linux's device names.</summary>
     public static NdctlNamespace From(int region, int index, NamespaceContent content, string? name)
@@ -39,7 +38,7 @@ public sealed record NdctlNamespace(
             content.Map is PfnMap map ? NamespaceModes.Name(map) : null, content.Size, content.Uuid?.ToString("D"), content.SectorSize,
             content.Mode == NamespaceMode.Devdax ? $"dax{region}.{index}" : null, content.Align,
             content.Mode switch { NamespaceMode.Devdax => null, NamespaceMode.Sector => $"pmem{suffix}s", _ => $"pmem{suffix}" },
-            string.IsNullOrEmpty(name) ? null : name, content.Problem);
+            string.IsNullOrEmpty(name) ? null : name);
     }
 }
 
@@ -58,7 +57,7 @@ public sealed record NdctlRegion(
     [property: JsonPropertyName("available_size")] ulong AvailableSize,
     [property: JsonPropertyName("max_available_extent")] ulong MaxAvailableExtent,
     [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("iset_id")] long IsetId,
+    [property: JsonPropertyName("iset_id")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? IsetId,
     [property: JsonPropertyName("mappings")] IReadOnlyList<NdctlMapping> Mappings,
     [property: JsonPropertyName("persistence_domain")] string PersistenceDomain,
     [property: JsonIgnore] bool? ReadOnly,
@@ -93,12 +92,15 @@ public sealed record NdctlListing(
                 problems.AddRange(state.Problems.Select(p => $"{region.Mappings[0].Dimm.Device}: {p}"));
                 if (state.Version == LabelVersion.V1_2)
                     cookie = region.Cookie2;
+                // Without a valid index Linux does not use the labels at all: the region is label-less.
+                if (!state.Initialized)
+                    state = null;
             }
             var (namespaces, extents) = Namespaces(region, state, new GuestRegionMedia(guest.Connection, region), problems);
             var gaps = FreeExtents(extents, region.Mappings[0].Size, region.Alignment);
             var mappings = region.Mappings.Select((m, i) => new NdctlMapping(m.Dimm.Device, m.RegionOffset, m.Size, i)).ToList();
             regions.Add(new NdctlRegion(region.Device, region.Spa.Length, region.Alignment, gaps.Aggregate(0UL, (a, b) => a + b),
-                gaps.DefaultIfEmpty(0UL).Max(), "pmem", unchecked((long)cookie), mappings, region.PersistenceDomain,
+                gaps.DefaultIfEmpty(0UL).Max(), "pmem", state is null ? null : unchecked((long)cookie), mappings, region.PersistenceDomain,
                 region.ReadOnly ? true : null, namespaces.Count > 0 ? namespaces : null));
         }
         return new NdctlListing(dimms, regions, problems.Count > 0 ? problems : null);
@@ -108,14 +110,17 @@ public sealed record NdctlListing(
     /// The namespaces Linux makes of a region: one per label that fits it, in DPA order, or, without a label area, one
     /// over the whole region; each as its info blocks make it. Labels ignored and info blocks refused go to
     /// <paramref name="problems"/>. Offline, where the slot is unknown, <paramref name="checkCookie"/> false takes every
-    /// label whatever its interleave-set cookie.
+    /// label whatever its interleave-set cookie; <paramref name="infoBlockProblems"/> collects the info blocks' problems alone.
     /// </summary>
     public static (List<NdctlNamespace> Namespaces, List<(ulong Dpa, ulong Size)> Extents) Namespaces(
-        GuestRegion region, LabelAreaState? state, IRegionMedia media, List<string> problems, bool checkCookie = true)
+        GuestRegion region, LabelAreaState? state, IRegionMedia media, List<string> problems, bool checkCookie = true,
+        List<string>? infoBlockProblems = null)
     {
         var namespaces = new List<NdctlNamespace>();
         var extents = new List<(ulong Dpa, ulong Size)>();
         string device = region.Mappings[0].Dimm.Device;
+        // Linux numbers every namespace, those it could not enable too: ndctl list skips those, keeping the others' names.
+        int index = 0;
         if (state is { Version: LabelVersion version })
         {
             foreach (var label in state.Labels.OrderBy(l => l.Dpa))
@@ -141,10 +146,14 @@ public sealed record NdctlListing(
 
         void Add(NamespaceContent content, string? name)
         {
-            var entry = NdctlNamespace.From(region.Number, namespaces.Count, content, name);
+            var entry = NdctlNamespace.From(region.Number, index++, content, name);
             if (content.Problem is not null)
+            {
                 problems.Add($"{entry.Dev}: {content.Problem}");
-            namespaces.Add(entry);
+                infoBlockProblems?.Add($"{entry.Dev}: {content.Problem}");
+            }
+            if (content.Enabled)
+                namespaces.Add(entry);
         }
     }
 

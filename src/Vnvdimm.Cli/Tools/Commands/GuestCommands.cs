@@ -79,12 +79,12 @@ internal static class GuestCommands
         return GuestCommand("destroy-namespace", "remove a namespace's labels", (guest, r) =>
         {
             var id = r.GetValue(uuid);
-            var holding = GuestLabelAreas.Holding(guest, id);
+            var holding = GuestLabelAreas.RegionsHolding(guest, id);
             if (holding.Count == 0)
                 throw new ToolException($"no namespace with uuid {id}");
             int removed = 0;
-            foreach (var store in holding)
-                removed += store.Destroy(id);
+            foreach (var region in holding)
+                removed += region.Destroy(id);
             Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(null, id, removed));
             return 0;
         }, uuid);

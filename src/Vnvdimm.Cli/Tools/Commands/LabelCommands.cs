@@ -5,6 +5,8 @@ using Vnvdimm.Cli.Tools.Targets;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Ndctl;
+using Vnvdimm.Guest.Nfit;
+using Vnvdimm.Cli.Layout;
 using Vnvdimm.HostMemory;
 
 namespace Vnvdimm.Cli.Tools.Commands;
@@ -68,39 +70,71 @@ internal static class LabelCommands
         var region = file.Region();
         using var media = file.OpenRegion(region, writable: false);
         var problems = new List<string>();
-        var (namespaces, _) = NdctlListing.Namespaces(region, state, media, problems, checkCookie: false);
+        if (file.LabelSize == 0)
+            using (var handle = File.OpenHandle(file.Path))
+                if (LabelSetSearch.FindEndingAt(handle, [(ulong)RandomAccess.GetLength(handle)]).FirstOrDefault() is { } set)
+                    problems.Add($"the file's last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
+                        $"with label-size=0 the guest sees them as data; this NVDIMM's label-size is {set.Size}");
+        // Without a valid index Linux does not use the labels at all: the region is label-less.
+        var (namespaces, _) = NdctlListing.Namespaces(region, state is { Initialized: true } ? state : null, media, problems, checkCookie: false);
         return LabelReport.From(file.Path, state, namespaces, problems);
     }
 
-    /// <summary>The label-less variant of create-namespace: an info block at the start of a label-size=0 NVDIMM's file.</summary>
+    /// <summary>
+    /// The label-less variant of create-namespace: an info block at the start of the namespace Linux makes of a whole
+    /// region when the DIMM has no labels (label-size=0, or a label area never initialised). Anything that may be in use
+    /// there (a label set in the file's tail, any info block, whoever it belongs to) is replaced only with --force.
+    /// </summary>
     private static Command Format()
     {
         var path = new Argument<string>("file") { Description = "the backend's mem-path (an NVDIMM with label-size=0)" };
+        var labelSize = new Option<string>("--label-size")
+        {
+            Description = "the NVDIMM's label-size: 0 (default), or that of a label area never initialised",
+            DefaultValueFactory = _ => "0",
+        };
         var layout = new NamespaceLayoutOptions(NamespaceMode.Fsdax, NamespaceMode.Fsdax, NamespaceMode.Devdax);
         var uuid = new Option<Guid?>("--uuid") { Description = "the info block's uuid (default: a new one)", CustomParser = OptionParsers.Uuid };
-        var force = new Option<bool>("--force") { Description = "replace an info block the namespace has already" };
+        var force = new Option<bool>("--force") { Description = "replace what the namespace or the file's tail holds already" };
         var command = new Command("format", "make a label-less NVDIMM's namespace fsdax or devdax: an info block at its start")
         {
-            path, layout.All[0], layout.All[1], layout.All[2], uuid, force,
+            path, labelSize, layout.All[0], layout.All[1], layout.All[2], uuid, force,
         };
         command.SetAction(r =>
         {
             var wanted = layout.Read(r);
-            var file = new OfflineLabelFile(ExistingBackingFile(r.GetValue(path)!), 0);
-            var region = file.Region();
-            var extent = NamespaceExtent.LabelLess(region.Spa.Length, region.Spa.Base);
+            var file = new OfflineLabelFile(ExistingBackingFile(r.GetValue(path)!), LabelSize(r.GetValue(labelSize)!));
             if (file.IsReadOnly())
                 throw new ToolException($"{file.Path}: read-only (no write permission), ineligible for namespace creation");
-            var format = NamespaceFormatter.Prepare(extent, wanted, r.GetValue(uuid) ?? Guid.NewGuid());
+            var region = file.Region();
+            var extent = NamespaceExtent.LabelLess(region.Spa.Length, region.Spa.Base);
+            var format = NamespaceFormatter.Prepare(extent, wanted, r.GetValue(uuid) ?? Guid.NewGuid(), wholeRegion: true);
+            if (file.LabelSize > 0)
+                using (var handle = File.OpenHandle(file.Path))
+                    if (LabelSetSearch.ReadArea(handle, (ulong)RandomAccess.GetLength(handle) - file.LabelSize, file.LabelSize).State.Initialized)
+                        throw new ToolException($"{file.Path}: its label area holds an initialised label set: Linux uses its labels, " +
+                            "not a label-less namespace (use label create-namespace)");
+            if (!r.GetValue(force) && InUse(file, region) is string what)
+                throw new ToolException($"{file.Path}: {what}: --force replaces it");
             using var media = file.OpenRegion(region, writable: true);
-            var present = NamespaceProbe.Read(media, extent);
-            if (present.Mode != NamespaceMode.Raw && !r.GetValue(force))
-                throw new ToolException($"{file.Path}: the namespace is {NamespaceModes.Name(present.Mode)} already " +
-                    $"(info block uuid {present.Uuid}): --force replaces it");
             Console.Out.WriteLine(ToolMessages.LabelLessFormatted(file.Path, format.WriteTo(media)));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What the file holds that a label-less format would destroy, or null.</summary>
+    private static string? InUse(OfflineLabelFile file, GuestRegion region)
+    {
+        using (var handle = File.OpenHandle(file.Path))
+        {
+            ulong length = (ulong)RandomAccess.GetLength(handle);
+            if (file.LabelSize == 0 && LabelSetSearch.FindEndingAt(handle, [length]).FirstOrDefault() is { } set)
+                return $"its last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
+                    $"it is an NVDIMM with label-size={set.Size}, whose labels and namespaces this would destroy";
+        }
+        using var media = file.OpenRegion(region, writable: false);
+        return NamespaceProbe.InfoBlockAt(media, 0, region.Spa.Length) is string block ? $"it starts with {block}" : null;
     }
 
     private static Command Init()
@@ -152,10 +186,21 @@ internal static class LabelCommands
         return LabelCommand("destroy-namespace", "remove a namespace's labels", (file, r) =>
         {
             using var storage = file.OpenLabels(writable: true);
-            int removed = new LabelStore(storage).Destroy(r.GetValue(uuid));
+            var region = file.Region();
+            using var media = file.OpenRegion(region, writable: true);
+            int removed = file.InSlot(0, 4096, storage, media).Destroy(r.GetValue(uuid));
             Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(file.Path, r.GetValue(uuid), removed));
             return 0;
         }, uuid);
+    }
+
+    private static ulong LabelSize(string text)
+    {
+        ulong size = OptionParsers.Size(text);
+        // The DSM's Get Namespace Label Size answers in 32 bits: no machine has a larger label area.
+        if (size > uint.MaxValue)
+            throw new ToolException($"--label-size 0x{size:x}: a label area is at most 0x{uint.MaxValue:x} bytes");
+        return size;
     }
 
     private static string ExistingBackingFile(string file)
@@ -185,11 +230,7 @@ internal static class LabelCommands
         command.SetAction(r =>
         {
             string file = ExistingBackingFile(r.GetValue(path)!);
-            ulong size = OptionParsers.Size(r.GetValue(labelSize)!);
-            // The DSM's Get Namespace Label Size answers in 32 bits: no machine has a larger label area.
-            if (size > uint.MaxValue)
-                throw new ToolException($"--label-size 0x{size:x}: a label area is at most 0x{uint.MaxValue:x} bytes");
-            return action(new OfflineLabelFile(file, size), r);
+            return action(new OfflineLabelFile(file, LabelSize(r.GetValue(labelSize)!)), r);
         });
         return command;
     }

@@ -26,7 +26,7 @@ internal sealed class NamespaceLayoutOptions(NamespaceMode defaultMode, params N
         Description = "fsdax/devdax: the mapping alignment, 4K, 2M (default) or 1G; the namespace size must be a multiple",
     };
 
-    private readonly Option<uint?> _sectorSize = new("--sector-size", "-l")
+    private readonly Option<string?> _sectorSize = new("--sector-size", "-l")
     {
         Description = $"sector: the BTT's sector size, one of {BttLayout.SupportedSizesText} (default 4096)",
     };
@@ -40,7 +40,7 @@ internal sealed class NamespaceLayoutOptions(NamespaceMode defaultMode, params N
             : NamespaceModes.Parse(modeText) is NamespaceMode parsed && modes.Contains(parsed) ? parsed
             : throw new ToolException($"--mode {modeText}: use {string.Join(", ", modes.Select(NamespaceModes.Name))}");
         string? mapText = result.GetValue(_map), alignText = result.GetValue(_align);
-        uint? sectorSize = result.GetValue(_sectorSize);
+        ulong? sectorSize = result.GetValue(_sectorSize) is string sectorText ? OptionParsers.Size(sectorText) : null;
         bool pfn = mode is NamespaceMode.Fsdax or NamespaceMode.Devdax;
         if (!pfn && mapText is not null)
             throw new ToolException($"--map applies to fsdax and devdax namespaces, not {NamespaceModes.Name(mode)}");
@@ -54,9 +54,10 @@ internal sealed class NamespaceLayoutOptions(NamespaceMode defaultMode, params N
         ulong align = alignText is null ? PfnLayout.DefaultAlign : OptionParsers.Size(alignText);
         if (pfn && !PfnLayout.Alignments.Contains(align))
             throw new ToolException($"--align {alignText}: use 4K, 2M or 1G (what Linux maps on x86-64)");
-        uint sector = sectorSize ?? NamespaceLayout.DefaultSectorSize;
-        if (mode == NamespaceMode.Sector && !BttLayout.Supports(sector))
-            throw new ToolException($"--sector-size {sector}: use one of {BttLayout.SupportedSizesText}");
+        ulong sectorValue = sectorSize ?? NamespaceLayout.DefaultSectorSize;
+        uint sector = (uint)Math.Min(sectorValue, uint.MaxValue);
+        if (mode == NamespaceMode.Sector && (sectorValue > uint.MaxValue || !BttLayout.Supports(sector)))
+            throw new ToolException($"--sector-size {sectorValue}: use one of {BttLayout.SupportedSizesText}");
         return new NamespaceLayout(mode, map, align, sector);
     }
 }

@@ -39,9 +39,10 @@ public static class GuestLabelAreas
         };
     }
 
-    /// <summary>The label areas that hold labels of the namespace: a namespace may span DIMMs.</summary>
-    public static IReadOnlyList<LabelStore> Holding(NvdimmGuest guest, Guid uuid) =>
-        [.. Select(guest, null).Select(x => x.Store).Where(store => store.Load().Labels.Any(l => l.Uuid == uuid))];
+    /// <summary>The regions whose DIMM's label area holds labels of the namespace.</summary>
+    public static IReadOnlyList<NamespaceRegion> RegionsHolding(NvdimmGuest guest, Guid uuid) =>
+        [.. (guest.Topology?.Regions ?? []).Where(r => guest.Labels(r.Mappings[0].Dimm)?.Load().Labels.Any(l => l.Uuid == uuid) == true)
+            .Select(r => Region(guest, r.Device))];
 
     /// <summary>The region <paramref name="device"/> (regionN) and its first DIMM's label area (null when it has none).</summary>
     public static NamespaceRegion Region(NvdimmGuest guest, string device)

@@ -11,6 +11,8 @@ public sealed record OfflineLabelFile(string Path, ulong LabelSize)
     /// <param name="writable">To write labels: refused for a file nobody may write, as the guest tools refuse an unarmed DIMM.</param>
     public FileLabelStorage OpenLabels(bool writable)
     {
+        if (LabelSize == 0)
+            throw new ToolException($"--label-size 0: the NVDIMM has no label area (its one label-less namespace is made with label format)");
         if (writable && IsReadOnly())
             throw new ToolException($"{Path}: read-only (no write permission): its labels are not changed");
         try

@@ -18,7 +18,10 @@ public static class OfflineRegion
     /// <param name="unarmed">The NVDIMM is unarmed, as it must be over a read-only file: the region is read-only.</param>
     public static GuestRegion For(string path, ulong labelSize, int slot, ulong align, bool unarmed)
     {
-        ulong fileSize = (ulong)new FileInfo(path).Length;
+        // The file a link names, as a machine would map it (FileInfo measures the link itself).
+        ulong fileSize;
+        using (var file = File.OpenHandle(path))
+            fileSize = (ulong)RandomAccess.GetLength(file);
         if (fileSize <= labelSize)
             throw new ToolException($"{path} ({fileSize} bytes) is not larger than its label area ({labelSize} bytes)");
         return InSlot((fileSize - labelSize) & ~(align - 1), slot, unarmed);

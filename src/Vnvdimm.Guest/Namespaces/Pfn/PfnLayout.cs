@@ -24,11 +24,13 @@ public static class PfnLayout
     /// The info block Linux would write for a namespace of <paramref name="size"/> bytes at guest-physical
     /// <paramref name="start"/>; refused, as Linux and ndctl refuse, when no such namespace can be mapped.
     /// </summary>
-    public static PfnInfoBlock Plan(PfnKind kind, Guid uuid, Guid parentUuid, ulong start, ulong size, PfnMap map, ulong align)
+    /// <param name="trimTail">Take a size that is not a multiple of the align, its tail cut off (a label-less namespace).</param>
+    public static PfnInfoBlock Plan(PfnKind kind, Guid uuid, Guid parentUuid, ulong start, ulong size, PfnMap map, ulong align,
+        bool trimTail = false)
     {
         if (!Alignments.Contains(align))
             throw new InvalidOperationException($"align {Describe(align)} is not supported (Linux maps at 4K, 2M or 1G)");
-        if (size % align != 0)
+        if (!trimTail && size % align != 0)
             throw new InvalidOperationException($"size {size} is not a multiple of the align {Describe(align)}");
         if (start % CompatAlign != 0)
             throw new InvalidOperationException(
@@ -72,6 +74,8 @@ public static class PfnLayout
             return $"align {Describe(align)} exceeds the namespace's {size} bytes";
         if (block.DataOffset >= size)
             return $"data offset 0x{block.DataOffset:x} is beyond the namespace's {size} bytes";
+        if ((ulong)block.StartPad + block.EndTrunc >= size - block.DataOffset)
+            return $"start pad 0x{block.StartPad:x} and end trim 0x{block.EndTrunc:x} leave no data in the namespace";
         if ((start + block.StartPad) % CompatAlign != 0)
             return $"the namespace starts at guest address 0x{start + block.StartPad:x}, not on a 2 MiB boundary";
         if ((align != 0 && (start + block.DataOffset + block.StartPad) % align != 0) || block.DataOffset % PageSize != 0)
@@ -85,6 +89,13 @@ public static class PfnLayout
             return $"data offset 0x{block.DataOffset:x} leaves no room for the struct pages of its {pages} pages";
         return null;
     }
+
+    /// <summary>
+    /// Whether Linux, refusing the block, passes the namespace on (another info block may claim it, else it is raw): a
+    /// block of another namespace or of an unknown mode. Every other refusal leaves the namespace without a device.
+    /// </summary>
+    public static bool PassesOn(PfnInfoBlock block, Guid parentUuid) =>
+        block.ParentUuid != parentUuid || block.Map is not (PfnMap.Mem or PfnMap.Dev);
 
     private static string Mode(PfnKind kind) => kind == PfnKind.Dax ? "devdax" : "fsdax";
 
