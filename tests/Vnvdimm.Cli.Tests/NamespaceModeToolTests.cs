@@ -60,7 +60,8 @@ public sealed class NamespaceModeToolTests
         var report = JsonNode.Parse(Tool("label", "dump", file, "--label-size", "128K", "--json").Stdout)![0]!;
         Assert.Equal("266400ba-fb9f-4677-bcb0-968f11d0d225", report["labels"]![0]!["abstraction_guid"]!.GetValue<string>());
         var ns = report["namespaces"]![0]!;
-        Assert.Equal("""{"dev":"namespace0.0","mode":"fsdax","map":"dev","size":31457280,"uuid":"U","sector_size":512,"align":2097152,"blockdev":"pmem0","name":"fs"}""",
+        Assert.Equal("""{"dev":"namespace0.0","mode":"fsdax","map":"dev","size":31457280,"uuid":"U",""" +
+            """"sector_size":512,"align":2097152,"blockdev":"pmem0","name":"fs"}""",
             ns.ToJsonString().Replace(ns["uuid"]!.GetValue<string>(), "U"));
         byte[] bytes = File.ReadAllBytes(file);
         Assert.Equal(-1, bytes.AsSpan(0, 4096).IndexOfAnyExcept((byte)0));
@@ -181,7 +182,8 @@ public sealed class NamespaceModeToolTests
         Assert.Equal(0, created.ExitCode);
         var list = JsonNode.Parse(Tool(["guest", "list", "--json", .. machine]).Stdout)!;
         var ns = list["regions"]![0]!["namespaces"]![0]!;
-        Assert.Equal(("devdax", "dax0.0", 4096UL), (ns["mode"]!.GetValue<string>(), ns["chardev"]!.GetValue<string>(), ns["align"]!.GetValue<ulong>()));
+        Assert.Equal(("devdax", "dax0.0", 4096UL),
+            (ns["mode"]!.GetValue<string>(), ns["chardev"]!.GetValue<string>(), ns["align"]!.GetValue<ulong>()));
         // The same bytes offline, straight from the file.
         var offline = JsonNode.Parse(Tool("label", "dump", dir.File("nv0.img"), "--label-size", "128K", "--json").Stdout)![0]!;
         Assert.Equal(ns.ToJsonString(), offline["namespaces"]![0]!.ToJsonString());
@@ -245,11 +247,13 @@ public sealed class NamespaceModeToolTests
             dump["namespaces"]![0]!.ToJsonString());
         Assert.Equal(0, Tool("label", "format", file, "--label-size", "128K", "--mode", "fsdax").ExitCode);
         var listed = JsonNode.Parse(Tool(["guest", "list", "--json", "--", "-machine", "pc,nvdimm=on", "-m", "256M,slots=2,maxmem=4G",
-            "-object", $"memory-backend-file,id=m0,share=on,mem-path={file},size=133248K", "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Stdout)!;
+            "-object", $"memory-backend-file,id=m0,share=on,mem-path={file},size=133248K",
+            "-device", "nvdimm,id=nv0,memdev=m0,label-size=128K"]).Stdout)!;
         var region = listed["regions"]![0]!;
         Assert.Null(region["iset_id"]);
         Assert.Equal(0UL, region["available_size"]!.GetValue<ulong>());
-        Assert.Equal(("fsdax", 132120576UL), (region["namespaces"]![0]!["mode"]!.GetValue<string>(), region["namespaces"]![0]!["size"]!.GetValue<ulong>()));
+        var ns = region["namespaces"]![0]!;
+        Assert.Equal(("fsdax", 132120576UL), (ns["mode"]!.GetValue<string>(), ns["size"]!.GetValue<ulong>()));
 
         Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
         var before = dir.Fingerprint();
@@ -337,6 +341,7 @@ public sealed class NamespaceModeToolTests
         var direct = Tool("label", "dump", file, "--label-size", "128K", "--json");
         var linked = Tool("label", "dump", dir.File("link.img"), "--label-size", "128K", "--json");
         Assert.Equal(0, linked.ExitCode);
-        Assert.Equal(JsonNode.Parse(direct.Stdout)![0]!["namespaces"]!.ToJsonString(), JsonNode.Parse(linked.Stdout)![0]!["namespaces"]!.ToJsonString());
+        Assert.Equal(JsonNode.Parse(direct.Stdout)![0]!["namespaces"]!.ToJsonString(),
+            JsonNode.Parse(linked.Stdout)![0]!["namespaces"]!.ToJsonString());
     }
 }

@@ -73,7 +73,8 @@ public sealed class LinuxNamespaceModeTests
             }
         }
         // Every device Linux made was listed: nothing more, nothing less.
-        Assert.Equal(namespaces.Count, linux.Checks.Count(l => l.StartsWith("block ", StringComparison.Ordinal) || l.StartsWith("dax ", StringComparison.Ordinal)));
+        Assert.Equal(namespaces.Count,
+            linux.Checks.Count(l => l.StartsWith("block ", StringComparison.Ordinal) || l.StartsWith("dax ", StringComparison.Ordinal)));
     }
 
     /// <summary>Linux makes one namespace of each mode (and formats the label-less one); vnvdimm's label dump lists them exactly.</summary>

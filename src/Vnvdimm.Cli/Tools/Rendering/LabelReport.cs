@@ -45,9 +45,10 @@ public sealed record LabelReport(
 
     public void Print(IAnsiConsole console)
     {
-        console.MarkupLine($"[bold]{Markup.Escape(Source)}[/]: " + (AreaSize == 0 ? "no label area (label-size 0)" : $"{AreaSize} bytes, " + (Initialized
+        string area = AreaSize == 0 ? "no label area (label-size 0)" : $"{AreaSize} bytes, " + (Initialized
             ? $"labels v{Version}, index block {CurrentIndex} current (sequence {Sequence}), {FreeSlots} of {Slots} slots free"
-            : "[yellow]no valid label index[/]")));
+            : "[yellow]no valid label index[/]");
+        console.MarkupLine($"[bold]{Markup.Escape(Source)}[/]: {area}");
         foreach (var l in Labels)
             console.MarkupLine($"  slot {l.Slot}  uuid {l.Uuid}  dpa 0x{l.Dpa:x}  {ByteSize.Human(l.Size)}  isetcookie 0x{l.IsetCookie:x16}" +
                 (l.Flags != 0 ? $"  flags 0x{l.Flags:x}" : "") + (l.Name.Length > 0 ? $"  name \"{Markup.Escape(l.Name)}\"" : ""));

@@ -24,7 +24,8 @@ public static class NdctlListingPrinter
         foreach (var r in listing.Regions)
         {
             console.MarkupLine($"[bold]{r.Dev}[/]  {ByteSize.Human(r.Size)}  available {ByteSize.Human(r.AvailableSize)}  " +
-                $"persistence {r.PersistenceDomain}" + (r.IsetId is long iset ? $"  iset_id 0x{iset:x16}" : "") + $"{(r.ReadOnly == true ? "  [yellow]read-only[/]" : "")}");
+                $"persistence {r.PersistenceDomain}" + (r.IsetId is long iset ? $"  iset_id 0x{iset:x16}" : "")
+                + (r.ReadOnly == true ? "  [yellow]read-only[/]" : ""));
             foreach (var n in r.Namespaces ?? [])
                 console.MarkupLine($"  {n.Dev}  {n.Mode}" + (n.Map is null ? "" : $"  map {n.Map}") + $"  {ByteSize.Human(n.Size)}" +
                     (n.Align is ulong align ? $"  align {ByteSize.Human(align)}" : "") + $"  /dev/{n.Blockdev ?? n.Chardev}" +
