@@ -60,8 +60,9 @@ public sealed class NamespaceModeToolTests
         var report = JsonNode.Parse(Tool("label", "dump", file, "--label-size", "128K", "--json").Stdout)![0]!;
         Assert.Equal("266400ba-fb9f-4677-bcb0-968f11d0d225", report["labels"]![0]!["abstraction_guid"]!.GetValue<string>());
         var ns = report["namespaces"]![0]!;
-        Assert.Equal("""{"dev":"namespace0.0","mode":"fsdax","map":"dev","size":31457280,"uuid":"U",""" +
-            """"sector_size":512,"align":2097152,"blockdev":"pmem0","name":"fs"}""",
+        const string expected = "{\"dev\":\"namespace0.0\",\"mode\":\"fsdax\",\"map\":\"dev\",\"size\":31457280,\"uuid\":\"U\","
+            + "\"sector_size\":512,\"align\":2097152,\"blockdev\":\"pmem0\",\"name\":\"fs\"}";
+        Assert.Equal(expected,
             ns.ToJsonString().Replace(ns["uuid"]!.GetValue<string>(), "U"));
         byte[] bytes = File.ReadAllBytes(file);
         Assert.Equal(-1, bytes.AsSpan(0, 4096).IndexOfAnyExcept((byte)0));
