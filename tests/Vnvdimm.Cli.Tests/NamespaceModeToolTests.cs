@@ -29,6 +29,10 @@ public sealed class NamespaceModeToolTests
         { ["--mode", "memoryish", "--size", "32M"], "--mode memoryish: use raw, fsdax, devdax, sector" },
         { ["--mode", "fsdax", "--size", "32M", "--map", "ram2"], "--map ram2: use mem or dev" },
         { ["--mode", "devdax", "--size", "144M"], "no 150994944-byte extent free" },
+        { ["--size", "32M", "--slot", "256"], "--slot 256: a machine's memory slots are 0 to 255" },
+        { ["--size", "32M", "--slot", "-1"], "--slot -1: a machine's memory slots are 0 to 255" },
+        { ["--size", "32M", "--backend-align", "3K"], "--backend-align: alignment 0xc00 must be multiples of page size 0x1000" },
+        { ["--size", "32M", "--backend-align", "12K"], "--backend-align: alignment 0x3000 must be a power of two" },
     };
 
     /// <summary>Each refusal is ndctl's, in plain words, and the file (labels and data) is as it was.</summary>
@@ -344,5 +348,20 @@ public sealed class NamespaceModeToolTests
         Assert.Equal(0, linked.ExitCode);
         Assert.Equal(JsonNode.Parse(direct.Stdout)![0]!["namespaces"]!.ToJsonString(),
             JsonNode.Parse(linked.Stdout)![0]!["namespaces"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_label_size_below_qemus_minimum_is_refused_as_the_machine_refuses_it()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Sparse("nv0.img", 130L << 20, fill: 0);
+        var before = dir.Fingerprint();
+        var init = Tool("label", "init", file, "--label-size", "64K");
+        Assert.Equal(1, init.ExitCode);
+        Assert.Contains("--label-size 0x10000: Property 'nvdimm.label-size' is required at least 0x20000", init.Stderr);
+        Assert.Equal(before, dir.Fingerprint());
+        // align 0 is the machine's default (the page size), not an empty region.
+        Assert.Equal(0, Tool("label", "init", file, "--label-size", "128K").ExitCode);
+        Assert.Equal(0, Tool(Create(file, "--size", "32M", "--backend-align", "0")).ExitCode);
     }
 }

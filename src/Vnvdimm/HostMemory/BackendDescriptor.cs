@@ -21,15 +21,22 @@ public sealed record BackendDescriptor(BackendOptions Options, ulong Size, ulong
         ulong alignment = AnonymousAlignment;
         if (options.IsFile)
         {
-            if (options.Align % page != 0)
-                throw new ConfigurationException($"alignment 0x{options.Align:x} must be multiples of page size 0x{page:x}");
-            if (options.Align != 0 && !BitOperations.IsPow2(options.Align))
-                throw new ConfigurationException($"alignment 0x{options.Align:x} must be a power of two");
-            alignment = Math.Max(page, options.Align);
+            alignment = FileAlignment(options.Align);
             if (options.Size < page)
                 throw new ConfigurationException($"memory size 0x{options.Size:x} must be equal to or larger than page size 0x{page:x}");
         }
         ulong size = (options.Size + page - 1) & ~(page - 1);
         return new BackendDescriptor(options, size, alignment);
+    }
+
+    /// <summary>The alignment a file backend's <c>align=</c> gives (0: the page size), refused in QEMU's words.</summary>
+    public static ulong FileAlignment(ulong align)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        if (align % page != 0)
+            throw new ConfigurationException($"alignment 0x{align:x} must be multiples of page size 0x{page:x}");
+        if (align != 0 && !BitOperations.IsPow2(align))
+            throw new ConfigurationException($"alignment 0x{align:x} must be a power of two");
+        return Math.Max(page, align);
     }
 }

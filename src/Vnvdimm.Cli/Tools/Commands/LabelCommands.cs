@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Vnvdimm.Cli.Tools.Rendering;
 using Vnvdimm.Cli.Tools.Targets;
+using Vnvdimm.Devices;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Ndctl;
@@ -200,6 +201,9 @@ internal static class LabelCommands
         // The DSM's Get Namespace Label Size answers in 32 bits: no machine has a larger label area.
         if (size > uint.MaxValue)
             throw new ToolException($"--label-size 0x{size:x}: a label area is at most 0x{uint.MaxValue:x} bytes");
+        // Nor a smaller one than QEMU's minimum (0 is an NVDIMM without one).
+        if (size != 0 && size < NvdimmLimits.MinLabelSize)
+            throw new ToolException($"--label-size 0x{size:x}: Property 'nvdimm.label-size' is required at least 0x{NvdimmLimits.MinLabelSize:x}");
         return size;
     }
 

@@ -16,8 +16,20 @@ namespace Vnvdimm.Cli.Tools.Targets;
 public static class OfflineRegion
 {
     /// <param name="unarmed">The NVDIMM is unarmed, as it must be over a read-only file: the region is read-only.</param>
+    /// <param name="align">The backend's align= (0: the page size), checked as the machine checks it.</param>
     public static GuestRegion For(string path, ulong labelSize, int slot, ulong align, bool unarmed)
     {
+        // A slot no machine has would give a cookie no guest checks labels against.
+        if (slot < 0 || slot >= MemoryLayout.MaxSlots)
+            throw new ToolException($"--slot {slot}: a machine's memory slots are 0 to {MemoryLayout.MaxSlots - 1}");
+        try
+        {
+            align = BackendDescriptor.FileAlignment(align);
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ToolException($"--backend-align: {e.Message}");
+        }
         // The file a link names, as a machine would map it (FileInfo measures the link itself).
         ulong fileSize;
         using (var file = File.OpenHandle(path))
