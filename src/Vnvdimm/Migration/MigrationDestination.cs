@@ -110,10 +110,18 @@ public sealed class MigrationDestination(Machine machine)
         if (regions.Select(r => r.Refusal).FirstOrDefault(r => r is not null) is string refusal)
             throw new InvalidDataException(refusal);
 
-        // From here on the files change: until the copy is complete and durable they are marked as incomplete.
+        // From the first byte written the files change: until the copy is complete and durable they are marked as
+        // incomplete. A stream that ends before that has changed nothing and leaves no mark.
         var files = regions.Select(r => r.RewrittenFile).OfType<string>().ToList();
-        foreach (var file in files)
-            HostMemory.IncompleteCopyMark.Set(file, $"incoming migration into '{file}' began; it is not complete");
+        bool marked = false;
+        void MarkBeforeWriting()
+        {
+            if (marked)
+                return;
+            foreach (var file in files)
+                HostMemory.IncompleteCopyMark.Set(file, $"incoming migration into '{file}' began; it is not complete");
+            marked = true;
+        }
 
         // The first pass sends every region whole, in order: what it covered is checked at the end,
         // so a stream that skips content can never complete.
@@ -138,6 +146,7 @@ public sealed class MigrationDestination(Machine machine)
                         throw new InvalidDataException("a data record carries no data");
                     var (region, offset) = Locate(regions, payload, length - 10);
                     Cover(covered, region, offset, (ulong)(length - 10), pass);
+                    MarkBeforeWriting();
                     region.Write(offset, payload[10..]);
                     persister.Add(region, offset, (ulong)(length - 10));
                     break;
@@ -149,6 +158,7 @@ public sealed class MigrationDestination(Machine machine)
                     ulong size = BinaryPrimitives.ReadUInt64LittleEndian(payload[10..]);
                     var (region, offset) = Locate(regions, payload, size > long.MaxValue ? -1 : (long)size);
                     Cover(covered, region, offset, size, pass);
+                    MarkBeforeWriting();
                     region.Zero(offset, size);
                     break;
                 }
@@ -162,6 +172,9 @@ public sealed class MigrationDestination(Machine machine)
                     deviceState = DeviceStateRecord.Check(payload, machine.MigratableStates);
                     break;
                 case RecordType.End:
+                    // The source's count of bytes sent: only its size is checked (the destination counts differently).
+                    if (length != 8)
+                        throw new InvalidDataException($"an end record of {length} bytes (8 expected)");
                     for (int i = 0; i < regions.Count; i++)
                         if (covered[i] != regions[i].Size)
                             throw new InvalidDataException(

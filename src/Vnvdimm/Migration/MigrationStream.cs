@@ -43,7 +43,7 @@ public static class MigrationStream
     public static void ReadStart(Stream stream)
     {
         Span<byte> start = stackalloc byte[12];
-        stream.ReadExactly(start);
+        ReadAll(stream, start);
         if (!start[..8].SequenceEqual(Magic))
             throw new InvalidDataException("not a vnvdimm migration stream (bad magic)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(start[8..]);
@@ -75,19 +75,34 @@ public static class MigrationStream
     public static (RecordType Type, int Length) ReadRecord(Stream stream, byte[] buffer)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
-        stream.ReadExactly(header);
+        ReadAll(stream, header);
         var type = (RecordType)BinaryPrimitives.ReadUInt32LittleEndian(header);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         if (length > MaxPayload)
             throw new InvalidDataException($"migration record of {length} bytes exceeds the {MaxPayload}-byte limit");
-        stream.ReadExactly(buffer.AsSpan(0, (int)length));
+        ReadAll(stream, buffer.AsSpan(0, (int)length));
         Span<byte> trailer = stackalloc byte[TrailerSize];
-        stream.ReadExactly(trailer);
+        ReadAll(stream, trailer);
         var hash = new XxHash3();
         hash.Append(header);
         hash.Append(buffer.AsSpan(0, (int)length));
         if (hash.GetCurrentHashAsUInt64() != BinaryPrimitives.ReadUInt64LittleEndian(trailer))
             throw new InvalidDataException($"migration record of type {type} failed its checksum: the stream is corrupt");
         return (type, (int)length);
+    }
+
+    /// <summary>What a stream cut short says, in the user's words rather than .NET's.</summary>
+    public const string CutShort = "the migration stream ended before it was complete (the source closed the connection)";
+
+    private static void ReadAll(Stream stream, Span<byte> into)
+    {
+        try
+        {
+            stream.ReadExactly(into);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new EndOfStreamException(CutShort);
+        }
     }
 }

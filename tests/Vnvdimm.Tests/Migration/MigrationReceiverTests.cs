@@ -132,6 +132,43 @@ public sealed class MigrationReceiverTests : IDisposable
         Assert.Equal(chunk, File.ReadAllBytes(_dir.File("b.img"))[..8192]);
     }
 
+    /// <summary>
+    /// A stream cut before its first data record has changed nothing: no mark, the file as it was, and the reason in the
+    /// user's words rather than .NET's.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_stream_cut_before_any_data_leaves_no_mark_and_says_the_source_hung_up(int keep)
+    {
+        using var source = Build("a.img");
+        var records = ValidRecords(source, RandomNumberGenerator.GetBytes(4096));
+        Assert.True(records.Take(keep).All(r => r.Type is not (RecordType.Data or RecordType.Zero)));
+        string image = _dir.File("b.img");
+        using var destination = Build("b.img");
+        byte[] before = File.ReadAllBytes(image);
+        var cut = Assert.Throws<EndOfStreamException>(() => new MigrationDestination(destination).Receive(Serialize(records.Take(keep))));
+        Assert.Equal(MigrationStream.CutShort, cut.Message);
+        Assert.Null(IncompleteCopyMark.Read(image));
+        Assert.Equal(before, File.ReadAllBytes(image));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public void An_end_record_of_the_wrong_size_does_not_complete_the_copy(int size)
+    {
+        using var source = Build("a.img");
+        var records = ValidRecords(source, new byte[4096]);
+        Assert.Equal(RecordType.End, records[^1].Type);
+        records[^1] = (RecordType.End, new byte[size]);
+        using var destination = Build("b.img");
+        var refused = Assert.Throws<InvalidDataException>(() => new MigrationDestination(destination).Receive(Serialize(records)));
+        Assert.Equal($"an end record of {size} bytes (8 expected)", refused.Message);
+        Assert.NotNull(IncompleteCopyMark.Read(_dir.File("b.img")));
+    }
+
     [Fact]
     public void A_copy_that_fails_half_way_is_marked_refused_at_start_and_cleared_by_a_complete_one()
     {
