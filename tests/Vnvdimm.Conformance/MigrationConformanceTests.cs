@@ -108,6 +108,33 @@ public sealed class MigrationConformanceTests
         }
     }
 
+    /// <summary>A migrate to an address no protocol takes is refused in QEMU's words; the machine is not touched.</summary>
+    [SkippableTheory]
+    [InlineData("bogus:1")]
+    [InlineData("tcp:nohost")]
+    [InlineData("")]
+    public void A_migrate_to_a_bad_address_is_refused_as_qemu_refuses_it(string uri)
+    {
+        TestMachines.RequireQemu();
+        string Answer(Func<IEnumerable<string>, Process> launch)
+        {
+            using var dir = new TempFolder();
+            using var machine = launch(Machine(dir, "src", null));
+            try
+            {
+                using var qmp = QmpClient.ConnectUnix(dir.File("src.qmp"));
+                var answer = qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"{uri}\"}}}}").ToJsonString();
+                return answer + qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString();
+            }
+            finally
+            {
+                machine.Kill(entireProcessTree: true);
+                machine.WaitForExit();
+            }
+        }
+        Assert.Equal(Answer(TestMachines.LaunchQemu), Answer(TestMachines.LaunchVnvdimm));
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -60,7 +60,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     /// <summary>Starts sending this machine to <paramref name="uri"/>; progress through <see cref="Info"/>.</summary>
     public void Start(string uri)
     {
-        var parsed = ParseUri(uri);
+        MigrationUri parsed;
         MigrationSource source;
         CancellationToken cancel;
         // The machine lock makes capturing the devices and becoming Active one step for a hotplug
@@ -79,6 +79,19 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 throw new MigrationException("The machine is shutting down");
             _error = null;
             _totalTime = null;
+            // As QEMU: the address is read once the migration has begun, so a bad one leaves it failed (with the
+            // reason when the address, not the protocol, was wrong).
+            try
+            {
+                parsed = ParseUri(uri, outgoing: true);
+            }
+            catch (MigrationException e)
+            {
+                SetStatusLocked(MigrationStatus.Setup);
+                _error = MigrationUri.HasUnknownProtocol(uri) ? null : e.Message;
+                SetStatusLocked(MigrationStatus.Failed);
+                throw;
+            }
             _cancel = new CancellationTokenSource();
             _source = source = new MigrationSource(machine, _settings, SetStatus, () => Settings.MaxBandwidth);
             cancel = _cancel.Token;
@@ -179,7 +192,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     /// <summary>Waits for incoming state on <paramref name="uri"/> (-incoming, or migrate-incoming after -incoming defer).</summary>
     public void StartIncoming(string uri)
     {
-        var parsed = ParseUri(uri);
+        var parsed = ParseUri(uri, outgoing: false);
         lock (_lock)
         {
             if (machine.Configuration.Incoming is null)
@@ -246,11 +259,18 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException
             or OperationCanceledException or HostMemory.MappingException or HostMemory.StorageFault;
 
-    private static MigrationUri ParseUri(string uri)
+    /// <param name="outgoing">migrate, whose unknown protocol QEMU words as a bad parameter (migrate-incoming as -incoming).</param>
+    private static MigrationUri ParseUri(string uri, bool outgoing)
     {
         try
         {
             return MigrationUri.Parse(uri);
+        }
+        catch (Options.ConfigurationException) when (outgoing && MigrationUri.HasUnknownProtocol(uri))
+        {
+            throw new MigrationException(MigrationUri.QemuProtocols.Any(p => uri.StartsWith(p, StringComparison.Ordinal))
+                ? $"Parameter 'uri' expects a valid migration protocol ({MigrationUri.OnlySockets})"
+                : "Parameter 'uri' expects a valid migration protocol");
         }
         catch (Options.ConfigurationException e)
         {
