@@ -135,6 +135,35 @@ public sealed class MigrationConformanceTests
         Assert.Equal(Answer(TestMachines.LaunchQemu), Answer(TestMachines.LaunchVnvdimm));
     }
 
+    /// <summary>A destination waiting for its source tells where it listens, as QEMU does (and nothing else).</summary>
+    [SkippableTheory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public void A_waiting_destination_reports_where_it_listens_as_qemu_does(string kind)
+    {
+        TestMachines.RequireQemu();
+        string Answer(Func<IEnumerable<string>, Process> launch)
+        {
+            using var dir = new TempFolder();
+            string incoming = kind == "tcp" ? $"tcp:127.0.0.1:{FreePort()}" : $"unix:{dir.File("in.sock")}";
+            using var machine = launch(Machine(dir, "dst", incoming));
+            try
+            {
+                using var qmp = QmpClient.ConnectUnix(dir.File("dst.qmp"));
+                string answer = qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString();
+                return answer.Replace(incoming[(incoming.LastIndexOf(':') + 1)..], "WHERE");
+            }
+            finally
+            {
+                machine.Kill(entireProcessTree: true);
+                machine.WaitForExit();
+            }
+        }
+        string qemu = Answer(TestMachines.LaunchQemu);
+        Assert.Contains("WHERE", qemu);
+        Assert.Equal(qemu, Answer(TestMachines.LaunchVnvdimm));
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -18,6 +18,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
     private TimeSpan? _totalTime;
     private bool _incomingStarted;
     private TimeSpan? _incomingTime, _flushTime;
+    private IReadOnlyList<MigrationSocketAddress>? _listening;
 
     public static readonly string[] Capabilities = ["events", "x-ignore-shared"];
 
@@ -178,11 +179,11 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
         lock (_lock)
         {
             if (_status == MigrationStatus.None)
-                return new MigrationInfo(MigrationStatus.None, null, null, null, null, null);
+                return new MigrationInfo(MigrationStatus.None, null, null, null, null, null, SocketAddress: _listening);
             var s = _source;
             if (s is null)
                 return new MigrationInfo(_status, _incomingTime is { } t ? (long)t.TotalMilliseconds : null, null, null, null, _error,
-                    _flushTime is { } f ? (long)f.TotalMilliseconds : null); // the destination's side
+                    _flushTime is { } f ? (long)f.TotalMilliseconds : null, _listening); // the destination's side
             var elapsed = _totalTime ?? s.Elapsed;
             return new MigrationInfo(_status, (long)elapsed.TotalMilliseconds, s.Downtime is { } d ? (long)d.TotalMilliseconds : null,
                 s.SetupTime is { } st ? (long)st.TotalMilliseconds : null, s.Progress.Snapshot(elapsed), _error);
@@ -213,6 +214,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 _incomingStarted = false;
             throw new MigrationException($"Failed to listen on '{uri}': {e.Message}");
         }
+        lock (_lock)
+            _listening = [MigrationSocketAddress.Of(parsed, listener.LocalEndPoint)];
         var destination = new MigrationDestination(machine);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cancel = _incomingCancel.Token;
@@ -232,6 +235,8 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
                 {
                     _incomingTime = clock.Elapsed;
                     _flushTime = destination.LastFlush;
+                    // QEMU forgets where it listened once the incoming migration is done.
+                    _listening = null;
                 }
                 logger.LogInformation("incoming migration completed; final flush took {Ms} ms", destination.LastFlush?.TotalMilliseconds);
                 SetStatus(MigrationStatus.Completed);

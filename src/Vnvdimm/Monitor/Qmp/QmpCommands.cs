@@ -164,11 +164,18 @@ public sealed class QmpCommands
         return new JsonObject();
     }
 
-    /// <summary>QEMU answers {} before any migration, and only the members that apply after.</summary>
+    /// <summary>
+    /// QEMU answers {} before any migration (a destination: where it listens), and only the members that apply after.
+    /// </summary>
     private JsonNode? QueryMigrate()
     {
         var info = _monitor.Migration.Info();
-        return info.Status == Migration.MigrationStatus.None ? new JsonObject() : Serialize(info, QmpJsonContext.Default.MigrationInfo);
+        if (info.Status != Migration.MigrationStatus.None)
+            return Serialize(info, QmpJsonContext.Default.MigrationInfo);
+        var waiting = new JsonObject();
+        if (info.SocketAddress is { } addresses)
+            waiting["socket-address"] = Serialize(addresses, QmpJsonContext.Default.IReadOnlyListMigrationSocketAddress);
+        return waiting;
     }
 
     private JsonNode? MigrateSetCapabilities(QmpArguments args)

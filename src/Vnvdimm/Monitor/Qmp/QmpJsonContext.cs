@@ -13,6 +13,7 @@ namespace Vnvdimm.Monitor.Qmp;
 [JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<QomPropertyInfo>))]
 [JsonSerializable(typeof(Migration.MigrationInfo))]
+[JsonSerializable(typeof(IReadOnlyList<Migration.MigrationSocketAddress>))]
 [JsonSerializable(typeof(IReadOnlyList<MigrationCapabilityInfo>))]
 [JsonSerializable(typeof(MigrationParametersInfo))]
 [JsonSerializable(typeof(IReadOnlyList<MachineInfo>))]
