@@ -116,22 +116,9 @@ public sealed class MigrationConformanceTests
     public void A_migrate_to_a_bad_address_is_refused_as_qemu_refuses_it(string uri)
     {
         TestMachines.RequireQemu();
-        string Answer(Func<IEnumerable<string>, Process> launch)
-        {
-            using var dir = new TempFolder();
-            using var machine = launch(Machine(dir, "src", null));
-            try
-            {
-                using var qmp = QmpClient.ConnectUnix(dir.File("src.qmp"));
-                var answer = qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"{uri}\"}}}}").ToJsonString();
-                return answer + qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString();
-            }
-            finally
-            {
-                machine.Kill(entireProcessTree: true);
-                machine.WaitForExit();
-            }
-        }
+        string Answer(Func<IEnumerable<string>, Process> launch) => Session(launch, "src", _ => null, qmp =>
+            qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"{uri}\"}}}}").ToJsonString()
+            + qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString());
         Assert.Equal(Answer(TestMachines.LaunchQemu), Answer(TestMachines.LaunchVnvdimm));
     }
 
@@ -142,26 +129,35 @@ public sealed class MigrationConformanceTests
     public void A_waiting_destination_reports_where_it_listens_as_qemu_does(string kind)
     {
         TestMachines.RequireQemu();
-        string Answer(Func<IEnumerable<string>, Process> launch)
-        {
-            using var dir = new TempFolder();
-            string incoming = kind == "tcp" ? $"tcp:127.0.0.1:{FreePort()}" : $"unix:{dir.File("in.sock")}";
-            using var machine = launch(Machine(dir, "dst", incoming));
-            try
-            {
-                using var qmp = QmpClient.ConnectUnix(dir.File("dst.qmp"));
-                string answer = qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString();
-                return answer.Replace(incoming[(incoming.LastIndexOf(':') + 1)..], "WHERE");
-            }
-            finally
-            {
-                machine.Kill(entireProcessTree: true);
-                machine.WaitForExit();
-            }
-        }
+        string incoming = "";
+        string Answer(Func<IEnumerable<string>, Process> launch) => Session(launch, "dst",
+            dir => incoming = kind == "tcp" ? $"tcp:127.0.0.1:{FreePort()}" : $"unix:{dir.File("in.sock")}",
+            qmp => qmp.Execute("{\"execute\":\"query-migrate\"}").ToJsonString()
+                .Replace(incoming[(incoming.LastIndexOf(':') + 1)..], "WHERE"));
         string qemu = Answer(TestMachines.LaunchQemu);
         Assert.Contains("WHERE", qemu);
         Assert.Equal(qemu, Answer(TestMachines.LaunchVnvdimm));
+    }
+
+    /// <summary>
+    /// Starts one machine (with the -incoming <paramref name="incoming"/> gives, if any), plays <paramref name="play"/> on its
+    /// QMP and kills it.
+    /// </summary>
+    private static string Session(Func<IEnumerable<string>, Process> launch, string name, Func<TempFolder, string?> incoming,
+        Func<QmpClient, string> play)
+    {
+        using var dir = new TempFolder();
+        using var machine = launch(Machine(dir, name, incoming(dir)));
+        try
+        {
+            using var qmp = QmpClient.ConnectUnix(dir.File(name + ".qmp"));
+            return play(qmp);
+        }
+        finally
+        {
+            machine.Kill(entireProcessTree: true);
+            machine.WaitForExit();
+        }
     }
 
     private static int FreePort()
