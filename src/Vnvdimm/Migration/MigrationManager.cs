@@ -88,6 +88,7 @@ public sealed class MigrationManager(Machine machine, ILogger logger)
             }
             catch (MigrationException e)
             {
+                _source = null; // nothing of an earlier migration's counters belongs to this one
                 SetStatusLocked(MigrationStatus.Setup);
                 _error = MigrationUri.HasUnknownProtocol(uri) ? null : e.Message;
                 SetStatusLocked(MigrationStatus.Failed);

@@ -236,4 +236,34 @@ public sealed class QmpCommandTests
             return (status, page[8..(int)Math.Max(8, length)]);
         }
     }
+
+    /// <summary>
+    /// A migrate to an address no protocol takes leaves the migration failed, as QEMU: without the counters of an earlier
+    /// attempt, and with the reason only when the address (not the protocol) was wrong.
+    /// </summary>
+    [Fact]
+    public void A_bad_migrate_address_leaves_a_failed_migration_of_its_own()
+    {
+        using var m = new MonitorMachine();
+        int closed = FreePort();
+        Assert.NotNull(m.Return($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"tcp:127.0.0.1:{closed}\"}}}}"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (m.Return("{\"execute\":\"query-migrate\"}")!["status"]!.GetValue<string>() != "failed" && DateTime.UtcNow < deadline)
+            Thread.Sleep(10);
+        Assert.Equal(("GenericError", "Parameter 'uri' expects a valid migration protocol"),
+            m.Error("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"bogus:1\"}}"));
+        Assert.Equal("""{"status":"failed"}""", m.Return("{\"execute\":\"query-migrate\"}")!.ToJsonString());
+        Assert.Equal(("GenericError", "error parsing address 'nohost'"),
+            m.Error("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:nohost\"}}"));
+        var failed = m.Return("{\"execute\":\"query-migrate\"}")!.AsObject();
+        Assert.Equal(["status", "error-desc"], failed.Select(p => p.Key));
+        Assert.Equal("error parsing address 'nohost'", failed["error-desc"]!.GetValue<string>());
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
 }
