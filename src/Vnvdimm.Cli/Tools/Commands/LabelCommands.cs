@@ -7,7 +7,6 @@ using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Ndctl;
 using Vnvdimm.Guest.Nfit;
-using Vnvdimm.Cli.Layout;
 using Vnvdimm.HostMemory;
 
 namespace Vnvdimm.Cli.Tools.Commands;
@@ -71,11 +70,9 @@ internal static class LabelCommands
         var region = file.Region();
         using var media = file.OpenRegion(region, writable: false);
         var problems = new List<string>();
-        if (file.LabelSize == 0)
-            using (var handle = File.OpenHandle(file.Path))
-                if (LabelSetSearch.FindEndingAt(handle, [(ulong)RandomAccess.GetLength(handle)]).FirstOrDefault() is { } set)
-                    problems.Add($"the file's last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
-                        $"with label-size=0 the guest sees them as data; this NVDIMM's label-size is {set.Size}");
+        if (file.LabelSize == 0 && file.LabelSetInTail() is { } set)
+            problems.Add($"the file's last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
+                $"with label-size=0 the guest sees them as data; this NVDIMM's label-size is {set.Size}");
         // Without a valid index Linux does not use the labels at all: the region is label-less.
         var (namespaces, _) = NdctlListing.Namespaces(region, state is { Initialized: true } ? state : null, media, problems, checkCookie: false);
         return LabelReport.From(file.Path, state, namespaces, problems);
@@ -111,8 +108,8 @@ internal static class LabelCommands
             var extent = NamespaceExtent.LabelLess(region.Spa.Length, region.Spa.Base);
             var format = NamespaceFormatter.Prepare(extent, wanted, r.GetValue(uuid) ?? Guid.NewGuid(), wholeRegion: true);
             if (file.LabelSize > 0)
-                using (var handle = File.OpenHandle(file.Path))
-                    if (LabelSetSearch.ReadArea(handle, (ulong)RandomAccess.GetLength(handle) - file.LabelSize, file.LabelSize).State.Initialized)
+                using (var storage = file.OpenLabels(writable: false))
+                    if (new LabelStore(storage).Load().Initialized)
                         throw new ToolException($"{file.Path}: its label area holds an initialised label set: Linux uses its labels, " +
                             "not a label-less namespace (use label create-namespace)");
             if (!r.GetValue(force) && InUse(file, region) is string what)
@@ -127,13 +124,9 @@ internal static class LabelCommands
     /// <summary>What the file holds that a label-less format would destroy, or null.</summary>
     private static string? InUse(OfflineLabelFile file, GuestRegion region)
     {
-        using (var handle = File.OpenHandle(file.Path))
-        {
-            ulong length = (ulong)RandomAccess.GetLength(handle);
-            if (file.LabelSize == 0 && LabelSetSearch.FindEndingAt(handle, [length]).FirstOrDefault() is { } set)
-                return $"its last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
-                    $"it is an NVDIMM with label-size={set.Size}, whose labels and namespaces this would destroy";
-        }
+        if (file.LabelSize == 0 && file.LabelSetInTail() is { } set)
+            return $"its last {set.Size} bytes hold a label set ({set.State.Labels.Count} namespace(s)): " +
+                $"it is an NVDIMM with label-size={set.Size}, whose labels and namespaces this would destroy";
         using var media = file.OpenRegion(region, writable: false);
         return NamespaceProbe.InfoBlockAt(media, 0, region.Spa.Length) is string block ? $"it starts with {block}" : null;
     }
@@ -173,8 +166,8 @@ internal static class LabelCommands
             bool writable = !file.IsReadOnly();
             using var storage = file.OpenLabels(writable);
             var region = file.Region(r.GetValue(slot), OptionParsers.Size(r.GetValue(backendAlign)!));
-            using var media = new FileRegionMedia(file.Path, region.Spa.Length, writable);
-            var target = file.InSlot(r.GetValue(slot), OptionParsers.Size(r.GetValue(backendAlign)!), storage, media);
+            using var media = file.OpenRegion(region, writable);
+            var target = file.InSlot(region, storage, media);
             var (label, content) = target.Create(request.Read(r), wanted);
             Console.Out.WriteLine(ToolMessages.NamespaceCreated(target.Name, label, content));
             return 0;
@@ -189,7 +182,7 @@ internal static class LabelCommands
             using var storage = file.OpenLabels(writable: true);
             var region = file.Region();
             using var media = file.OpenRegion(region, writable: true);
-            int removed = file.InSlot(0, 4096, storage, media).Destroy(r.GetValue(uuid));
+            int removed = file.InSlot(region, storage, media).Destroy(r.GetValue(uuid));
             Console.Out.WriteLine(ToolMessages.NamespaceDestroyed(file.Path, r.GetValue(uuid), removed));
             return 0;
         }, uuid);

@@ -1,3 +1,4 @@
+using Vnvdimm.Cli.Layout;
 using Vnvdimm.Guest.Labels;
 using Vnvdimm.Guest.Namespaces;
 using Vnvdimm.Guest.Nfit;
@@ -26,12 +27,12 @@ public sealed record OfflineLabelFile(string Path, ulong LabelSize)
     }
 
     /// <summary>
-    /// The region a machine makes of the file in <paramref name="slot"/>, as the guest would see it, with the file's label
+    /// The file's <paramref name="region"/> (from <see cref="Region"/>), as the guest would see it, with the file's label
     /// area in <paramref name="labels"/>. Read-only when nobody may write the file: a machine maps it only readonly=on,
     /// its NVDIMM unarmed.
     /// </summary>
-    public NamespaceRegion InSlot(int slot, ulong align, FileLabelStorage labels, IRegionMedia media) =>
-        new(Path, Region(slot, align), new LabelStore(labels), media, "no write permission");
+    public NamespaceRegion InSlot(GuestRegion region, FileLabelStorage labels, IRegionMedia media) =>
+        new(Path, region, new LabelStore(labels), media, "no write permission");
 
     /// <summary>The region the file makes in <paramref name="slot"/> with the backend's <paramref name="align"/>.</summary>
     public GuestRegion Region(int slot = 0, ulong align = 4096) => OfflineRegion.For(Path, LabelSize, slot, align, unarmed: IsReadOnly());
@@ -45,4 +46,11 @@ public sealed record OfflineLabelFile(string Path, ulong LabelSize)
     }
 
     public bool IsReadOnly() => FileLabelStorage.IsReadOnly(Path);
+
+    /// <summary>A label set ending at the file's end, whatever label-size it was written for (none: null).</summary>
+    public FoundLabelSet? LabelSetInTail()
+    {
+        using var handle = File.OpenHandle(Path);
+        return LabelSetSearch.FindEndingAt(handle, [(ulong)RandomAccess.GetLength(handle)]).FirstOrDefault();
+    }
 }
