@@ -22,7 +22,7 @@ public sealed class FileRegionMedia : IRegionMedia, IDisposable
 
     public byte[] Read(ulong offset, int length)
     {
-        Check(offset, (ulong)length);
+        RegionBounds.Check(Size, offset, (ulong)length);
         var data = new byte[length];
         RandomAccess.Read(_file, data, (long)offset);
         return data;
@@ -30,17 +30,11 @@ public sealed class FileRegionMedia : IRegionMedia, IDisposable
 
     public void Write(ulong offset, ReadOnlySpan<byte> data)
     {
-        Check(offset, (ulong)data.Length);
+        RegionBounds.Check(Size, offset, (ulong)data.Length);
         RandomAccess.Write(_file, data, (long)offset);
     }
 
     public void Flush() => RandomAccess.FlushToDisk(_file);
 
     public void Dispose() => _file.Dispose();
-
-    private void Check(ulong offset, ulong length)
-    {
-        if (offset > Size || length > Size - offset)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"0x{offset:x}+0x{length:x} is outside the 0x{Size:x}-byte region");
-    }
 }

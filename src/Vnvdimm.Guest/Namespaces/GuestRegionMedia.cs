@@ -10,24 +10,18 @@ public sealed class GuestRegionMedia(IGuestConnection connection, GuestRegion re
 
     public byte[] Read(ulong offset, int length)
     {
-        Check(offset, (ulong)length);
+        RegionBounds.Check(Size, offset, (ulong)length);
         return connection.ReadMemory(region.Spa.Base + offset, length);
     }
 
     public void Write(ulong offset, ReadOnlySpan<byte> data)
     {
-        Check(offset, (ulong)data.Length);
+        RegionBounds.Check(Size, offset, (ulong)data.Length);
         connection.WriteMemory(region.Spa.Base + offset, data);
     }
 
     /// <summary>Nothing to do: a store to the region is as durable as the machine makes its backend.</summary>
     public void Flush()
     {
-    }
-
-    private void Check(ulong offset, ulong length)
-    {
-        if (offset > Size || length > Size - offset)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"0x{offset:x}+0x{length:x} is outside the 0x{Size:x}-byte region");
     }
 }

@@ -16,3 +16,13 @@ public interface IRegionMedia
     /// <summary>Makes what was written durable (fsync offline; a machine's memory is as durable as its backend).</summary>
     void Flush();
 }
+
+/// <summary>The bound every region media keeps: nothing read or written past the region's end.</summary>
+internal static class RegionBounds
+{
+    public static void Check(ulong size, ulong offset, ulong length)
+    {
+        if (offset > size || length > size - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"0x{offset:x}+0x{length:x} is outside the 0x{size:x}-byte region");
+    }
+}

@@ -11,8 +11,12 @@ namespace Vnvdimm.Guest.Namespaces;
 /// </summary>
 public static class NamespaceFormatter
 {
-    /// <summary>What ndctl clears of a namespace it sets up: where any info block would be.</summary>
-    public const int ClearedPrefix = 8192;
+    /// <summary>What ndctl clears of a namespace it sets up or destroys: where any info block would be.</summary>
+    private const int ClearedPrefix = 8192;
+
+    /// <summary>Clears the first 8 KiB of the namespace at <paramref name="offset"/> (all of it when smaller).</summary>
+    public static void ClearInfoBlocks(IRegionMedia media, ulong offset, ulong size) =>
+        media.Write(offset, new byte[(int)Math.Min((ulong)ClearedPrefix, size)]);
 
     /// <summary>Checks that <paramref name="layout"/> fits the namespace; returns what writes it.</summary>
     /// <param name="infoUuid">The uuid of the info block (ndctl makes a new one; a listing shows it as the namespace's).</param>
@@ -60,7 +64,7 @@ public sealed class PreparedFormat(NamespaceExtent ns, NamespaceLayout layout, F
 
     public NamespaceContent WriteTo(IRegionMedia media)
     {
-        media.Write(ns.Offset, new byte[(int)Math.Min((ulong)NamespaceFormatter.ClearedPrefix, ns.Size)]);
+        NamespaceFormatter.ClearInfoBlocks(media, ns.Offset, ns.Size);
         var content = write(media);
         media.Flush();
         return content;

@@ -65,7 +65,7 @@ public sealed class NamespaceRegion(string name, GuestRegion region, LabelStore?
         if (state.Initialized && state.Problems.Count == 0 && !region.ReadOnly)
         {
             foreach (var label in state.Labels.Where(l => l.Uuid == uuid && l.End <= media.Size))
-                media.Write(label.Dpa, new byte[(int)Math.Min((ulong)NamespaceFormatter.ClearedPrefix, label.RawSize)]);
+                NamespaceFormatter.ClearInfoBlocks(media, label.Dpa, label.RawSize);
             media.Flush();
         }
         return labels.Destroy(uuid);
