@@ -116,6 +116,17 @@ public sealed class MigrationTests
     private static void Migrate(QmpClient qmp, string socketPath) =>
         Assert.NotNull(qmp.Execute($"{{\"execute\":\"migrate\",\"arguments\":{{\"uri\":\"unix:{socketPath}\"}}}}")["return"]);
 
+    /// <summary>Migrates over mig.sock with x-ignore-shared and no bandwidth limit; returns the source's last query-migrate.</summary>
+    private static JsonNode MigrateIgnoringShared(TempFolder dir, Node source, Node destination)
+    {
+        using var qmp = QmpClient.ConnectUnix(source.Qmp);
+        WaitUp(destination);
+        IgnoreShared(qmp);
+        Unlimited(qmp);
+        Migrate(qmp, dir.File("mig.sock"));
+        return WaitFor(qmp, "completed", "failed");
+    }
+
     private static void IgnoreShared(QmpClient qmp) =>
         qmp.Execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":" +
             "{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}");
@@ -297,12 +308,7 @@ public sealed class MigrationTests
         ShareOneFile(dir);
         using var destination = Start(dir, "dst", incoming: $"unix:{dir.File("mig.sock")}");
         using var source = Start(dir, "src");
-        using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        WaitUp(destination);
-        IgnoreShared(qmp);
-        Unlimited(qmp);
-        Migrate(qmp, dir.File("mig.sock"));
-        var info = WaitFor(qmp, "completed", "failed");
+        var info = MigrateIgnoringShared(dir, source, destination);
         Assert.Equal("completed", info["status"]!.GetValue<string>());
         Assert.True(info["ram"]!["transferred"]!.GetValue<long>() < 1 << 20, info.ToJsonString()); // RAM zeros only, no 32 MiB of content
         Assert.Equal(before, Hash(dir.File("shared.img")));
@@ -318,12 +324,7 @@ public sealed class MigrationTests
         string[] ram = ["-object", "memory-backend-ram,id=r1,size=8M"];
         using var destination = StartWith(dir, "dst", $"unix:{dir.File("mig.sock")}", "", "128K", ram);
         using var source = StartWith(dir, "src", null, "", "128K", ram);
-        using var qmp = QmpClient.ConnectUnix(source.Qmp);
-        WaitUp(destination);
-        IgnoreShared(qmp);
-        Unlimited(qmp);
-        Migrate(qmp, dir.File("mig.sock"));
-        var info = WaitFor(qmp, "completed", "failed");
+        var info = MigrateIgnoringShared(dir, source, destination);
         Assert.Equal("completed", info["status"]!.GetValue<string>());
     }
 

@@ -107,15 +107,7 @@ public sealed class NamespaceModeToolTests
         byte[] block = new byte[4096];
         using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite);
         RandomAccess.Read(handle, block, 4096);
-        block.AsSpan(4088).Clear();
-        uint lo = 0;
-        ulong hi = 0;
-        for (int at = 0; at < 4096; at += 4)
-        {
-            lo += BitConverter.ToUInt32(block, at);
-            hi += lo;
-        }
-        BitConverter.TryWriteBytes(block.AsSpan(4088), hi << 32 | lo);
+        BitConverter.TryWriteBytes(block.AsSpan(4088), Vnvdimm.Guest.Labels.Fletcher64.WithFieldZeroed(block, 4088));
         RandomAccess.Write(handle, block, 4096);
     }
 
